@@ -1,0 +1,50 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", "Learner"
+    INSTRUCTOR = "instructor", "Instructor"
+    STAFF = "staff", "Staff"
+
+
+class EmailUserManager(UserManager):
+    def _create_user(self, username, email, password, **extra_fields):
+        return super()._create_user(username or email, email, password, **extra_fields)
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        return super().create_user(extra_fields.pop("username", email), email, password, **extra_fields)
+
+    def create_superuser(self, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.STAFF)
+        return super().create_superuser(extra_fields.pop("username", email), email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person on the platform. Signs in with e-mail; `username` mirrors it for Django's admin."""
+
+    email = models.EmailField("e-mail address", unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
+    # Stored exactly as typed (no case folding or normalisation): certificates print it.
+    certificate_name = models.CharField(
+        "name as it appears on certificates",
+        max_length=200,
+        blank=True,
+        help_text="Printed on your certificates exactly as you type it, in any script.",
+    )
+
+    objects = EmailUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_superuser
+
+    @property
+    def requires_mfa(self) -> bool:
+        return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_staff or self.is_superuser
+
+    @property
+    def display_name(self) -> str:
+        return self.certificate_name or self.get_full_name() or self.email

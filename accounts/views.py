@@ -1,0 +1,17 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .forms import CertificateNameForm
+from .services import user_update_certificate_name
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = CertificateNameForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user_update_certificate_name(user=request.user, certificate_name=form.cleaned_data["certificate_name"])
+        messages.success(request, "Your certificate name is saved.")
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form})

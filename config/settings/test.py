@@ -1,0 +1,23 @@
+"""Settings for the test suite: the same real services as base, made fast and quiet."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="certify-test-var-"))
+
+from .base import *  # noqa: E402,F403
+from .base import CACHES, REDIS_URL  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(os.environ["VAR_DIR"]) / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+if REDIS_URL:
+    # Keep test keys apart from a development server sharing the same Redis.
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from allauth.account.decorators import secure_admin_login
+
+from courses import views as courses_views
+
+admin.site.login = secure_admin_login(admin.site.login)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("assessments.urls")),
+    path("", include("certificates.urls")),
+    path("", include("courses.urls")),
+    path("dashboard/", courses_views.dashboard, name="dashboard"),
+    # Lesson images copied by sync_content; a production web server may serve /media/ itself.
+    re_path(r"^media/(?P<path>content/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]

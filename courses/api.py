@@ -1,0 +1,96 @@
+"""What other apps may use from `courses`: frozen data, never models.
+
+Besides course facts, this exposes the content toolkit that lets another app own a
+section of `content/` (question banks, exams, demo tasks) and take part in
+`sync_content`'s validate-then-write run.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .content.errors import ContentProblem, ContentReport, ContentValidationError  # noqa: F401
+from .content.markdown import render_inline_markdown, render_markdown, sanitize_html  # noqa: F401
+from .content.registry import ChangeLog, CourseRef, CourseSource, register as register_content_section  # noqa: F401
+from .content.yamlio import (  # noqa: F401
+    LineDict,
+    LineList,
+    load_yaml_file,
+    parse_yaml,
+    require_fields,
+    split_front_matter,
+)
+from .models import Course, Module
+from .selectors import course_progress
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    id: int
+    slug: str
+    title: str
+    version: str
+    facts_checked_on: datetime.date | None
+    metadata: dict
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    id: int
+    slug: str
+    title: str
+    order: int
+    practice_questions: int
+
+
+@dataclass(frozen=True)
+class LessonsSummary:
+    completed: int
+    total: int
+
+    @property
+    def all_complete(self) -> bool:
+        return self.total > 0 and self.completed >= self.total
+
+
+def _info(course: Course) -> CourseInfo:
+    return CourseInfo(id=course.id, slug=course.slug, title=course.title, version=course.version,
+                      facts_checked_on=course.facts_checked_on, metadata=dict(course.metadata))
+
+
+def course_get(*, slug: str) -> CourseInfo | None:
+    course = Course.objects.filter(slug=slug, is_published=True).first()
+    return _info(course) if course else None
+
+
+def course_get_by_id(*, course_id: int) -> CourseInfo:
+    return _info(Course.objects.get(pk=course_id))
+
+
+def course_list() -> list[CourseInfo]:
+    return [_info(course) for course in Course.objects.filter(is_published=True)]
+
+
+def module_list(*, course_id: int) -> list[ModuleInfo]:
+    return [
+        ModuleInfo(id=m.id, slug=m.slug, title=m.title, order=m.order, practice_questions=m.practice_questions)
+        for m in Module.objects.filter(course_id=course_id, is_published=True)
+    ]
+
+
+def lessons_summary(*, user_id: int, course_id: int) -> LessonsSummary:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=user_id)
+    progress = course_progress(user=user, course=Course.objects.get(pk=course_id))
+    return LessonsSummary(completed=progress.completed, total=progress.total)
+
+
+def lesson_reference_url(*, course_slug: str, reference: str) -> str:
+    """`module-slug/lesson-slug#anchor` -> the lesson page URL with its anchor."""
+    path, _, anchor = reference.partition("#")
+    module_slug, _, lesson_slug = path.partition("/")
+    url = reverse("courses:lesson", args=[course_slug, module_slug, lesson_slug])
+    return f"{url}#{anchor}" if anchor else url
+

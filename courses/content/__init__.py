@@ -1,0 +1,1 @@
+"""The content pipeline: read `content/`, validate all of it, then write it in one transaction."""

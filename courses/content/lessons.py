@@ -1,0 +1,237 @@
+"""The course's own section: modules as folders, lessons as Markdown with front matter."""
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from .errors import ContentReport
+from .markdown import render_markdown
+from .registry import ChangeLog, CourseRef, CourseSource
+from .yamlio import load_yaml_file, require_fields, split_front_matter
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^":/?#][^"]*)(")')
+
+
+@dataclass(frozen=True)
+class LessonSource:
+    slug: str
+    title: str
+    order: int
+    minutes: int
+    body_html: str
+    toc_html: str
+    heading_ids: frozenset[str]
+    path: str
+    source_hash: str
+
+
+@dataclass(frozen=True)
+class ModuleSource:
+    slug: str
+    title: str
+    summary: str
+    order: int
+    directory: Path
+    lessons: tuple[LessonSource, ...]
+    images: tuple[Path, ...]
+    practice_questions: int
+
+
+@dataclass(frozen=True)
+class CourseLessons:
+    modules: tuple[ModuleSource, ...]
+
+    def anchors(self) -> dict[str, frozenset[str]]:
+        """`module-slug/lesson-slug` -> the heading ids in that lesson."""
+        return {f"{m.slug}/{lesson.slug}": lesson.heading_ids for m in self.modules for lesson in m.lessons}
+
+
+def asset_url(course_slug: str, module_slug: str, filename: str) -> str:
+    return f"{settings.MEDIA_URL}content/{course_slug}/{module_slug}/{filename}"
+
+
+def _check_slug(value, *, field_line: int, path: Path, report: ContentReport) -> bool:
+    if not _SLUG.match(str(value)):
+        report.error(path, field_line, f"slug '{value}' must be lowercase letters, digits and single hyphens")
+        return False
+    return True
+
+
+class LessonSection:
+    name = "lessons"
+
+    def parse(self, source: CourseSource, report: ContentReport, parsed: dict) -> CourseLessons:
+        modules: list[ModuleSource] = []
+        module_slugs: dict[str, Path] = {}
+        lesson_slugs: dict[str, Path] = {}
+        for module_dir in sorted(p for p in source.directory.iterdir() if (p / "module.yaml").is_file()):
+            module = self._parse_module(module_dir, source, report, lesson_slugs)
+            if module is None:
+                continue
+            if module.slug in module_slugs:
+                spec = load_yaml_file(module_dir / "module.yaml", ContentReport(report.root))
+                report.error(module_dir / "module.yaml", spec.line_of("slug") if spec else 1,
+                             f"duplicate module slug '{module.slug}' (also in {module_slugs[module.slug]})")
+                continue
+            module_slugs[module.slug] = module_dir / "module.yaml"
+            modules.append(module)
+        if not modules:
+            report.error(source.spec_path, 1, "the course has no modules (folders with a module.yaml)")
+        modules.sort(key=lambda m: (m.order, m.slug))
+        return CourseLessons(modules=tuple(modules))
+
+    def _parse_module(self, module_dir: Path, source: CourseSource, report: ContentReport,
+                      lesson_slugs: dict[str, Path]) -> ModuleSource | None:
+        spec_path = module_dir / "module.yaml"
+        spec = load_yaml_file(spec_path, report)
+        if spec is None or not require_fields(spec, {"title": str, "slug": str, "order": int},
+                                              path=spec_path, report=report):
+            return None
+        if not _check_slug(spec["slug"], field_line=spec.line_of("slug"), path=spec_path, report=report):
+            return None
+        lessons = []
+        for lesson_path in sorted(module_dir.glob("*.md")):
+            lesson = self._parse_lesson(lesson_path, module_dir, source, spec["slug"], report)
+            if lesson is None:
+                continue
+            if lesson.slug in lesson_slugs:
+                front = split_front_matter(lesson_path, ContentReport(report.root))
+                line = front[0].line_of("slug") if front else 1
+                report.error(lesson_path, line,
+                             f"duplicate lesson slug '{lesson.slug}' (also in {lesson_slugs[lesson.slug]})")
+                continue
+            lesson_slugs[lesson.slug] = lesson_path
+            lessons.append(lesson)
+        if not lessons:
+            report.warn(spec_path, 1, "the module has no lessons")
+        orders = [lesson.order for lesson in lessons]
+        if len(orders) != len(set(orders)):
+            report.warn(spec_path, 1, "two lessons in this module share an 'order' value")
+        lessons.sort(key=lambda item: (item.order, item.slug))
+        practice = spec.get("practice_questions", 5)
+        if not isinstance(practice, int) or practice < 0:
+            report.error(spec_path, spec.line_of("practice_questions"), "'practice_questions' must be a whole number")
+            practice = 0
+        return ModuleSource(
+            slug=spec["slug"],
+            title=spec["title"],
+            summary=str(spec.get("summary", "") or ""),
+            order=spec["order"],
+            directory=module_dir,
+            lessons=tuple(lessons),
+            images=tuple(sorted(p for p in module_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)),
+            practice_questions=practice,
+        )
+
+    def _parse_lesson(self, path: Path, module_dir: Path, source: CourseSource, module_slug: str,
+                      report: ContentReport) -> LessonSource | None:
+        split = split_front_matter(path, report)
+        if split is None:
+            return None
+        front, body, body_line = split
+        if not require_fields(front, {"title": str, "slug": str, "order": int, "minutes": int},
+                              path=path, report=report):
+            return None
+        if not _check_slug(front["slug"], field_line=front.line_of("slug"), path=path, report=report):
+            return None
+        if front["minutes"] <= 0:
+            report.error(path, front.line_of("minutes"), "'minutes' must be a positive whole number")
+            return None
+        rendered = render_markdown(body)
+        html = self._link_images(rendered.html, body, body_line, path, module_dir, source.slug, module_slug, report)
+        return LessonSource(
+            slug=front["slug"],
+            title=front["title"],
+            order=front["order"],
+            minutes=front["minutes"],
+            body_html=html,
+            toc_html=rendered.toc_html,
+            heading_ids=rendered.heading_ids,
+            path=str(path.relative_to(source.directory.parent)),
+            source_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
+        )
+
+    @staticmethod
+    def _link_images(html: str, body: str, body_line: int, path: Path, module_dir: Path, course_slug: str,
+                     module_slug: str, report: ContentReport) -> str:
+        def replace(match: re.Match) -> str:
+            name = match.group(2)
+            if not (module_dir / name).is_file() or "/" in name or name.startswith("."):
+                line = next((body_line + i for i, text in enumerate(body.splitlines()) if name in text), None)
+                report.error(path, line, f"image '{name}' not found beside the lesson")
+                return match.group(0)
+            return f"{match.group(1)}{asset_url(course_slug, module_slug, name)}{match.group(3)}"
+
+        return _IMG_SRC.sub(replace, html)
+
+    def apply(self, value: CourseLessons, course: CourseRef, changes: ChangeLog) -> None:
+        from courses.models import Lesson, Module
+
+        existing_modules = {m.slug: m for m in Module.objects.filter(course_id=course.id)}
+        existing_lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(module__course_id=course.id)}
+        seen_modules, seen_lessons = set(), set()
+        for module_source in value.modules:
+            module = existing_modules.get(module_source.slug)
+            fields = {"title": module_source.title, "summary": module_source.summary,
+                      "order": module_source.order, "practice_questions": module_source.practice_questions,
+                      "is_published": True}
+            if module is None:
+                module = Module.objects.create(course_id=course.id, slug=module_source.slug, **fields)
+                changes.created("module", module_source.slug)
+            elif _assign(module, fields):
+                module.save()
+                changes.updated("module", module_source.slug)
+            seen_modules.add(module.slug)
+            for lesson_source in module_source.lessons:
+                seen_lessons.add(lesson_source.slug)
+                self._apply_lesson(lesson_source, module, existing_lessons.get(lesson_source.slug), changes)
+            transaction.on_commit(lambda m=module_source: _copy_images(course.slug, m))
+        for slug, module in existing_modules.items():
+            if slug not in seen_modules and module.is_published:
+                module.is_published = False
+                module.save(update_fields=["is_published"])
+                changes.unpublished("module", slug)
+        for slug, lesson in existing_lessons.items():
+            if slug not in seen_lessons and lesson.is_published:
+                lesson.is_published = False
+                lesson.save(update_fields=["is_published"])
+                changes.unpublished("lesson", slug)
+
+    @staticmethod
+    def _apply_lesson(source: LessonSource, module, lesson, changes: ChangeLog) -> None:
+        from courses.models import Lesson
+
+        fields = {"module": module, "title": source.title, "order": source.order,
+                  "estimated_minutes": source.minutes, "body_html": source.body_html, "toc_html": source.toc_html,
+                  "source_path": source.path, "source_hash": source.source_hash, "is_published": True}
+        if lesson is None:
+            Lesson.objects.create(slug=source.slug, **fields)
+            changes.created("lesson", f"{module.slug}/{source.slug}")
+        elif _assign(lesson, fields):
+            lesson.save()
+            changes.updated("lesson", f"{module.slug}/{source.slug}")
+
+
+def _assign(instance, fields: dict) -> bool:
+    changed = False
+    for name, new in fields.items():
+        if getattr(instance, name) != new:
+            setattr(instance, name, new)
+            changed = True
+    return changed
+
+
+def _copy_images(course_slug: str, module: ModuleSource) -> None:
+    target = Path(settings.MEDIA_ROOT) / "content" / course_slug / module.slug
+    target.mkdir(parents=True, exist_ok=True)
+    for image in module.images:
+        destination = target / image.name
+        if not destination.exists() or destination.read_bytes() != image.read_bytes():
+            shutil.copyfile(image, destination)

@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    version = models.CharField(max_length=40)
+    facts_checked_on = models.DateField(null=True, blank=True)
+    # The rest of course.yaml (certificate requirements, domains, referenced models)
+    # kept as written, so that other apps read it through courses.api.
+    metadata = models.JSONField(default=dict, blank=True)
+    is_published = models.BooleanField(default=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Module(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    order = models.PositiveIntegerField()
+    practice_questions = models.PositiveIntegerField(default=5)
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["course", "slug"], name="module_slug_unique_in_course")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField()
+    estimated_minutes = models.PositiveIntegerField()
+    body_html = models.TextField()
+    toc_html = models.TextField(blank=True)
+    source_path = models.CharField(max_length=300)
+    # SHA-256 of the source file: a sync compares it to report real changes only.
+    source_hash = models.CharField(max_length=64)
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["module", "slug"], name="lesson_slug_unique_in_module")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Enrollment(models.Model):
+    """A learner's place in a course; remembers where to resume."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    last_lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_visited_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_enrollment_per_course")]
+
+
+class LessonCompletion(models.Model):
+    """Never deleted by a content sync, even when its lesson is unpublished."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_completion_per_lesson")]
+

@@ -1,0 +1,97 @@
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from .models import Course, Enrollment, Lesson, LessonCompletion, Module
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    completed: int
+    total: int
+    resume_lesson: Lesson | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+    @property
+    def is_started(self) -> bool:
+        return self.completed > 0 or self.resume_lesson is not None
+
+
+def course_list_published() -> QuerySet[Course]:
+    published = Q(modules__is_published=True, modules__lessons__is_published=True)
+    return Course.objects.filter(is_published=True).annotate(
+        lesson_count=Count("modules__lessons", filter=published),
+        total_minutes=Sum("modules__lessons__estimated_minutes", filter=published),
+    )
+
+
+def course_get_published(*, slug: str) -> Course:
+    return course_list_published().get(slug=slug)
+
+
+def module_list_with_lessons(*, course: Course) -> QuerySet[Module]:
+    return course.modules.filter(is_published=True).prefetch_related(
+        Prefetch("lessons", queryset=Lesson.objects.filter(is_published=True))
+    )
+
+
+def lesson_get_published(*, course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
+    return Lesson.objects.select_related("module__course").get(
+        slug=lesson_slug,
+        module__slug=module_slug,
+        module__course__slug=course_slug,
+        is_published=True,
+        module__is_published=True,
+        module__course__is_published=True,
+    )
+
+
+def lesson_sequence(*, course: Course) -> list[Lesson]:
+    """Every published lesson of the course in reading order."""
+    return list(
+        Lesson.objects.filter(module__course=course, is_published=True, module__is_published=True)
+        .select_related("module")
+        .order_by("module__order", "module__id", "order", "id")
+    )
+
+
+def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    sequence = lesson_sequence(course=lesson.module.course)
+    index = next(i for i, item in enumerate(sequence) if item.pk == lesson.pk)
+    previous = sequence[index - 1] if index > 0 else None
+    following = sequence[index + 1] if index + 1 < len(sequence) else None
+    return previous, following
+
+
+def completed_lesson_ids(*, user, course: Course) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        LessonCompletion.objects.filter(user=user, lesson__module__course=course).values_list("lesson_id", flat=True)
+    )
+
+
+def course_progress(*, user, course: Course) -> CourseProgress:
+    published = Lesson.objects.filter(module__course=course, is_published=True, module__is_published=True)
+    total = published.count()
+    if not user.is_authenticated:
+        return CourseProgress(completed=0, total=total, resume_lesson=None)
+    completed = LessonCompletion.objects.filter(user=user, lesson__in=published).count()
+    enrollment = (
+        Enrollment.objects.filter(user=user, course=course, last_lesson__is_published=True)
+        .select_related("last_lesson__module")
+        .first()
+    )
+    return CourseProgress(completed=completed, total=total, resume_lesson=enrollment.last_lesson if enrollment else None)
+
+
+def enrollment_list_for_user(*, user) -> list[tuple[Course, CourseProgress]]:
+    enrollments = (
+        Enrollment.objects.filter(user=user, course__is_published=True)
+        .select_related("course")
+        .order_by("-last_visited_at")
+    )
+    return [(enrollment.course, course_progress(user=user, course=enrollment.course)) for enrollment in enrollments]

@@ -1,0 +1,20 @@
+from django.db import transaction
+
+from .models import Enrollment, Lesson, LessonCompletion
+
+
+def enrollment_record_visit(*, user, lesson: Lesson) -> Enrollment:
+    """Remember the lesson as the place to resume the course."""
+    enrollment, _ = Enrollment.objects.get_or_create(user=user, course=lesson.module.course)
+    if enrollment.last_lesson_id != lesson.pk:
+        enrollment.last_lesson = lesson
+    enrollment.save()
+    return enrollment
+
+
+def lesson_mark_complete(*, user, lesson: Lesson) -> LessonCompletion:
+    """Idempotent: marking a completed lesson again changes nothing."""
+    with transaction.atomic():
+        Enrollment.objects.get_or_create(user=user, course=lesson.module.course)
+        completion, _ = LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
+    return completion

@@ -1,0 +1,88 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from . import selectors, services
+from .models import Course, Lesson
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/home.html", {"courses": selectors.course_list_published()})
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/catalog.html", {"courses": selectors.course_list_published()})
+
+
+def _course_or_404(slug: str) -> Course:
+    try:
+        return selectors.course_get_published(slug=slug)
+    except Course.DoesNotExist as exc:
+        raise Http404("No such course.") from exc
+
+
+def _lesson_or_404(course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
+    try:
+        return selectors.lesson_get_published(course_slug=course_slug, module_slug=module_slug, lesson_slug=lesson_slug)
+    except Lesson.DoesNotExist as exc:
+        raise Http404("No such lesson.") from exc
+
+
+def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course_or_404(course_slug)
+    return render(request, "courses/course.html", {
+        "course": course,
+        "modules": selectors.module_list_with_lessons(course=course),
+        "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
+        "progress": selectors.course_progress(user=request.user, course=course),
+    })
+
+
+@login_required
+def course_resume(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = _course_or_404(course_slug)
+    progress = selectors.course_progress(user=request.user, course=course)
+    lesson = progress.resume_lesson or next(iter(selectors.lesson_sequence(course=course)), None)
+    if lesson is None:
+        return redirect("courses:course", course_slug)
+    return redirect("courses:lesson", course_slug, lesson.module.slug, lesson.slug)
+
+
+@vary_on_headers("HX-Request")
+def lesson_detail(request: HttpRequest, course_slug: str, module_slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = _lesson_or_404(course_slug, module_slug, lesson_slug)
+    if request.user.is_authenticated:
+        services.enrollment_record_visit(user=request.user, lesson=lesson)
+    previous, following = selectors.lesson_neighbours(lesson=lesson)
+    course = lesson.module.course
+    return render(request, "courses/lesson.html", {
+        "lesson": lesson,
+        "course": course,
+        "previous": previous,
+        "next": following,
+        "is_complete": lesson.pk in selectors.completed_lesson_ids(user=request.user, course=course),
+        "progress": selectors.course_progress(user=request.user, course=course),
+    })
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def lesson_complete(request: HttpRequest, course_slug: str, module_slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = _lesson_or_404(course_slug, module_slug, lesson_slug)
+    services.lesson_mark_complete(user=request.user, lesson=lesson)
+    if request.headers.get("HX-Request"):
+        context = {"lesson": lesson, "course": lesson.module.course, "is_complete": True,
+                   "progress": selectors.course_progress(user=request.user, course=lesson.module.course)}
+        return render(request, "courses/lesson.html#completion", context)
+    return redirect("courses:lesson", course_slug, module_slug, lesson_slug)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/dashboard.html", {
+        "enrollments": selectors.enrollment_list_for_user(user=request.user),
+        "courses": selectors.course_list_published(),
+    })
