@@ -1,0 +1,1 @@
+"""Hands-on prompt demos: tasks, submissions, model calls and grades."""
