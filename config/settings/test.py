@@ -7,8 +7,11 @@ from pathlib import Path
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="certify-test-var-"))
 
 from .base import *  # noqa: E402,F403
-from .base import CACHES, REDIS_URL  # noqa: E402
+from .base import CACHES, DATABASES, REDIS_URL  # noqa: E402
 
+# Live-server threads must not hold connections open past a test, or the test
+# database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(os.environ["VAR_DIR"]) / "media"

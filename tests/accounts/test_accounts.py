@@ -1,0 +1,120 @@
+import re
+import subprocess
+import sys
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Role, User
+from accounts.services import user_set_role
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_requires_email_verification_before_login(client):
+    response = client.post(reverse("account_signup"), {
+        "email": "new.person@example.com", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9",
+    })
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
+
+    client.logout()
+    login = client.post(reverse("account_login"), {"login": "new.person@example.com", "password": "a-long-passphrase-9"})
+    assert login["Location"] == reverse("account_email_verification_sent")
+
+    confirm_path = link.split("testserver", 1)[-1]
+    client.post(confirm_path)
+    user = User.objects.get(email="new.person@example.com")
+    assert user.emailaddress_set.get().verified
+    assert user.role == Role.LEARNER
+
+
+@pytest.mark.parametrize("name", ["José Núñez", "王小明", "محمد عبد الله"])
+def test_certificate_name_is_kept_exactly_in_any_script(learner_client, learner, name):
+    response = learner_client.post(reverse("profile"), {"certificate_name": name})
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.certificate_name == name
+    page = learner_client.get(reverse("profile")).content.decode()
+    assert f'value="{name}"' in page
+
+
+def test_blank_certificate_name_is_refused_with_message(learner_client):
+    response = learner_client.post(reverse("profile"), {"certificate_name": "   "})
+    assert "Enter the name to print on your certificates." in response.content.decode()
+
+
+def test_instructor_without_mfa_is_sent_to_set_it_up(client, instructor):
+    client.force_login(instructor)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+def test_instructor_with_mfa_reaches_pages(instructor_client):
+    assert instructor_client.get(reverse("dashboard")).status_code == 200
+
+
+def test_learner_does_not_need_mfa(learner_client):
+    assert learner_client.get(reverse("dashboard")).status_code == 200
+
+
+def test_admin_is_for_staff_with_mfa_only(client):
+    staff = UserFactory(email="staff@example.com")
+    user_set_role(user=staff, role=Role.STAFF)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    # Without a second factor, the role middleware sends staff to enrol one.
+    assert client.get("/admin/")["Location"].startswith(reverse("mfa_activate_totp"))
+    TOTP.activate(staff, generate_totp_secret())
+    assert client.get("/admin/").status_code == 200
+
+
+def test_learner_cannot_use_admin(learner_client):
+    response = learner_client.get("/admin/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_failed_logins_are_rate_limited(client, settings, learner):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip"}
+    pages = [
+        client.post(reverse("account_login"), {"login": learner.email, "password": "wrong-password"}).content.decode()
+        for _ in range(4)
+    ]
+    assert all("Too many failed login attempts" not in page for page in pages[:3])
+    assert "Too many failed login attempts" in pages[3]
+
+
+def test_pages_carry_a_csp_with_nonce(client):
+    response = client.get(reverse("courses:home"))
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    assert f'nonce="{nonce}"' in response.content.decode()
+
+
+def test_production_settings_refuse_to_start_without_secrets():
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "Production settings need the environment variable SECRET_KEY" in result.stderr
+
+
+def test_production_settings_refuse_test_mode():
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.production",
+           "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.com", "DATABASE_URL": "sqlite:////tmp/x.db",
+           "XAI_API_KEY": ""}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "XAI_API_KEY" in result.stderr
