@@ -118,3 +118,22 @@ def test_production_settings_refuse_test_mode():
                             capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "XAI_API_KEY" in result.stderr
+
+
+def test_password_reset_mail_leads_to_a_new_password(client, learner):
+    client.post(reverse("account_reset_password"), {"email": learner.email})
+    link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    form_page = client.get(link, follow=True)
+    response = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+                           {"password1": "brand-new-passphrase-3", "password2": "brand-new-passphrase-3"})
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.check_password("brand-new-passphrase-3")
+
+
+def test_set_role_command_grants_staff_flag(learner):
+    from django.core.management import call_command
+
+    call_command("set_role", learner.email, "staff")
+    learner.refresh_from_db()
+    assert learner.role == Role.STAFF and learner.is_staff and learner.requires_mfa
