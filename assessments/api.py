@@ -33,3 +33,16 @@ class DemoOutcome:
     submission_id: int
     graded_at: datetime.datetime
     test_mode: bool
+
+
+def exam_best_outcome(*, user_id: int, course_id: int, exam_slug: str) -> ExamOutcome | None:
+    """The learner's best finalized attempt at the exam (best attempt counts), or None."""
+    from .exams.selectors import attempt_best
+    from .models.exams import Exam
+
+    exam = Exam.objects.filter(course_id=course_id, slug=exam_slug).first()
+    attempt = attempt_best(user_id=user_id, exam=exam) if exam else None
+    if attempt is None:
+        return None
+    return ExamOutcome(exam_slug=exam.slug, passed=bool(attempt.passed), score_percent=float(attempt.score_percent),
+                       attempt_id=attempt.id, finished_at=attempt.finished_at, test_mode=attempt.test_mode)

@@ -261,3 +261,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
 }
+
+# --- Exams ----------------------------------------------------------------------------
+# Each attempt schedules its own finalization at deadline + grace; this sweep closes any
+# attempt whose scheduled task was lost.
+CELERY_BEAT_SCHEDULE["exam-attempt-sweep"] = {
+    "task": "assessments.exams.tasks.attempt_sweep_overdue",
+    "schedule": float(os.environ.get("EXAM_SWEEP_SECONDS", "60")),
+}

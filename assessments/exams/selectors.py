@@ -1,0 +1,231 @@
+"""Reads for exams, attempts, results and item statistics."""
+
+import datetime
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet
+
+from assessments.models.exams import (
+    Accommodation,
+    Attempt,
+    AttemptEvent,
+    AttemptQuestion,
+    AttemptState,
+    Exam,
+    PracticeAttempt,
+    PracticeQuestion,
+    QuestionVersion,
+)
+
+from .draw import Candidate
+
+FINALIZED = (AttemptState.SUBMITTED, AttemptState.TIMED_OUT)
+# Discrimination below this (a correlation times 100) marks a question for review:
+# strong and weak candidates do about equally well on it.
+POOR_DISCRIMINATION = 20
+
+
+def exam_get_published(*, course_slug: str, exam_slug: str) -> Exam:
+    return Exam.objects.select_related("course").get(
+        slug=exam_slug, course__slug=course_slug, is_published=True, course__is_published=True
+    )
+
+
+def exam_list_published(*, course_id: int) -> QuerySet[Exam]:
+    return Exam.objects.filter(course_id=course_id, is_published=True).order_by("title")
+
+
+def question_candidates(*, course_id: int, domains: set[str] | None = None,
+                        module_slug: str | None = None) -> list[Candidate]:
+    """The current version of every published question, ready for the draw."""
+    versions = QuestionVersion.objects.filter(question__course_id=course_id, question__is_published=True,
+                                              question__current_version_id=F("id"))
+    if domains is not None:
+        versions = versions.filter(domain__in=domains)
+    if module_slug is not None:
+        versions = versions.filter(module_slug=module_slug)
+    rows = versions.values_list("id", "question_id", "question__external_id", "domain", "module_slug", "kind", "options")
+    return [
+        Candidate(version_id=vid, question_id=qid, external_id=external_id,
+                  group=module if module_slug is not None else domain, kind=kind,
+                  option_ids=tuple(str(option["id"]) for option in options))
+        for vid, qid, external_id, domain, module, kind, options in rows
+    ]
+
+
+def questions_seen_by(*, user, course_id: int) -> frozenset[int]:
+    return frozenset(AttemptQuestion.objects.filter(attempt__user=user, attempt__exam__course_id=course_id)
+                     .values_list("version__question_id", flat=True))
+
+
+def practice_seen_by(*, user, module_id: int) -> frozenset[int]:
+    return frozenset(PracticeQuestion.objects.filter(attempt__user=user, attempt__module_id=module_id)
+                     .values_list("version__question_id", flat=True))
+
+
+# --- eligibility ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Eligibility:
+    can_start: bool
+    reason: str
+    attempts_used: int
+    attempts_allowed: int
+    extra_minutes: int
+    next_start_at: datetime.datetime | None
+    open_attempt: Attempt | None
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, self.attempts_allowed - self.attempts_used)
+
+
+def attempt_open_for(*, user, exam: Exam) -> Attempt | None:
+    return Attempt.objects.filter(user=user, exam=exam, state=AttemptState.OPEN).first()
+
+
+def exam_eligibility(*, user, exam: Exam, now: datetime.datetime) -> Eligibility:
+    accommodation = Accommodation.objects.filter(user=user, exam=exam).first()
+    extra_minutes = accommodation.extra_minutes if accommodation else 0
+    allowed = exam.attempts_allowed + (accommodation.extra_attempts if accommodation else 0)
+    counted = Attempt.objects.filter(user=user, exam=exam).exclude(state=AttemptState.VOIDED)
+    used = counted.count()
+    open_attempt = counted.filter(state=AttemptState.OPEN).first()
+    last_finish = counted.filter(state__in=FINALIZED).order_by("-finished_at").values_list("finished_at", flat=True).first()
+    next_start = last_finish + datetime.timedelta(hours=float(exam.cooldown_hours)) if last_finish else None
+
+    def result(can_start: bool, reason: str) -> Eligibility:
+        return Eligibility(can_start=can_start, reason=reason, attempts_used=used, attempts_allowed=allowed,
+                           extra_minutes=extra_minutes, next_start_at=next_start, open_attempt=open_attempt)
+
+    if open_attempt is not None:
+        return result(True, "You have an attempt in progress; continuing resumes it with the time it has left.")
+    if used >= allowed:
+        return result(False, f"You have used all {allowed} attempts at this exam.")
+    if next_start is not None and now < next_start:
+        return result(False, f"The next attempt can start after the cool-down, at {next_start:%Y-%m-%d %H:%M} UTC.")
+    return result(True, "")
+
+
+# --- attempts ---------------------------------------------------------------------------
+def attempt_get_for_user(*, public_id, user) -> Attempt:
+    """Only the learner's own attempt: anyone else gets DoesNotExist (a 404, not a 403, so ids leak nothing)."""
+    return Attempt.objects.select_related("exam__course").get(public_id=public_id, user=user)
+
+
+def attempt_get(*, public_id) -> Attempt:
+    return Attempt.objects.select_related("exam__course", "user").get(public_id=public_id)
+
+
+def attempt_slots(*, attempt: Attempt) -> list[AttemptQuestion]:
+    return list(attempt.questions.select_related("version__question").order_by("position"))
+
+
+@dataclass(frozen=True)
+class AttemptStatus:
+    state: str
+    remaining_seconds: int
+    answered: int
+    total: int
+    deadline: datetime.datetime
+    closes_at: datetime.datetime
+
+    @property
+    def remaining_display(self) -> str:
+        """The countdown as the page shows it before JavaScript takes over: m:ss or h:mm:ss."""
+        hours, rest = divmod(self.remaining_seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+    def as_json(self) -> dict:
+        return {"state": self.state, "remaining_seconds": self.remaining_seconds, "answered": self.answered,
+                "total": self.total, "deadline": self.deadline.isoformat(), "closes_at": self.closes_at.isoformat()}
+
+
+def attempt_status(*, attempt: Attempt, now: datetime.datetime) -> AttemptStatus:
+    counts = attempt.questions.aggregate(total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
+    remaining = math.floor((attempt.deadline - now).total_seconds()) if attempt.is_open else 0
+    return AttemptStatus(state=attempt.state, remaining_seconds=max(0, remaining), answered=counts["answered"],
+                         total=counts["total"], deadline=attempt.deadline, closes_at=attempt.closes_at)
+
+
+def attempt_events(*, attempt: Attempt) -> QuerySet[AttemptEvent]:
+    return attempt.events.select_related("actor").order_by("at", "id")
+
+
+def attempt_list_for_user(*, user, exam: Exam) -> QuerySet[Attempt]:
+    return Attempt.objects.filter(user=user, exam=exam).order_by("-number")
+
+
+def attempt_best(*, user_id: int, exam: Exam) -> Attempt | None:
+    """Best attempt counts: the highest score, the earliest such attempt on a tie."""
+    return (Attempt.objects.filter(user_id=user_id, exam=exam, state__in=FINALIZED)
+            .order_by("-score_percent", "finished_at", "id").first())
+
+
+def exam_results(*, exam: Exam) -> QuerySet[Attempt]:
+    return Attempt.objects.filter(exam=exam).select_related("user").order_by("-started_at", "-id")
+
+
+# --- item statistics ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ItemStatistic:
+    version: QuestionVersion
+    times_shown: int
+    scored: int
+    facility: float | None
+    discrimination: float | None
+
+    @property
+    def is_poor(self) -> bool:
+        return self.discrimination is not None and self.discrimination < POOR_DISCRIMINATION
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 2:
+        return None
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    syy = sum((y - mean_y) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
+    """Per question version, over finalized attempts: facility (mean share of the points, in %)
+    and discrimination (100 x correlation of the item's share with the rest of the test's points)."""
+    slots = (AttemptQuestion.objects.filter(attempt__exam=exam).exclude(attempt__state=AttemptState.VOIDED)
+             .values_list("version_id", "attempt__state", "points_awarded", "version__points", "attempt__score_points"))
+    shown: dict[int, int] = {}
+    pairs: dict[int, tuple[list[float], list[float]]] = {}
+    for version_id, state, awarded, points, total in slots:
+        shown[version_id] = shown.get(version_id, 0) + 1
+        if state in FINALIZED and awarded is not None:
+            xs, ys = pairs.setdefault(version_id, ([], []))
+            xs.append(float(Decimal(awarded) / Decimal(points)))
+            ys.append(float(Decimal(total) - Decimal(awarded)))
+    versions = QuestionVersion.objects.filter(id__in=shown).select_related("question").order_by(
+        "question__external_id", "number")
+    stats = []
+    for version in versions:
+        xs, ys = pairs.get(version.id, ([], []))
+        correlation = _correlation(xs, ys)
+        stats.append(ItemStatistic(
+            version=version, times_shown=shown[version.id], scored=len(xs),
+            facility=round(100 * sum(xs) / len(xs), 1) if xs else None,
+            discrimination=round(100 * correlation, 1) if correlation is not None else None,
+        ))
+    return stats
+
+
+# --- practice ------------------------------------------------------------------------------
+def practice_get_for_user(*, public_id, user) -> PracticeAttempt:
+    return PracticeAttempt.objects.select_related("module__course").get(public_id=public_id, user=user)
+
+
+def practice_slots(*, practice: PracticeAttempt) -> list[PracticeQuestion]:
+    return list(practice.questions.select_related("version", "answer").order_by("position"))

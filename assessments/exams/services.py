@@ -1,0 +1,333 @@
+"""Writes for exams, attempts and practice quizzes. Every time-dependent service takes `now`."""
+
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from assessments.api import learner_progressed
+from assessments.models.exams import (
+    Accommodation,
+    Attempt,
+    AttemptEvent,
+    AttemptQuestion,
+    AttemptReset,
+    AttemptState,
+    EventKind,
+    Exam,
+    PracticeAnswer,
+    PracticeAttempt,
+    PracticeQuestion,
+)
+
+from . import selectors
+from .draw import draw_questions
+from .scoring import InvalidResponse, clean_response, points_for, score_fraction
+
+logger = logging.getLogger(__name__)
+
+
+class ExamNotAvailable(Exception):
+    """The learner may not start an attempt now; the message says why."""
+
+
+class AttemptClosedError(Exception):
+    """The attempt no longer accepts answers, flags or a submit; the message says why."""
+
+
+class FinalizeReason:
+    SUBMITTED = "submitted"     # the learner confirmed the submit
+    REQUEST = "request"         # the learner's next request came after the deadline plus grace
+    DEADLINE_TASK = "deadline_task"
+    SWEEP = "sweep"
+
+
+_TIME_UP = ("Time is up: the deadline and its grace period have passed, so this was not saved. "
+            "Your attempt was submitted with the answers saved before the deadline.")
+_ALREADY_CLOSED = "This attempt has already been submitted; it no longer accepts changes."
+
+
+def _event(attempt: Attempt, kind: str, now: datetime.datetime, actor=None, **data) -> AttemptEvent:
+    return AttemptEvent.objects.create(attempt=attempt, kind=kind, at=now, actor=actor, data=data)
+
+
+# --- starting --------------------------------------------------------------------------
+def attempt_start(*, user, exam: Exam, now: datetime.datetime) -> Attempt:
+    """Resume the learner's open attempt, or start a new one if the rules allow.
+
+    Two simultaneous starts (two tabs) both end on the same attempt: the partial
+    unique constraint lets only one open attempt exist, and the loser resumes it.
+    """
+    open_attempt = selectors.attempt_open_for(user=user, exam=exam)
+    if open_attempt is not None:
+        attempt_close_if_due(attempt_id=open_attempt.id, now=now)
+        open_attempt.refresh_from_db()
+        if open_attempt.is_open:
+            _event(open_attempt, EventKind.RESUMED, now, actor=user)
+            return open_attempt
+    eligibility = selectors.exam_eligibility(user=user, exam=exam, now=now)
+    if not eligibility.can_start:
+        raise ExamNotAvailable(eligibility.reason)
+    try:
+        with transaction.atomic():
+            attempt = _create_attempt(user=user, exam=exam, now=now, extra_minutes=eligibility.extra_minutes)
+    except IntegrityError:
+        attempt = selectors.attempt_open_for(user=user, exam=exam)
+        if attempt is None:
+            raise
+        return attempt
+    transaction.on_commit(lambda: _schedule_finalize(attempt.id, attempt.closes_at))
+    return attempt
+
+
+def _create_attempt(*, user, exam: Exam, now: datetime.datetime, extra_minutes: int) -> Attempt:
+    seed = secrets.randbits(62)
+    drawn = draw_questions(
+        candidates=selectors.question_candidates(course_id=exam.course_id, domains=set(exam.blueprint)),
+        counts=exam.blueprint, seed=seed,
+        seen_question_ids=selectors.questions_seen_by(user=user, course_id=exam.course_id),
+        shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options,
+    )
+    number = (Attempt.objects.filter(user=user, exam=exam).aggregate(top=Max("number"))["top"] or 0) + 1
+    deadline = now + datetime.timedelta(minutes=exam.time_limit_minutes + extra_minutes)
+    attempt = Attempt.objects.create(
+        user=user, exam=exam, number=number, seed=seed, started_at=now, extra_minutes=extra_minutes,
+        deadline=deadline, closes_at=deadline + datetime.timedelta(seconds=exam.grace_seconds),
+        pass_mark_percent=exam.pass_mark_percent, test_mode=settings.PLATFORM_TEST_MODE,
+    )
+    AttemptQuestion.objects.bulk_create([
+        AttemptQuestion(attempt=attempt, position=index, version_id=item.version_id, option_order=list(item.option_order))
+        for index, item in enumerate(drawn, start=1)
+    ])
+    _event(attempt, EventKind.STARTED, now, actor=user, seed=seed, deadline=deadline.isoformat(),
+           extra_minutes=extra_minutes, questions=[item.version_id for item in drawn])
+    return attempt
+
+
+def _schedule_finalize(attempt_id: int, closes_at: datetime.datetime) -> None:
+    from kombu.exceptions import OperationalError
+
+    from .tasks import attempt_finalize_due
+
+    try:
+        attempt_finalize_due.apply_async(args=[attempt_id], eta=closes_at)
+    except (OperationalError, OSError):
+        # The periodic sweep and the learner's next request finalize the attempt anyway;
+        # a broker outage (or the file broker's missing folder) must not stop a learner from starting.
+        logger.exception("could not schedule finalization of attempt %s; the sweep will do it", attempt_id)
+
+
+# --- answering ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SavedAnswer:
+    slot: AttemptQuestion
+    changed: bool
+
+
+class _Expired(Exception):
+    """The attempt is past its deadline plus grace; the caller finalizes it and refuses."""
+
+
+def _lock_accepting(attempt_id: int, now: datetime.datetime) -> Attempt:
+    """Caller is inside a transaction. Returns the attempt locked, or raises AttemptClosedError."""
+    attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+    if not attempt.is_open:
+        raise AttemptClosedError(_ALREADY_CLOSED)
+    if now >= attempt.closes_at:
+        raise _Expired()
+    return attempt
+
+
+def _refuse_after_deadline(attempt_id: int, now: datetime.datetime, what: str) -> AttemptClosedError:
+    attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.REQUEST)
+    with transaction.atomic():
+        _event(Attempt.objects.get(pk=attempt_id), EventKind.REFUSED, now, refused=what)
+    return AttemptClosedError(_TIME_UP)
+
+
+def attempt_answer_save(*, attempt_id: int, position: int, raw, now: datetime.datetime) -> SavedAnswer:
+    """Save the learner's answer to one question with the server's time.
+
+    Holding the attempt's row lock orders every save before or after finalization,
+    so no answer can slip in once the attempt is scored. Saving the same answer
+    again changes nothing (two tabs, retried requests).
+    Raises AttemptClosedError after the deadline plus grace, InvalidResponse for a malformed value.
+    """
+    try:
+        with transaction.atomic():
+            attempt = _lock_accepting(attempt_id, now)
+            slot = attempt.questions.select_related("version").get(position=position)
+            response = clean_response(kind=slot.version.kind, options=slot.version.options, raw=raw)
+            if response == slot.response:
+                return SavedAnswer(slot=slot, changed=False)
+            slot.response, slot.answered_at = response, now
+            slot.save(update_fields=["response", "answered_at"])
+            _event(attempt, EventKind.ANSWER_SAVED, now, position=position, question=slot.version.question_id,
+                   version=slot.version_id, response=response)
+            return SavedAnswer(slot=slot, changed=True)
+    except _Expired:
+        raise _refuse_after_deadline(attempt_id, now, f"answer to question {position}") from None
+
+
+def attempt_flag_set(*, attempt_id: int, position: int, flagged: bool, now: datetime.datetime) -> AttemptQuestion:
+    try:
+        with transaction.atomic():
+            attempt = _lock_accepting(attempt_id, now)
+            slot = attempt.questions.get(position=position)
+            if slot.flagged != flagged:
+                slot.flagged = flagged
+                slot.save(update_fields=["flagged"])
+                _event(attempt, EventKind.FLAGGED if flagged else EventKind.UNFLAGGED, now, position=position)
+            return slot
+    except _Expired:
+        raise _refuse_after_deadline(attempt_id, now, f"flag on question {position}") from None
+
+
+def attempt_submit(*, attempt_id: int, now: datetime.datetime) -> bool:
+    """The learner's confirmed submit. True if this call finalized the attempt, False if it was
+    already finalized (a double submit). Raises AttemptClosedError after the deadline plus grace."""
+    try:
+        return attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.SUBMITTED)
+    except _Expired:
+        raise _refuse_after_deadline(attempt_id, now, "submit") from None
+
+
+# --- finalizing -----------------------------------------------------------------------------
+def attempt_finalize(*, attempt_id: int, now: datetime.datetime, reason: str) -> bool:
+    """Score the attempt from its saved answers and close it, exactly once.
+
+    Any number of callers may race here (submit, the deadline task, the sweep, a
+    late request): the row lock serializes them, and only the one that still finds
+    the attempt open writes. Returns True for that one. Automatic reasons do
+    nothing before the deadline plus grace.
+    """
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id)
+        if not attempt.is_open:
+            return False
+        if reason != FinalizeReason.SUBMITTED and now < attempt.closes_at:
+            return False
+        if reason == FinalizeReason.SUBMITTED and now >= attempt.closes_at:
+            raise _Expired()
+        slots = list(attempt.questions.select_related("version"))
+        earned, total, domains = Decimal(0), Decimal(0), {}
+        for slot in slots:
+            version = slot.version
+            fraction = score_fraction(kind=version.kind, options=version.options, key=version.key, response=slot.response)
+            slot.points_awarded = points_for(points=version.points, fraction=fraction)
+            earned += slot.points_awarded
+            total += version.points
+            bucket = domains.setdefault(version.domain, [Decimal(0), Decimal(0)])
+            bucket[0] += slot.points_awarded
+            bucket[1] += version.points
+        AttemptQuestion.objects.bulk_update(slots, ["points_awarded"])
+        percent = (earned * 100 / total).quantize(Decimal("0.01")) if total else Decimal(0)
+        state = AttemptState.SUBMITTED if reason == FinalizeReason.SUBMITTED else AttemptState.TIMED_OUT
+        finished_at = now if reason == FinalizeReason.SUBMITTED else attempt.closes_at
+        fields = {
+            "state": state, "finished_at": finished_at, "score_points": earned, "max_points": total,
+            "score_percent": percent, "passed": percent >= attempt.pass_mark_percent,
+            "domain_breakdown": {
+                domain: {"points": str(points), "max": str(most),
+                         "percent": str((points * 100 / most).quantize(Decimal("0.01")) if most else Decimal(0))}
+                for domain, (points, most) in sorted(domains.items())
+            },
+        }
+        # The conditional update is the last line of defence should a database ignore the row lock.
+        if Attempt.objects.filter(pk=attempt.pk, state=AttemptState.OPEN).update(**fields) != 1:
+            return False
+        if reason == FinalizeReason.SUBMITTED:
+            _event(attempt, EventKind.SUBMITTED, now, actor=attempt.user)
+        _event(attempt, EventKind.FINALIZED, now, reason=reason, score_percent=str(percent),
+               passed=fields["passed"], answered=sum(1 for slot in slots if slot.is_answered))
+        user_id, course_id = attempt.user_id, attempt.exam.course_id
+        transaction.on_commit(lambda: learner_progressed.send(sender=Attempt, user_id=user_id, course_id=course_id))
+    return True
+
+
+def attempt_close_if_due(*, attempt_id: int, now: datetime.datetime) -> bool:
+    """Called on each learner request: finalize an attempt whose time (and grace) ran out."""
+    return attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.REQUEST)
+
+
+def attempt_sweep_overdue(*, now: datetime.datetime, limit: int = 500) -> int:
+    """Finalize abandoned attempts past their deadline plus grace; returns how many this call closed."""
+    overdue = list(Attempt.objects.filter(state=AttemptState.OPEN, closes_at__lte=now)
+                   .order_by("closes_at").values_list("id", flat=True)[:limit])
+    return sum(attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.SWEEP) for attempt_id in overdue)
+
+
+# --- instructor tools ---------------------------------------------------------------------
+def attempt_reset(*, attempt_id: int, by, reason: str, now: datetime.datetime) -> Attempt:
+    """Void an attempt: it no longer counts as used, for the cool-down or for the certificate."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Give a reason for the reset; it is kept in the audit log.")
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id)
+        if attempt.state == AttemptState.VOIDED:
+            raise ValueError("This attempt has already been reset.")
+        AttemptReset.objects.create(attempt=attempt, reset_by=by, reason=reason, previous_state=attempt.state, at=now)
+        attempt.state = AttemptState.VOIDED
+        attempt.save(update_fields=["state"])
+        _event(attempt, EventKind.RESET, now, actor=by, reason=reason)
+        user_id, course_id = attempt.user_id, attempt.exam.course_id
+        transaction.on_commit(lambda: learner_progressed.send(sender=Attempt, user_id=user_id, course_id=course_id))
+    return attempt
+
+
+def accommodation_set(*, exam: Exam, user, extra_minutes: int, extra_attempts: int, note: str, by,
+                      now: datetime.datetime) -> Accommodation:
+    """Extra time applies to attempts started afterwards, so it cannot change during an open attempt."""
+    with transaction.atomic():
+        accommodation = Accommodation.objects.select_for_update().filter(user=user, exam=exam).first()
+        current_minutes = accommodation.extra_minutes if accommodation else 0
+        if extra_minutes != current_minutes and selectors.attempt_open_for(user=user, exam=exam) is not None:
+            raise ValueError("This learner has an attempt in progress; extra time must be set before an attempt starts.")
+        accommodation, _ = Accommodation.objects.update_or_create(
+            user=user, exam=exam,
+            defaults={"extra_minutes": extra_minutes, "extra_attempts": extra_attempts, "note": note.strip(),
+                      "set_by": by, "updated_at": now},
+        )
+    return accommodation
+
+
+# --- practice --------------------------------------------------------------------------------
+def practice_start(*, user, course_id: int, module, now: datetime.datetime) -> PracticeAttempt:
+    """A fresh untimed quiz from the module's questions (`module` is a courses.api.ModuleInfo);
+    unlimited, never counted toward a certificate."""
+    candidates = selectors.question_candidates(course_id=course_id, module_slug=module.slug)
+    count = min(module.practice_questions, len(candidates))
+    if count == 0:
+        raise ExamNotAvailable("This module has no practice questions yet.")
+    seed = secrets.randbits(62)
+    drawn = draw_questions(candidates=candidates, counts={module.slug: count}, seed=seed,
+                           seen_question_ids=selectors.practice_seen_by(user=user, module_id=module.id))
+    with transaction.atomic():
+        practice = PracticeAttempt.objects.create(user=user, module_id=module.id, seed=seed, started_at=now)
+        PracticeQuestion.objects.bulk_create([
+            PracticeQuestion(attempt=practice, position=index, version_id=item.version_id,
+                             option_order=list(item.option_order))
+            for index, item in enumerate(drawn, start=1)
+        ])
+    return practice
+
+
+def practice_answer(*, question: PracticeQuestion, raw, now: datetime.datetime) -> PracticeAnswer:
+    """Check a practice answer. The first checked answer stands, so feedback cannot be farmed."""
+    version = question.version
+    response = clean_response(kind=version.kind, options=version.options, raw=raw)
+    if response is None:
+        raise InvalidResponse("Answer the question before checking it.")
+    fraction = score_fraction(kind=version.kind, options=version.options, key=version.key, response=response)
+    answer, _ = PracticeAnswer.objects.get_or_create(
+        question=question,
+        defaults={"response": response, "points_awarded": points_for(points=version.points, fraction=fraction),
+                  "answered_at": now},
+    )
+    return answer

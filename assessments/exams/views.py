@@ -1,0 +1,454 @@
+"""Exam, attempt, practice and instructor pages. Views parse, call a service or selector, render."""
+
+import csv
+import functools
+import math
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
+from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_reference_url, module_list
+
+from . import selectors, services
+from .forms import AccommodationForm, ResetForm
+from .scoring import InvalidResponse, score_fraction
+
+PAGE_SIZE = 50
+
+
+# --- helpers ----------------------------------------------------------------------------
+def instructor_required(view):
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_instructor:
+            raise PermissionDenied("Instructors only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _exam_or_404(course_slug: str, exam_slug: str) -> Exam:
+    try:
+        return selectors.exam_get_published(course_slug=course_slug, exam_slug=exam_slug)
+    except Exam.DoesNotExist as exc:
+        raise Http404("No such exam.") from exc
+
+
+def _own_attempt_or_404(request: HttpRequest, attempt_id) -> Attempt:
+    try:
+        return selectors.attempt_get_for_user(public_id=attempt_id, user=request.user)
+    except Attempt.DoesNotExist as exc:
+        raise Http404("No such attempt.") from exc
+
+
+def _position(value, total: int) -> int:
+    try:
+        return min(max(int(value), 1), total)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _slot_or_404(attempt: Attempt, value) -> AttemptQuestion:
+    try:
+        return attempt.questions.select_related("version").get(position=int(value))
+    except (TypeError, ValueError, AttemptQuestion.DoesNotExist) as exc:
+        raise Http404("No such question in this attempt.") from exc
+
+
+def _raw_answer(kind: str, options: list[dict], data) -> object:
+    """The form's value for one question; ordering arrives as one position per item."""
+    if kind == QuestionKind.MULTIPLE:
+        return data.getlist("answer")
+    if kind == QuestionKind.ORDERING:
+        ranks = {str(o["id"]): data.get(f"rank-{o['id']}", "").strip() for o in options}
+        if not any(ranks.values()):
+            return None
+        if not all(value.isdigit() for value in ranks.values()) or len(set(ranks.values())) != len(ranks):
+            raise InvalidResponse("Give every item a different position.")
+        return sorted(ranks, key=lambda option_id: int(ranks[option_id]))
+    return data.get("answer")
+
+
+def _question_context(slot, *, option_order) -> dict:
+    """What a question page needs to show the learner's current answer in any kind."""
+    by_id = {str(option["id"]): option for option in slot.version.options}
+    options = [by_id[option_id] for option_id in option_order if option_id in by_id]
+    response = slot.response if hasattr(slot, "response") else None
+    chosen = set(response) if isinstance(response, list) else {response}
+    ranks = {option_id: index for index, option_id in enumerate(response, start=1)} if (
+        slot.version.kind == QuestionKind.ORDERING and isinstance(response, list)) else {}
+    return {"options": [{**option, "checked": str(option["id"]) in {str(c) for c in chosen},
+                         "rank": ranks.get(str(option["id"]), "")} for option in options],
+            "ordered": [by_id[str(i)] for i in response if str(i) in by_id] if ranks else [],
+            "response": response, "positions": range(1, len(options) + 1)}
+
+
+def _certificate_exam(exam: Exam) -> bool:
+    metadata = course_get_by_id(course_id=exam.course_id).metadata
+    return (metadata.get("certificate") or {}).get("requires", {}).get("exam") == exam.slug
+
+
+# --- course-level entry point -------------------------------------------------------------
+def course_assessments(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = course_get(slug=course_slug)
+    if course is None:
+        raise Http404("No such course.")
+    return render(request, "assessments/exams/course_assessments.html", {
+        "course": course, "exams": selectors.exam_list_published(course_id=course.id),
+        "modules": module_list(course_id=course.id),
+    })
+
+
+# --- exam and attempt lifecycle -------------------------------------------------------------
+def exam_detail(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
+    exam = _exam_or_404(course_slug, exam_slug)
+    context = {"exam": exam, "is_certificate_exam": _certificate_exam(exam)}
+    if request.user.is_authenticated:
+        now = timezone.now()
+        open_attempt = selectors.attempt_open_for(user=request.user, exam=exam)
+        if open_attempt is not None:
+            services.attempt_close_if_due(attempt_id=open_attempt.id, now=now)
+        context |= {"eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
+                    "attempts": selectors.attempt_list_for_user(user=request.user, exam=exam),
+                    "best": selectors.attempt_best(user_id=request.user.id, exam=exam)}
+    return render(request, "assessments/exams/exam_detail.html", context)
+
+
+@login_required
+@require_POST
+def exam_start(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
+    exam = _exam_or_404(course_slug, exam_slug)
+    try:
+        attempt = services.attempt_start(user=request.user, exam=exam, now=timezone.now())
+    except services.ExamNotAvailable as exc:
+        messages.error(request, str(exc))
+        return redirect("exams:exam", course_slug, exam_slug)
+    return redirect("exams:attempt", attempt.public_id)
+
+
+@login_required
+@never_cache
+def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
+    attempt = _own_attempt_or_404(request, attempt_id)
+    now = timezone.now()
+    services.attempt_close_if_due(attempt_id=attempt.id, now=now)
+    attempt.refresh_from_db()
+    if not attempt.is_open:
+        return redirect("exams:result", attempt.public_id)
+    slots = selectors.attempt_slots(attempt=attempt)
+    slot = slots[_position(request.GET.get("q"), len(slots)) - 1]
+    return render(request, "assessments/exams/attempt.html", {
+        "attempt": attempt, "exam": attempt.exam, "slots": slots, "slot": slot,
+        "status": selectors.attempt_status(attempt=attempt, now=now),
+        "question": _question_context(slot, option_order=slot.option_order),
+        "in_grace": now >= attempt.deadline,
+    })
+
+
+@login_required
+@never_cache
+@require_GET
+def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
+    attempt = _own_attempt_or_404(request, attempt_id)
+    now = timezone.now()
+    services.attempt_close_if_due(attempt_id=attempt.id, now=now)
+    attempt.refresh_from_db()
+    return JsonResponse(selectors.attempt_status(attempt=attempt, now=now).as_json())
+
+
+def _partial_response(request: HttpRequest, attempt: Attempt, slot, *, error: str = "", saved: bool = False):
+    context = {"attempt": attempt, "slot": slot, "error": error, "saved": saved}
+    html = render_to_string("assessments/exams/attempt.html#save_status", context, request=request)
+    if slot is not None:
+        html += render_to_string("assessments/exams/attempt.html#nav_item",
+                                 {**context, "oob": True, "current_position": slot.position}, request=request)
+    return HttpResponse(html)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
+    attempt = _own_attempt_or_404(request, attempt_id)
+    slot = _slot_or_404(attempt, request.POST.get("position"))
+    position = slot.position
+    is_htmx = bool(request.headers.get("HX-Request"))
+    try:
+        saved = services.attempt_answer_save(
+            attempt_id=attempt.id, position=position,
+            raw=_raw_answer(slot.version.kind, slot.version.options, request.POST), now=timezone.now())
+    except services.AttemptClosedError as exc:
+        if is_htmx:
+            return _partial_response(request, attempt, None, error=str(exc))
+        messages.error(request, str(exc))
+        return redirect("exams:result", attempt.public_id)
+    except InvalidResponse as exc:
+        if is_htmx:
+            return _partial_response(request, attempt, slot, error=str(exc))
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
+    if is_htmx:
+        return _partial_response(request, attempt, saved.slot, saved=True)
+    target = {"next": position + 1, "prev": position - 1}.get(request.POST.get("go"), position)
+    if request.POST.get("go") == "review":
+        return redirect("exams:submit", attempt.public_id)
+    messages.success(request, f"Answer to question {position} saved.")
+    return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={max(target, 1)}")
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
+    attempt = _own_attempt_or_404(request, attempt_id)
+    position = _slot_or_404(attempt, request.POST.get("position")).position
+    try:
+        slot = services.attempt_flag_set(attempt_id=attempt.id, position=position,
+                                         flagged=request.POST.get("flagged") == "1", now=timezone.now())
+    except services.AttemptClosedError as exc:
+        messages.error(request, str(exc))
+        return redirect("exams:result", attempt.public_id)
+    if request.headers.get("HX-Request"):
+        context = {"attempt": attempt, "slot": slot}
+        return HttpResponse(render_to_string("assessments/exams/attempt.html#flag_form", context, request=request)
+                            + render_to_string("assessments/exams/attempt.html#nav_item",
+                               {**context, "oob": True, "current_position": position}, request=request))
+    return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
+
+
+@login_required
+@never_cache
+def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
+    attempt = _own_attempt_or_404(request, attempt_id)
+    now = timezone.now()
+    if request.method == "POST":
+        try:
+            finalized = services.attempt_submit(attempt_id=attempt.id, now=now)
+        except services.AttemptClosedError as exc:
+            messages.error(request, str(exc))
+        else:
+            if not finalized:
+                messages.info(request, "This attempt had already been submitted; here is its result.")
+        return redirect("exams:result", attempt.public_id)
+    services.attempt_close_if_due(attempt_id=attempt.id, now=now)
+    attempt.refresh_from_db()
+    if not attempt.is_open:
+        return redirect("exams:result", attempt.public_id)
+    slots = selectors.attempt_slots(attempt=attempt)
+    return render(request, "assessments/exams/submit_confirm.html", {
+        "attempt": attempt, "exam": attempt.exam, "status": selectors.attempt_status(attempt=attempt, now=now),
+        "unanswered": [s for s in slots if not s.is_answered], "flagged": [s for s in slots if s.flagged],
+    })
+
+
+@login_required
+@never_cache
+def attempt_result(request: HttpRequest, attempt_id) -> HttpResponse:
+    attempt = _own_attempt_or_404(request, attempt_id)
+    services.attempt_close_if_due(attempt_id=attempt.id, now=timezone.now())
+    attempt.refresh_from_db()
+    if attempt.is_open:
+        return redirect("exams:attempt", attempt.public_id)
+    exam = attempt.exam
+    review = exam.review
+    items = []
+    if attempt.is_finalized and review != ReviewPolicy.SCORE_ONLY:
+        for slot in selectors.attempt_slots(attempt=attempt):
+            item = {"slot": slot, **_question_context(slot, option_order=slot.option_order)}
+            if review == ReviewPolicy.CORRECT_ANSWERS:
+                item["key"] = _question_context(_KeySlot(slot.version), option_order=_key_order(slot))
+                item["lesson_url"] = lesson_reference_url(course_slug=exam.course.slug, reference=slot.version.lesson_ref)
+            items.append(item)
+    domains = course_get_by_id(course_id=exam.course_id).metadata.get("domains") or {}
+    return render(request, "assessments/exams/result.html", {
+        "attempt": attempt, "exam": exam, "review": review, "items": items,
+        "breakdown": [{"label": domains.get(name, name), **values} for name, values in attempt.domain_breakdown.items()],
+        "best": selectors.attempt_best(user_id=request.user.id, exam=exam),
+        "is_certificate_exam": _certificate_exam(exam),
+        "eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=timezone.now()),
+    })
+
+
+class _KeySlot:
+    """A stand-in slot whose 'response' is the key, to render the correct answer like an answer."""
+
+    def __init__(self, version):
+        self.version = version
+        if version.kind == QuestionKind.SINGLE:
+            self.response = next(str(o["id"]) for o in version.options if o["correct"])
+        elif version.kind == QuestionKind.MULTIPLE:
+            self.response = [str(o["id"]) for o in version.options if o["correct"]]
+        elif version.kind == QuestionKind.ORDERING:
+            self.response = [str(o["id"]) for o in version.options]
+        elif version.kind == QuestionKind.TRUE_FALSE:
+            self.response = version.key["answer"]
+        elif version.kind == QuestionKind.NUMERIC:
+            tolerance = version.key.get("tolerance", "0")
+            self.response = version.key["answer"] + (f" (± {tolerance})" if tolerance not in ("0", "0.0") else "")
+        else:
+            self.response = ", ".join(version.key.get("accepted", [])) or version.key.get("pattern", "")
+
+
+def _key_order(slot) -> list[str]:
+    if slot.version.kind == QuestionKind.ORDERING:
+        return [str(o["id"]) for o in slot.version.options]
+    return slot.option_order
+
+
+# --- practice ---------------------------------------------------------------------------------
+def _module_or_404(course_slug: str, module_slug: str) -> tuple[int, ModuleInfo]:
+    course = course_get(slug=course_slug)
+    module = next((m for m in module_list(course_id=course.id) if m.slug == module_slug), None) if course else None
+    if module is None:
+        raise Http404("No such module.")
+    return course.id, module
+
+
+def practice_intro(request: HttpRequest, course_slug: str, module_slug: str) -> HttpResponse:
+    course_id, module = _module_or_404(course_slug, module_slug)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            practice = services.practice_start(user=request.user, course_id=course_id, module=module,
+                                               now=timezone.now())
+        except services.ExamNotAvailable as exc:
+            messages.error(request, str(exc))
+            return redirect("exams:practice", course_slug, module_slug)
+        return redirect("exams:practice_attempt", practice.public_id)
+    available = len(selectors.question_candidates(course_id=course_id, module_slug=module.slug))
+    return render(request, "assessments/exams/practice_intro.html", {
+        "module": module, "course_slug": course_slug, "size": min(module.practice_questions, available),
+    })
+
+
+@login_required
+@never_cache
+def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
+    try:
+        practice = selectors.practice_get_for_user(public_id=practice_id, user=request.user)
+    except PracticeAttempt.DoesNotExist as exc:
+        raise Http404("No such practice quiz.") from exc
+    slots = selectors.practice_slots(practice=practice)
+    position = _position(request.POST.get("position") or request.GET.get("q"), len(slots))
+    slot = slots[position - 1]
+    error = ""
+    if request.method == "POST":
+        try:
+            services.practice_answer(question=slot, raw=_raw_answer(slot.version.kind, slot.version.options,
+                                                                     request.POST), now=timezone.now())
+        except InvalidResponse as exc:
+            error = str(exc)
+        else:
+            return redirect(f"{reverse('exams:practice_attempt', args=[practice.public_id])}?q={position}")
+    answer = getattr(slot, "answer", None)
+    slot.response = answer.response if answer else None
+    context = {"practice": practice, "slots": slots, "slot": slot, "position": position, "error": error,
+               "answer": answer, "question": _question_context(slot, option_order=slot.option_order),
+               "answered": sum(1 for s in slots if hasattr(s, "answer")),
+               "score": sum(s.answer.points_awarded for s in slots if hasattr(s, "answer")),
+               "max_score": sum(s.version.points for s in slots)}
+    if answer is not None:
+        context["correct"] = score_fraction(kind=slot.version.kind, options=slot.version.options,
+                                            key=slot.version.key, response=answer.response) == 1
+        context["key"] = _question_context(_KeySlot(slot.version), option_order=_key_order(slot))
+        context["lesson_url"] = lesson_reference_url(course_slug=practice.module.course.slug,
+                                                     reference=slot.version.lesson_ref)
+    return render(request, "assessments/exams/practice_question.html", context)
+
+
+# --- instructor tools ------------------------------------------------------------------------------
+def _csv_safe(value) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; learner-typed names must not."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+@instructor_required
+def exam_results(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
+    exam = _exam_or_404(course_slug, exam_slug)
+    attempts = selectors.exam_results(exam=exam)
+    domains = sorted(exam.blueprint)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exam.slug}-results.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["learner_email", "learner_name", "attempt", "state", "started_at", "finished_at",
+                         "extra_minutes", "score_percent", "passed", "test_mode", *[f"{d}_percent" for d in domains]])
+        for attempt in attempts.iterator():
+            writer.writerow([_csv_safe(v) for v in [
+                attempt.user.email, attempt.user.display_name, attempt.number, attempt.state,
+                attempt.started_at.isoformat(), attempt.finished_at.isoformat() if attempt.finished_at else "",
+                attempt.extra_minutes, attempt.score_percent if attempt.score_percent is not None else "",
+                "" if attempt.passed is None else ("yes" if attempt.passed else "no"), attempt.test_mode,
+                *[attempt.domain_breakdown.get(d, {}).get("percent", "") for d in domains]]])
+        return response
+    page = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assessments/exams/manage_results.html", {"exam": exam, "page": page})
+
+
+@instructor_required
+def exam_items(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
+    exam = _exam_or_404(course_slug, exam_slug)
+    return render(request, "assessments/exams/manage_items.html", {
+        "exam": exam, "stats": selectors.item_statistics(exam=exam), "threshold": selectors.POOR_DISCRIMINATION,
+    })
+
+
+@instructor_required
+def exam_accommodations(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
+    exam = _exam_or_404(course_slug, exam_slug)
+    form = AccommodationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        learner = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if learner is None:
+            form.add_error("email", "No learner has this e-mail address.")
+        else:
+            try:
+                services.accommodation_set(exam=exam, user=learner, extra_minutes=form.cleaned_data["extra_minutes"],
+                                           extra_attempts=form.cleaned_data["extra_attempts"],
+                                           note=form.cleaned_data["note"], by=request.user, now=timezone.now())
+            except ValueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Accommodation saved for {learner.email}.")
+                return redirect("exams:accommodations", course_slug, exam_slug)
+    page = Paginator(exam.accommodations.select_related("user", "set_by").order_by("user__email"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assessments/exams/manage_accommodations.html", {"exam": exam, "form": form, "page": page})
+
+
+@instructor_required
+def attempt_log(request: HttpRequest, attempt_id) -> HttpResponse:
+    try:
+        attempt = selectors.attempt_get(public_id=attempt_id)
+    except Attempt.DoesNotExist as exc:
+        raise Http404("No such attempt.") from exc
+    form = ResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attempt_reset(attempt_id=attempt.id, by=request.user, reason=form.cleaned_data["reason"],
+                                   now=timezone.now())
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "The attempt was reset; it no longer counts.")
+            return redirect("exams:attempt_log", attempt.public_id)
+    return render(request, "assessments/exams/manage_attempt_log.html", {
+        "attempt": attempt, "exam": attempt.exam, "events": selectors.attempt_events(attempt=attempt), "form": form,
+        "slots": selectors.attempt_slots(attempt=attempt),
+        "remaining": math.floor(max(0, (attempt.deadline - timezone.now()).total_seconds())) if attempt.is_open else 0,
+    })
