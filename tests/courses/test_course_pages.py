@@ -92,3 +92,11 @@ def test_overview_and_dashboard_show_progress(learner_client, learner, course):
 def test_dashboard_empty_state(learner_client, course):
     page = learner_client.get(reverse("dashboard")).content.decode()
     assert "You have not started a course yet" in page
+
+
+def test_overview_links_the_certification_exam_and_practice(client, course):
+    course.metadata = {"certificate": {"requires": {"exam": "final-exam", "demos": []}}}
+    course.save()
+    page = client.get(reverse("courses:course", args=["grok"])).content.decode()
+    assert 'href="/exams/grok/final-exam/"' in page
+    assert 'href="/practice/grok/basics/"' in page
