@@ -8,6 +8,10 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from courses.api import register_content_section
 
-        from .exams import content, tasks  # noqa: F401 - importing registers the Celery tasks
+        # Importing the task modules registers them with the Celery app.
+        from .demos import tasks as demo_tasks  # noqa: F401
+        from .demos.content import DemoSection
+        from .exams import content, tasks as exam_tasks  # noqa: F401
 
         register_content_section(content.ExamBankSection())
+        register_content_section(DemoSection())

@@ -50,3 +50,35 @@ def browser_page(live_server, settings):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+
+# --- model simulator (assessments.modelapi) ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def model_simulator_server():
+    """One simulator per test session, on a free loopback port."""
+    from assessments.modelapi.simulator import ModelSimulator
+
+    simulator = ModelSimulator(host="127.0.0.1", port=0).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def model_simulator(model_simulator_server, settings):
+    """The model API for this test: settings point at the simulator, retries back off in
+    milliseconds, and the script, request log and added replies start empty.
+
+    Yields a `SimulatorControl`: `script(...)`, `requests()`, `bodies()`, `reset()`,
+    `configure(latency=...)`, `add_replies(...)`, `load_replies(path)`.
+    """
+    settings.XAI_BASE_URL = model_simulator_server.base_url
+    settings.XAI_TIMEOUT_SECONDS = 10.0
+    settings.XAI_BACKOFF_BASE_SECONDS = 0.01
+    settings.XAI_BACKOFF_MAX_SECONDS = 0.05
+    settings.XAI_RETRY_AFTER_MAX_SECONDS = 5.0
+    control = model_simulator_server.control()
+    control.reset()
+    yield control
+    control.reset()
+    control.close()

@@ -5,6 +5,7 @@ file-system Celery broker, e-mail to the console and to files, all under `var/`.
 `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -272,3 +273,65 @@ CELERY_BEAT_SCHEDULE["exam-attempt-sweep"] = {
     "task": "assessments.exams.tasks.attempt_sweep_overdue",
     "schedule": float(os.environ.get("EXAM_SWEEP_SECONDS", "60")),
 }
+
+# --- Model API client (assessments.modelapi) ------------------------------------------
+# Timeouts, retries and prices for every call to the model API. XAI_BASE_URL and
+# XAI_API_KEY are read above, under "Platform mode".
+XAI_TIMEOUT_SECONDS = float(os.environ.get("XAI_TIMEOUT_SECONDS", "300"))  # reasoning models think slowly
+XAI_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("XAI_CONNECT_TIMEOUT_SECONDS", "10"))
+XAI_MAX_RETRIES = int(os.environ.get("XAI_MAX_RETRIES", "4"))
+XAI_BACKOFF_BASE_SECONDS = float(os.environ.get("XAI_BACKOFF_BASE_SECONDS", "0.5"))
+XAI_BACKOFF_MAX_SECONDS = float(os.environ.get("XAI_BACKOFF_MAX_SECONDS", "20"))
+# A Retry-After longer than this is not waited out in-line: the call fails as
+# retryable and carries the wait, so a Celery task can retry later without holding a thread.
+XAI_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("XAI_RETRY_AFTER_MAX_SECONDS", "60"))
+# USD per 1M tokens (input / cached input / output), used when a response carries no
+# `usage.cost_in_usd_ticks`. Reasoning tokens are billed as output. Slugs retired on
+# 15 May 2026 are served and billed as grok-4.3. Override with a JSON object.
+XAI_PRICE_TABLE = (
+    json.loads(os.environ["XAI_PRICE_TABLE"])
+    if os.environ.get("XAI_PRICE_TABLE")
+    else {
+        "grok-4.3": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
+        "grok-4": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
+        "grok-4-0709": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
+        "grok-4-fast": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
+        "grok-4-1-fast": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
+        "grok-code-fast-1": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
+        "grok-3": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
+        "grok-3-mini": {"input": 0.30, "cached_input": 0.075, "output": 0.50},
+        "grok-2-vision-1212": {"input": 2.00, "cached_input": 2.00, "output": 10.00},
+        "grok-4.20": {"input": 2.00, "cached_input": 0.20, "output": 6.00},
+        "grok-4.5": {"input": 2.00, "cached_input": 0.50, "output": 6.00},
+        "grok-4.6": {"input": 2.00, "cached_input": 0.50, "output": 6.00},
+        "grok-4.7": {"input": 2.00, "cached_input": 0.50, "output": 6.00},
+    }
+)
+# Server-side tools (web_search, x_search, code execution), USD per 1,000 calls.
+XAI_SERVER_TOOL_PRICE_PER_1K = float(os.environ.get("XAI_SERVER_TOOL_PRICE_PER_1K", "5.0"))
+# The judge's model is pinned: a model change is a re-grade decision, not a silent drift.
+JUDGE_MODEL = os.environ.get("JUDGE_MODEL", "grok-4.3")
+
+# --- Hands-on demos (assessments.demos) -------------------------------------------------
+# Model calls wait on the network, so they run on their own queue, consumed by a
+# thread-pool worker (`celery -A config worker -Q model_calls -P threads -c 100`);
+# CPU work (PDFs) stays on the prefork `default` queue.
+CELERY_TASK_ROUTES.update({
+    "assessments.demos.tasks.demo_run_and_grade": {"queue": "model_calls"},
+    "assessments.demos.tasks.demo_regrade": {"queue": "model_calls"},
+})
+# Platform-wide limits on model calls, shared through Redis when REDIS_URL is set.
+DEMO_MAX_CONCURRENT_CALLS = int(os.environ.get("DEMO_MAX_CONCURRENT_CALLS", "100"))
+DEMO_CALLS_PER_SECOND = float(os.environ.get("DEMO_CALLS_PER_SECOND", "50"))  # 0 turns the rate limit off
+DEMO_LIMIT_WAIT_SECONDS = float(os.environ.get("DEMO_LIMIT_WAIT_SECONDS", "5"))
+# A slot held longer than this (a worker that died mid-call) is freed on its own.
+DEMO_CALL_SLOT_TTL_SECONDS = float(os.environ.get("DEMO_CALL_SLOT_TTL_SECONDS", "900"))
+# How long an execution holds a submission between model steps before a redelivered
+# task may take over; longer than one model call takes, retries included.
+DEMO_RUN_LEASE_SECONDS = int(os.environ.get("DEMO_RUN_LEASE_SECONDS", "600"))
+# Transient model API failures (after the client's own retries) before a run is marked failed.
+DEMO_MAX_RETRIES = int(os.environ.get("DEMO_MAX_RETRIES", "3"))
+DEMO_RETRY_BACKOFF_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_SECONDS", "10"))
+DEMO_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_MAX_SECONDS", "300"))
+# Model calls a function-calling run may make (tool calls answered, then the final answer).
+DEMO_MAX_TOOL_STEPS = int(os.environ.get("DEMO_MAX_TOOL_STEPS", "4"))

@@ -24,3 +24,10 @@ if REDIS_URL:
     # Keep test keys apart from a development server sharing the same Redis.
     CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+# --- Demos: real concurrency in tests ----------------------------------------------------
+# Tests that run a Celery worker or a live server beside the test thread need SQLite's
+# busy timeout; the default in-memory test database (shared cache) reports "table is
+# locked" instead of waiting, so the SQLite test database is a file under VAR_DIR.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(os.environ["VAR_DIR"]) / "test-db.sqlite3")}  # noqa: F405

@@ -1,0 +1,59 @@
+"""Grading a submission's stored run, with the judge's calls going through the step store."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assessments.grading.checks import RunTranscript, required_checks_passed
+from assessments.grading.grade import GradingTask, grade_run
+from assessments.grading.judge import JudgeRequest, judge_call_model
+from assessments.modelapi.types import ModelResult
+from assessments.models import Submission
+
+# Weighted scores are float sums; the same tolerance the grader uses.
+_SCORE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Graded:
+    status: str  # passed | failed | needs_review
+    score: float
+    would_pass: bool  # what the score and the required checks say, whatever sent it to review
+    rubric: list[dict]
+    check_results: list[dict]
+    judge: dict
+    injection: dict
+    reasons: list[str]
+
+
+def judge_step_key(step: str, round_: int) -> str:
+    """"judge" and "judge:strict" for the first grade; a re-grade round n gets "judge#n", "judge:strict#n"."""
+    return step if round_ == 0 else f"{step}#{round_}"
+
+
+def learner_prompt(submission: Submission) -> dict[str, str]:
+    written = {"system_prompt": submission.system_prompt, "user_prompt": submission.user_prompt}
+    if submission.json_schema is not None:
+        written["json_schema"] = json.dumps(submission.json_schema, indent=2)
+    if submission.tools is not None:
+        written["tools"] = json.dumps(submission.tools, indent=2)
+    return {key: value for key, value in written.items() if value}
+
+
+def grade(*, submission: Submission, results: list[ModelResult], spec: dict, round_: int,
+          step: Callable[[str, Callable[[], ModelResult]], ModelResult]) -> Graded:
+    """Checks, injection scan and judge on `results`, graded against `spec` (the task's
+    checks, rubric and pass threshold). Each judge call is stored as its own step."""
+
+    def call_model(request: JudgeRequest) -> ModelResult:
+        return step(judge_step_key(request.step, round_), lambda: judge_call_model(request))
+
+    task = GradingTask.from_spec(spec, brief=spec.get("brief", ""))
+    outcome = grade_run(task=task, transcript=RunTranscript.from_results(results),
+                        learner_prompt=learner_prompt(submission), call_model=call_model)
+    would_pass = required_checks_passed(outcome.check_results) and (
+        outcome.score + _SCORE_TOLERANCE >= task.pass_threshold)
+    data = outcome.to_json()
+    return Graded(status=outcome.status, score=outcome.score, would_pass=would_pass, rubric=list(spec["rubric"]),
+                  check_results=data["check_results"], judge=data["judge"], injection=data["injection"],
+                  reasons=data["reasons"])

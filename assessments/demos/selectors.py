@@ -1,0 +1,115 @@
+"""Reads for demos: task lists, a learner's submissions, what a result page shows, the review queue."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assessments.models import (
+    DemoAuditEvent,
+    DemoTask,
+    GradeRecord,
+    ModelCallRecord,
+    ReviewDecision,
+    Submission,
+    SubmissionState,
+)
+
+
+def task_list_published() -> QuerySet[DemoTask]:
+    return DemoTask.objects.filter(is_published=True, course__is_published=True).select_related("course").order_by(
+        "course__title", "title"
+    )
+
+
+def task_get_published(*, slug: str) -> DemoTask:
+    return task_list_published().get(slug=slug)
+
+
+def quota_used(*, learner, task: DemoTask, now: datetime.datetime | None = None) -> int:
+    since = (now or timezone.now()) - datetime.timedelta(hours=1)
+    return Submission.objects.filter(learner=learner, task=task, created_at__gt=since).count()
+
+
+def quota_remaining(*, learner, task: DemoTask) -> int:
+    return max(0, task.limits["runs_per_hour"] - quota_used(learner=learner, task=task))
+
+
+def submission_list_for_learner(*, learner, task: DemoTask | None = None) -> QuerySet[Submission]:
+    submissions = Submission.objects.filter(learner=learner).select_related("task")
+    return submissions.filter(task=task) if task is not None else submissions
+
+
+def best_by_task(*, learner) -> dict[int, Submission]:
+    """The learner's best result per task: passed first, then the highest score, then the latest."""
+    best: dict[int, Submission] = {}
+    for submission in Submission.objects.filter(learner=learner).only(
+        "id", "task_id", "state", "score", "passed", "created_at"
+    ):
+        current = best.get(submission.task_id)
+        key = (bool(submission.passed), submission.score or 0, submission.created_at)
+        if current is None or key > (bool(current.passed), current.score or 0, current.created_at):
+            best[submission.task_id] = submission
+    return best
+
+
+def submission_get_for_learner(*, submission_id: int, learner) -> Submission:
+    return Submission.objects.select_related("task", "task__course").get(pk=submission_id, learner=learner)
+
+
+def submission_get(*, submission_id: int) -> Submission:
+    return Submission.objects.select_related("task", "task__course", "learner").get(pk=submission_id)
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    """Everything a result page shows, read in a few queries."""
+
+    submission: Submission
+    calls: list[ModelCallRecord]
+    run_calls: list[ModelCallRecord]
+    grade: GradeRecord | None
+    review: ReviewDecision | None
+    prompt_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the page would: lets a poll answer "nothing new" without a body."""
+        grade = self.grade.round if self.grade else "-"
+        return f"{self.submission.state}.{len(self.calls)}.{grade}.{self.review.pk if self.review else '-'}"
+
+
+def submission_view(*, submission: Submission) -> SubmissionView:
+    calls = list(ModelCallRecord.objects.filter(submission=submission))
+    run_calls = sorted((c for c in calls if c.step.startswith("run:")), key=lambda c: int(c.step.split(":")[1]))
+    grade = GradeRecord.objects.filter(submission=submission).order_by("-round").first()
+    return SubmissionView(
+        submission=submission,
+        calls=calls,
+        run_calls=run_calls,
+        grade=grade,
+        review=ReviewDecision.objects.filter(submission=submission).first(),
+        prompt_tokens=sum(c.prompt_tokens for c in calls),
+        output_tokens=sum(c.completion_tokens + c.reasoning_tokens for c in calls),
+        cost_usd=sum((c.cost_usd for c in calls), Decimal(0)),
+    )
+
+
+def review_queue() -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(state=SubmissionState.NEEDS_REVIEW)
+        .select_related("task", "learner")
+        .order_by("finished_at", "id")
+    )
+
+
+def audit_events(*, submission: Submission) -> QuerySet[DemoAuditEvent]:
+    return submission.audit_events.select_related("actor")
+
+
+def task_list_for_regrade() -> QuerySet[DemoTask]:
+    return DemoTask.objects.select_related("course").order_by("course__title", "title")

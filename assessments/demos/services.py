@@ -1,0 +1,468 @@
+"""Writes for demo submissions: create, run and grade exactly once, retry, review, re-grade.
+
+Exactly once: every model call of a submission is a step ("run:0", "run:1", "judge",
+"judge:strict", "judge#2" ...) stored in ModelCallRecord under a unique constraint; a step
+with a stored result is never asked of the model again, whatever crashed or was
+delivered twice. A grading round is a GradeRecord unique per (submission, round), so
+it is never written twice either.
+"""
+
+import datetime
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from assessments.api import learner_progressed
+from assessments.modelapi.client import get_client
+from assessments.modelapi.types import ModelAPIError, ModelResult
+from assessments.models import (
+    FINAL_STATES,
+    DemoAuditEvent,
+    DemoTask,
+    GradeRecord,
+    ModelCallRecord,
+    ReviewDecision,
+    Submission,
+    SubmissionState,
+)
+
+from . import grader, limits, validation
+from .requests import run_submission
+from .selectors import quota_used
+
+logger = logging.getLogger(__name__)
+
+# What a learner may paste as a JSON schema or tool list, whatever the task's prompt limit.
+_JSON_FIELD_MAX_CHARS = 20_000
+
+
+class SubmissionRefused(Exception):
+    """The learner's input is invalid or over a limit; `errors` maps a field (or "__all__") to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(message for messages in errors.values() for message in messages))
+        self.errors = errors
+
+
+class RetryLater(Exception):
+    """The execution stopped without a result; run the task again after `countdown` seconds."""
+
+    def __init__(self, countdown: float, reason: str):
+        super().__init__(reason)
+        self.countdown = countdown
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    state: str
+    skipped: bool = False
+
+
+def _audit(submission: Submission, kind: str, *, actor=None, **detail) -> None:
+    DemoAuditEvent.objects.create(submission=submission, kind=kind, actor=actor, detail=detail)
+
+
+def _notify_progress(submission: Submission) -> None:
+    user_id, course_id = submission.learner_id, submission.task.course_id
+    transaction.on_commit(lambda: learner_progressed.send(sender=Submission, user_id=user_id, course_id=course_id))
+
+
+def _enqueue_run(submission_id: int) -> None:
+    from .tasks import demo_run_and_grade
+
+    transaction.on_commit(lambda: demo_run_and_grade.delay(submission_id))
+
+
+# --- creating a submission -----------------------------------------------------------
+
+
+def _parse_json_field(name: str, text: str, errors: dict[str, list[str]], check) -> object | None:
+    if len(text) > _JSON_FIELD_MAX_CHARS:
+        errors.setdefault(name, []).append(f"Keep this under {_JSON_FIELD_MAX_CHARS:,} characters.")
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        errors.setdefault(name, []).append(f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
+        return None
+    problems = check(value)
+    if problems:
+        errors.setdefault(name, []).extend(problems)
+        return None
+    return value
+
+
+def submission_create(
+    *,
+    learner,
+    task: DemoTask,
+    system_prompt: str = "",
+    user_prompt: str = "",
+    json_schema: str = "",
+    tools: str = "",
+) -> Submission:
+    """Validate what the learner wrote against the task, enforce the hourly quota, store
+    the submission as queued and enqueue its run once the transaction commits.
+
+    Raises SubmissionRefused with per-field messages.
+    """
+    if not task.is_published:
+        raise SubmissionRefused({"__all__": ["This demo is no longer available."]})
+    writes = task.learner_writes
+    errors: dict[str, list[str]] = {}
+    system_prompt = system_prompt.strip() if "system_prompt" in writes else ""
+    user_prompt = user_prompt.strip() if "user_prompt" in writes else ""
+    if "user_prompt" in writes and not user_prompt:
+        errors["user_prompt"] = ["Write the user prompt."]
+    if "system_prompt" in writes and "user_prompt" not in writes and not system_prompt:
+        errors["system_prompt"] = ["Write the system prompt."]
+    limit = task.limits["prompt_max_chars"]
+    if len(system_prompt) + len(user_prompt) > limit:
+        errors.setdefault("__all__", []).append(
+            f"Your prompts are {len(system_prompt) + len(user_prompt):,} characters; this demo allows {limit:,}."
+        )
+    schema_value = tools_value = None
+    if "json_schema" in writes:
+        if not json_schema.strip():
+            errors["json_schema"] = ["Write the JSON Schema the answer must follow."]
+        else:
+            schema_value = _parse_json_field("json_schema", json_schema, errors, validation.json_schema_errors)
+    if "tools" in writes:
+        if not tools.strip():
+            errors["tools"] = ["Define at least one function tool."]
+        else:
+            tools_value = _parse_json_field("tools", tools, errors, validation.tools_errors)
+            task_names = set(validation.tool_names(task.spec.get("tools")))
+            clash = task_names & set(validation.tool_names(tools_value)) if tools_value else set()
+            if clash:
+                errors.setdefault("tools", []).append(f"The task already provides {', '.join(sorted(clash))}.")
+    if errors:
+        raise SubmissionRefused(errors)
+    with transaction.atomic():
+        # Lock the learner's row so that two submissions at once cannot both take the last run of the hour.
+        get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
+        now = timezone.now()
+        per_hour = task.limits["runs_per_hour"]
+        if quota_used(learner=learner, task=task, now=now) >= per_hour:
+            raise SubmissionRefused({"__all__": [
+                f"You have used this demo's {per_hour} runs for the last hour. Try again later."]})
+        submission = Submission.objects.create(
+            learner=learner, task=task, task_version=task.version, task_spec=task.spec,
+            task_inputs=task.inputs, system_prompt=system_prompt, user_prompt=user_prompt,
+            json_schema=schema_value, tools=tools_value, test_mode=settings.PLATFORM_TEST_MODE,
+        )
+        _audit(submission, DemoAuditEvent.Kind.SUBMITTED, actor=learner, task_version=task.version)
+        _enqueue_run(submission.pk)
+    return submission
+
+
+# --- the step store --------------------------------------------------------------------
+
+
+def _renew_lease(submission_id: int) -> None:
+    expires = timezone.now() + datetime.timedelta(seconds=settings.DEMO_RUN_LEASE_SECONDS)
+    Submission.objects.filter(pk=submission_id, state=SubmissionState.RUNNING).update(lease_expires_at=expires)
+
+
+def _release_db_connection() -> None:
+    """Give this thread's database connection back before waiting seconds on the model.
+
+    A thread-pool worker holds a hundred model calls in flight; if each thread kept an
+    idle connection through its call, PostgreSQL's default of 100 connections would run
+    out. Reconnecting after the call costs milliseconds against seconds of waiting.
+    (Inside a transaction, as in tests, the connection is left alone.)
+    """
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def _step_runner(submission: Submission, *, renew_lease: bool) -> Callable[[str, Callable[[], ModelResult]], ModelResult]:
+    stored = {
+        record.step: ModelResult.from_json(record.result)
+        for record in ModelCallRecord.objects.filter(submission=submission)
+    }
+
+    def step(key: str, call: Callable[[], ModelResult]) -> ModelResult:
+        if key in stored:
+            return stored[key]
+        if renew_lease:
+            _renew_lease(submission.pk)
+        _release_db_connection()
+        with limits.model_call_slot():
+            result = call()
+        usage = result.usage
+        try:
+            with transaction.atomic():
+                ModelCallRecord.objects.create(
+                    submission=submission, step=key, result=result.to_json(), resolved_model=result.resolved_model,
+                    prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                    reasoning_tokens=usage.reasoning_tokens, cached_tokens=usage.cached_tokens,
+                    cost_usd=Decimal(str(round(result.cost_usd, 8))), latency_ms=result.latency_ms,
+                )
+                _audit(submission, DemoAuditEvent.Kind.MODEL_CALL, step=key, model=result.resolved_model,
+                       latency_ms=result.latency_ms, total_tokens=usage.total_tokens, cost_usd=result.cost_usd)
+        except IntegrityError:
+            # Another execution stored this step first; the submission keeps that answer.
+            result = ModelResult.from_json(ModelCallRecord.objects.get(submission=submission, step=key).result)
+        stored[key] = result
+        return result
+
+    return step
+
+
+# --- running and grading ----------------------------------------------------------------
+
+
+def _claim(submission_id: int) -> Submission | None:
+    """Mark the submission running for this execution, or say why not.
+
+    Returns None when there is nothing to do (already graded, in review or failed);
+    raises RetryLater while another execution holds an unexpired lease.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.state in FINAL_STATES or submission.state == SubmissionState.FAILED:
+            return None
+        if (submission.state == SubmissionState.RUNNING and submission.lease_expires_at
+                and submission.lease_expires_at > now):
+            wait = (submission.lease_expires_at - now).total_seconds()
+            raise RetryLater(min(wait, 60) + random.uniform(0, 5), "another execution is running this submission")
+        submission.state = SubmissionState.RUNNING
+        submission.attempts += 1
+        submission.started_at = submission.started_at or now
+        submission.lease_expires_at = now + datetime.timedelta(seconds=settings.DEMO_RUN_LEASE_SECONDS)
+        submission.save(update_fields=["state", "attempts", "started_at", "lease_expires_at", "updated_at"])
+        _audit(submission, DemoAuditEvent.Kind.STARTED, attempt=submission.attempts)
+    return Submission.objects.select_related("task").get(pk=submission_id)
+
+
+def _release(submission_id: int) -> None:
+    Submission.objects.filter(pk=submission_id, state=SubmissionState.RUNNING).update(lease_expires_at=None)
+
+
+def _fail(submission_id: int, message: str, **detail) -> None:
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.state != SubmissionState.RUNNING:
+            return
+        submission.state = SubmissionState.FAILED
+        submission.error_message = message
+        submission.lease_expires_at = None
+        submission.finished_at = timezone.now()
+        submission.save(update_fields=["state", "error_message", "lease_expires_at", "finished_at", "updated_at"])
+        _audit(submission, DemoAuditEvent.Kind.FAILED, message=message, **detail)
+
+
+def _model_error(submission_id: int, exc: ModelAPIError) -> RetryLater | None:
+    """Count a failed model call; returns when to retry, or None after marking the submission failed."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        submission.transient_failures += 1
+        submission.lease_expires_at = None
+        submission.save(update_fields=["transient_failures", "lease_expires_at", "updated_at"])
+        failures = submission.transient_failures
+    if exc.retryable and failures <= settings.DEMO_MAX_RETRIES:
+        backoff = min(settings.DEMO_RETRY_BACKOFF_MAX_SECONDS, settings.DEMO_RETRY_BACKOFF_SECONDS * 2 ** (failures - 1))
+        countdown = max(exc.retry_after or 0, random.uniform(backoff / 2, backoff))
+        return RetryLater(countdown, f"model API error, retry {failures} of {settings.DEMO_MAX_RETRIES}: {exc}")
+    if exc.retryable:
+        message = ("The model service did not answer after several tries. Your prompt is saved and nothing "
+                   "is lost: press Retry to run it again.")
+    else:
+        message = f"The model API refused the request: {exc.message}"
+    _fail(submission_id, message, status=exc.status, code=exc.code, error=exc.message, failures=failures)
+    return None
+
+
+def submission_run_and_grade(*, submission_id: int) -> RunOutcome:
+    """Run the learner's prompt on the model and grade the output, exactly once.
+
+    Safe to call any number of times for the same submission: a graded, in-review or
+    failed submission is left alone, stored steps are reused, a grade is written once.
+    Raises RetryLater when the caller should run it again later (transient model API
+    error, platform at its call limit, or another execution holding the submission).
+    """
+    submission = _claim(submission_id)
+    if submission is None:
+        return RunOutcome(state=Submission.objects.values_list("state", flat=True).get(pk=submission_id), skipped=True)
+    try:
+        step = _step_runner(submission, renew_lease=True)
+        results = run_submission(submission, get_client(), step)
+        outcome = grader.grade(submission=submission, results=results, spec=submission.task_spec,
+                                round_=0, step=step)
+    except limits.ModelCallsBusy as exc:
+        _release(submission_id)
+        raise RetryLater(exc.retry_after, str(exc)) from exc
+    except ModelAPIError as exc:
+        retry = _model_error(submission_id, exc)
+        if retry is not None:
+            raise retry from exc
+        return RunOutcome(state=SubmissionState.FAILED)
+    except Exception as exc:
+        logger.exception("demo submission %s: unexpected error", submission_id)
+        _fail(submission_id, "Something went wrong on our side while running your prompt. Your prompt is saved: "
+                             "press Retry to run it again.", error=f"{type(exc).__name__}: {exc}")
+        raise
+    return _store_grade(submission_id, outcome, round_=0, task_version=submission.task_version)
+
+
+def _store_grade(submission_id: int, outcome: "grader.Graded", *, round_: int, task_version: str,
+                 regrade: bool = False) -> RunOutcome:
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
+        if GradeRecord.objects.filter(submission=submission, round=round_).exists():
+            return RunOutcome(state=submission.state, skipped=True)
+        if regrade and (submission.grade_round != round_ or submission.state not in FINAL_STATES):
+            return RunOutcome(state=submission.state, skipped=True)
+        if not regrade and submission.state != SubmissionState.RUNNING:
+            return RunOutcome(state=submission.state, skipped=True)
+        GradeRecord.objects.create(
+            submission=submission, round=round_, task_version=task_version, status=outcome.status,
+            score=outcome.score, passed=outcome.would_pass, rubric=outcome.rubric, check_results=outcome.check_results,
+            judge=outcome.judge, injection=outcome.injection, reasons=outcome.reasons,
+        )
+        review = outcome.status == "needs_review"
+        submission.state = SubmissionState.NEEDS_REVIEW if review else SubmissionState.GRADED
+        submission.score = outcome.score
+        submission.passed = None if review else outcome.status == "passed"
+        submission.error_message = ""
+        submission.lease_expires_at = None
+        submission.transient_failures = 0
+        submission.finished_at = timezone.now()
+        submission.save()
+        kind = DemoAuditEvent.Kind.REGRADED if regrade else (
+            DemoAuditEvent.Kind.NEEDS_REVIEW if review else DemoAuditEvent.Kind.GRADED)
+        _audit(submission, kind, round=round_, status=outcome.status, score=outcome.score, reasons=outcome.reasons)
+        _notify_progress(submission)
+    return RunOutcome(state=submission.state)
+
+
+# --- learner's retry ----------------------------------------------------------------------
+
+
+def submission_retry(*, submission_id: int, learner) -> Submission:
+    """Queue a failed submission again; its stored model steps are kept and reused."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id, learner=learner)
+        if submission.state != SubmissionState.FAILED:
+            raise SubmissionRefused({"__all__": ["Only a failed run can be retried."]})
+        submission.state = SubmissionState.QUEUED
+        submission.error_message = ""
+        submission.transient_failures = 0
+        submission.finished_at = None
+        submission.save(update_fields=["state", "error_message", "transient_failures", "finished_at", "updated_at"])
+        _audit(submission, DemoAuditEvent.Kind.RETRIED, actor=learner)
+        _enqueue_run(submission.pk)
+    return submission
+
+
+# --- instructor review and re-grade ---------------------------------------------------------
+
+
+def review_decide(*, submission_id: int, instructor, confirm: bool, reason: str,
+                  score: float | None = None, passed: bool | None = None) -> ReviewDecision:
+    """Confirm the automatic grade or override it; the reason is required and audit-logged.
+
+    `score` (0-1) and `passed` are required when overriding.
+    """
+    reason = reason.strip()
+    errors: dict[str, list[str]] = {}
+    if not getattr(instructor, "is_instructor", False):
+        raise PermissionError("Only instructors review demo submissions.")
+    if not reason:
+        errors["reason"] = ["Give the reason for your decision; it is kept in the audit log."]
+    if not confirm:
+        if score is None or not 0 <= score <= 1:
+            errors["score"] = ["Give a score between 0 and 100%."]
+        if passed is None:
+            errors["passed"] = ["Say whether the submission passes."]
+    if errors:
+        raise SubmissionRefused(errors)
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
+        if submission.state not in FINAL_STATES:
+            raise SubmissionRefused({"__all__": ["Only graded submissions or submissions in review can be reviewed."]})
+        # The latest grade written: a re-grade that is still queued has none for its round yet.
+        grade = GradeRecord.objects.filter(submission=submission).order_by("-round").first()
+        if grade is None:
+            raise SubmissionRefused({"__all__": ["This submission has no grade to review."]})
+        before = {"state": submission.state, "score": submission.score, "passed": submission.passed}
+        if confirm:
+            score, passed = grade.score, grade.passed
+        decision = ReviewDecision.objects.create(
+            submission=submission, grade=grade, instructor=instructor,
+            decision=ReviewDecision.Decision.CONFIRMED if confirm else ReviewDecision.Decision.OVERRIDDEN,
+            score=score, passed=passed, reason=reason,
+        )
+        submission.state = SubmissionState.GRADED
+        submission.score = score
+        submission.passed = passed
+        submission.save(update_fields=["state", "score", "passed", "updated_at"])
+        _audit(submission, DemoAuditEvent.Kind.REVIEW_CONFIRMED if confirm else DemoAuditEvent.Kind.REVIEW_OVERRIDDEN,
+               actor=instructor, reason=reason, before=before, score=score, passed=passed, round=grade.round)
+        _notify_progress(submission)
+    return decision
+
+
+def task_regrade(*, task_id: int, instructor) -> int:
+    """Queue a judge-only re-grade of every graded or in-review submission of a task.
+
+    Each gets a new grading round; its judge steps are new (keyed by the round) while the
+    learner's run is reused as stored. Returns how many were queued.
+    """
+    from .tasks import demo_regrade
+
+    if not getattr(instructor, "is_instructor", False):
+        raise PermissionError("Only instructors re-grade demos.")
+    queued = 0
+    with transaction.atomic():
+        for submission in Submission.objects.select_for_update().filter(task_id=task_id, state__in=FINAL_STATES):
+            submission.grade_round += 1
+            submission.save(update_fields=["grade_round", "updated_at"])
+            _audit(submission, DemoAuditEvent.Kind.REGRADE_QUEUED, actor=instructor, round=submission.grade_round)
+            transaction.on_commit(lambda pk=submission.pk, r=submission.grade_round: demo_regrade.delay(pk, r))
+            queued += 1
+    return queued
+
+
+def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
+    """Re-run the judge (and the deterministic checks) on the stored output, against the
+    task as it is now. Never calls the model for the learner's run again."""
+    submission = Submission.objects.select_related("task").get(pk=submission_id)
+    if submission.grade_round != round_ or GradeRecord.objects.filter(submission=submission, round=round_).exists():
+        return RunOutcome(state=submission.state, skipped=True)
+    runs = sorted(
+        ModelCallRecord.objects.filter(submission=submission, step__startswith="run:"),
+        key=lambda record: int(record.step.split(":")[1]),
+    )
+    results = [ModelResult.from_json(record.result) for record in runs]
+    task = submission.task
+    spec = dict(submission.task_spec, checks=task.spec.get("checks", []), rubric=task.spec["rubric"],
+                pass_threshold=task.spec["pass_threshold"])
+    try:
+        outcome = grader.grade(submission=submission, results=results, spec=spec, round_=round_,
+                                step=_step_runner(submission, renew_lease=False))
+    except limits.ModelCallsBusy as exc:
+        raise RetryLater(exc.retry_after, str(exc)) from exc
+    except ModelAPIError as exc:
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=submission_id)
+            locked.transient_failures += 1
+            locked.save(update_fields=["transient_failures", "updated_at"])
+        if exc.retryable and locked.transient_failures <= settings.DEMO_MAX_RETRIES:
+            raise RetryLater(max(exc.retry_after or 0, settings.DEMO_RETRY_BACKOFF_SECONDS * locked.transient_failures),
+                             str(exc)) from exc
+        # The previous grade stays in force; the instructor can queue the re-grade again.
+        Submission.objects.filter(pk=submission_id).update(transient_failures=0)
+        _audit(submission, DemoAuditEvent.Kind.FAILED, round=round_, message="re-grade failed", error=exc.message)
+        return RunOutcome(state=submission.state, skipped=True)
+    return _store_grade(submission_id, outcome, round_=round_, task_version=task.version, regrade=True)

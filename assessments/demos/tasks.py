@@ -1,0 +1,28 @@
+"""Celery tasks for demos. They run on the `model_calls` queue, consumed by a thread-pool
+worker: each task mostly waits on the model API, so one process holds many in flight.
+
+`acks_late` means a worker that dies mid-task leaves the message to be delivered again;
+the services make that safe (stored steps are reused, a grade is written once).
+`max_retries=None`: the services count transient model failures in the database and
+decide when to give up, so waiting for capacity never uses up a learner's retries.
+"""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def demo_run_and_grade(self, submission_id: int) -> str:
+    try:
+        return services.submission_run_and_grade(submission_id=submission_id).state
+    except services.RetryLater as exc:
+        raise self.retry(countdown=exc.countdown, exc=exc) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def demo_regrade(self, submission_id: int, round_: int) -> str:
+    try:
+        return services.submission_regrade(submission_id=submission_id, round_=round_).state
+    except services.RetryLater as exc:
+        raise self.retry(countdown=exc.countdown, exc=exc) from exc

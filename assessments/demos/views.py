@@ -1,0 +1,207 @@
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from assessments.models import DemoAsset, DemoTask, Submission, SubmissionState
+from courses.api import lesson_reference_url
+
+from . import presenters, selectors, services
+from .forms import DemoSubmissionForm, ReviewForm
+
+_PAGE_SIZE = 20
+
+
+def instructor_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_instructor:
+            raise PermissionDenied("Instructors only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _task_or_404(slug: str) -> DemoTask:
+    try:
+        return selectors.task_get_published(slug=slug)
+    except DemoTask.DoesNotExist as exc:
+        raise Http404("No such demo.") from exc
+
+
+def _own_submission_or_404(request: HttpRequest, submission_id: int) -> Submission:
+    try:
+        return selectors.submission_get_for_learner(submission_id=submission_id, learner=request.user)
+    except Submission.DoesNotExist as exc:
+        raise Http404("No such submission.") from exc
+
+
+@login_required
+def demo_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.task_list_published(), _PAGE_SIZE).get_page(request.GET.get("page"))
+    best = selectors.best_by_task(learner=request.user)
+    return render(request, "assessments/demos/list.html", {
+        "page": page, "rows": [(task, best.get(task.pk)) for task in page],
+    })
+
+
+@login_required
+def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
+    task = _task_or_404(task_slug)
+    form = DemoSubmissionForm(request.POST or None, task=task)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.submission_create(learner=request.user, task=task, **form.cleaned_data)
+        except services.SubmissionRefused as refused:
+            for field, errors in refused.errors.items():
+                for error in errors:
+                    form.add_error(None if field == "__all__" or field not in form.fields else field, error)
+        else:
+            return redirect("demos:submission", submission.pk)
+    history = Paginator(selectors.submission_list_for_learner(learner=request.user, task=task), 10)
+    return render(request, "assessments/demos/task.html", {
+        "task": task,
+        "form": form,
+        "inputs": presenters.task_inputs(task),
+        "quota_left": selectors.quota_remaining(learner=request.user, task=task),
+        "history": history.get_page(request.GET.get("page")),
+        "lesson_url": lesson_reference_url(course_slug=task.course.slug, reference=task.lesson_ref)
+        if task.lesson_ref else "",
+        "task_tools": json.dumps(task.spec["tools"], indent=2) if task.spec.get("tools") else "",
+        "reference": presenters.reference_view(task) if request.user.is_instructor else [],
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_GET
+def task_input(request: HttpRequest, task_slug: str, filename: str) -> HttpResponse:
+    task = _task_or_404(task_slug)
+    item = next((entry for entry in task.inputs if entry["file"] == filename), None)
+    if item is None:
+        raise Http404("No such input.")
+    if item["as"] == "image":
+        asset = DemoAsset.objects.get(sha256=item["sha256"])
+        response = HttpResponse(bytes(asset.data), content_type=asset.mime)
+    else:
+        response = HttpResponse(item["text"], content_type=f"{item['mime']}; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _status_context(submission: Submission) -> dict:
+    view = selectors.submission_view(submission=submission)
+    return {"view": view, "result": presenters.result(view), "fingerprint": view.fingerprint,
+            "polling": submission.state in {SubmissionState.QUEUED, SubmissionState.RUNNING}}
+
+
+@login_required
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = _own_submission_or_404(request, submission_id)
+    return render(request, "assessments/demos/submission.html", {
+        "submission": submission, "learner_json": presenters.learner_json(submission), **_status_context(submission),
+    })
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request", "Accept")
+def submission_status(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """The live state: an HTML fragment for htmx polling, JSON for everything else."""
+    submission = _own_submission_or_404(request, submission_id)
+    context = {"submission": submission, **_status_context(submission)}
+    if request.headers.get("HX-Request"):
+        if request.GET.get("v") == context["fingerprint"]:
+            return HttpResponse(status=204)  # nothing changed: htmx keeps the fragment and polls again
+        return render(request, "assessments/demos/submission.html#status", context)
+    html = render_to_string("assessments/demos/submission.html#status", context, request=request)
+    return JsonResponse({
+        "id": submission.pk,
+        "state": submission.state,
+        "state_label": submission.get_state_display(),
+        "done": not context["polling"],
+        "score": submission.score,
+        "passed": submission.passed,
+        "test_mode": submission.test_mode,
+        "error": submission.error_message,
+        "html": html,
+    })
+
+
+@login_required
+@require_POST
+def submission_retry(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = _own_submission_or_404(request, submission_id)
+    try:
+        services.submission_retry(submission_id=submission.pk, learner=request.user)
+    except services.SubmissionRefused as refused:
+        messages.error(request, str(refused))
+    return redirect("demos:submission", submission.pk)
+
+
+# --- instructors ---------------------------------------------------------------------------
+
+
+@instructor_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.review_queue(), _PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assessments/demos/review_queue.html", {"page": page})
+
+
+@instructor_required
+def review_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    try:
+        submission = selectors.submission_get(submission_id=submission_id)
+    except Submission.DoesNotExist as exc:
+        raise Http404("No such submission.") from exc
+    form = ReviewForm(request.POST or None)
+    context = _status_context(submission)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        confirm = data["decision"] == "confirm"
+        score = data["score_percent"] / 100 if data["score_percent"] is not None else None
+        try:
+            services.review_decide(
+                submission_id=submission.pk, instructor=request.user, confirm=confirm, reason=data["reason"],
+                score=None if confirm else score, passed=None if confirm or not data["passed"] else data["passed"] == "yes",
+            )
+        except services.SubmissionRefused as refused:
+            for field, errors in refused.errors.items():
+                target = {"score": "score_percent"}.get(field, field)
+                for error in errors:
+                    form.add_error(target if target in form.fields else None, error)
+        else:
+            messages.success(request, f"Decision recorded for submission {submission.pk}.")
+            return redirect("demos:review")
+    return render(request, "assessments/demos/review_detail.html", {
+        "submission": submission,
+        "form": form,
+        "audit": selectors.audit_events(submission=submission),
+        "learner_json": presenters.learner_json(submission),
+        "reference": presenters.reference_view(submission.task),
+        **context,
+        "injection": json.dumps(context["view"].grade.injection, indent=2) if context["view"].grade else "",
+    }, status=400 if request.method == "POST" else 200)
+
+
+@instructor_required
+def review_tasks(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.task_list_for_regrade(), _PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assessments/demos/review_tasks.html", {"page": page})
+
+
+@instructor_required
+@require_POST
+def task_regrade(request: HttpRequest, task_id: int) -> HttpResponse:
+    count = services.task_regrade(task_id=task_id, instructor=request.user)
+    messages.success(request, f"Queued {count} re-grade{'s' if count != 1 else ''}: only the judge runs again, "
+                              "on the stored outputs.")
+    return redirect("demos:review_tasks")

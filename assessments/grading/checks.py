@@ -1,0 +1,492 @@
+"""Deterministic checks on a demo run: the binding half of grading.
+
+Every check kind in `content/README.md` is one small function in the `CHECKS`
+registry, declared together with the parameters it takes. `check_spec_errors`
+validates a check from content against that same registry, so what the content
+sync accepts is exactly what `checks_run` can run. A failed check whose spec says
+`required` (the default) fails the demo whatever the rubric says
+(`required_checks_passed`).
+
+Checks read a `RunTranscript`: the final answer plus everything the run did across
+its steps (every tool call, every citation, summed usage and cost), built from the
+model results of a run with `RunTranscript.from_results`.
+
+Refusal detection (`refusal_detected`) is a heuristic, documented here because
+learners see its result:
+1. the API's own signal: a non-empty `message.refusal` (or a Responses `refusal`
+   part) on any step of the run; otherwise
+2. the answer *opens* with typical refusal phrasing ("I'm sorry, but I can't ...",
+   "I cannot help with ...", "As an AI, I won't ..."). Only the opening counts, so an
+   answer that mentions or quotes a refusal later on is not mistaken for one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from jsonschema import FormatChecker
+from jsonschema.exceptions import SchemaError, best_match
+from jsonschema.validators import validator_for
+
+from assessments.modelapi.types import Citation, ModelResult, ToolCall, Usage
+
+FINISH_REASONS = ("stop", "length", "tool_calls")
+_FINISH_MEANING = {
+    "stop": "the model finished its answer",
+    "length": "the output-token cap cut the answer off",
+    "tool_calls": "the model stopped to call a tool",
+}
+
+# --- the run being checked ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunTranscript:
+    """What a (possibly multi-step) run produced, as the checks and the judge see it."""
+
+    text: str  # the final answer
+    tool_calls: tuple[ToolCall, ...] = ()  # every call, from every step, in order
+    citations: tuple[Citation, ...] = ()
+    finish_reason: str = "stop"  # of the last step
+    refusal: str | None = None  # the API's refusal message, when a step carried one
+    usage: Usage = Usage()  # summed over the steps
+    cost_usd: float = 0.0  # summed over the steps
+
+    @classmethod
+    def from_results(cls, results: Sequence[ModelResult]) -> RunTranscript:
+        if not results:
+            raise ValueError("a run has at least one model result")
+        final = results[-1]
+        return cls(
+            text=final.text,
+            tool_calls=tuple(call for result in results for call in result.tool_calls),
+            citations=tuple(citation for result in results for citation in result.citations),
+            finish_reason=final.finish_reason,
+            refusal=next((result.refusal for result in reversed(results) if result.refusal), None),
+            usage=Usage(**{
+                name: sum(getattr(result.usage, name) for result in results) for name in Usage.__dataclass_fields__
+            }),
+            cost_usd=sum(result.cost_usd for result in results),
+        )
+
+    @property
+    def output_tokens(self) -> int:
+        """Visible plus reasoning tokens: what an output-token budget is spent on."""
+        return self.usage.completion_tokens + self.usage.reasoning_tokens
+
+
+_CANNOT = r"(?:can'?t|cannot|won'?t|will\s+not|am\s+unable|'?m\s+unable|am\s+not\s+able|'?m\s+not\s+able)"
+_REFUSAL_OPENING = re.compile(
+    rf"""^(?:
+        (?:(?:i'?m|i\s+am)\s+(?:so\s+|very\s+|really\s+|truly\s+)?sorry|sorry|apologies|unfortunately)
+            ,?\s+(?:but\s+)?i\s+{_CANNOT}
+      | i\s+{_CANNOT}(?:\s+to)?\s+(?:help|assist|comply|provide|do\s+that|fulfil|fulfill|answer|share|create|
+            generate|complete|support|engage)
+      | i\s+(?:must|have\s+to|need\s+to)\s+(?:respectfully\s+)?(?:decline|refuse)
+      | as\s+an\s+ai(?:\s+language\s+model|\s+assistant|\s+model)?,?\s+i\s+{_CANNOT}
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def refusal_detected(transcript: RunTranscript) -> bool:
+    """See the module docstring for the heuristic."""
+    if transcript.refusal and transcript.refusal.strip():
+        return True
+    opening = transcript.text.lstrip(" \t\r\n*_#>\"'").replace("\u2019", "'")[:300]
+    return bool(_REFUSAL_OPENING.match(opening))
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    kind: str
+    label: str
+    required: bool
+    passed: bool
+    detail: str  # for the learner: what was found, and why it passed or failed
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def required_checks_passed(results: Iterable[CheckResult]) -> bool:
+    return all(result.passed for result in results if result.required)
+
+
+# --- parameter validators (each returns a problem, or None) --------------------------------
+
+Validator = Callable[[Any], str | None]
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) and value else "must be non-empty text (quote numbers in YAML)"
+
+
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else "must be a whole number, 0 or more"
+
+
+def _positive_count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return None if ok else "must be a whole number, 1 or more"
+
+
+def _amount(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    return None if ok else "must be a number, 0 or more"
+
+
+def _pattern(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return "must be a non-empty regular expression"
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"is not a valid regular expression: {exc}"
+    return None
+
+
+def _schema(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be a JSON Schema object"
+    try:
+        validator_for(value).check_schema(value)
+    except SchemaError as exc:
+        where = "/".join(str(part) for part in exc.path) or "the top level"
+        return f"is not a valid JSON Schema (at {where}): {exc.message}"
+    return None
+
+
+def _finish(value: Any) -> str | None:
+    return None if value in FINISH_REASONS else f"must be one of {', '.join(FINISH_REASONS)}"
+
+
+@dataclass(frozen=True)
+class Param:
+    validate: Validator
+    required: bool = False
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+Outcome = tuple[bool, str]  # (passed, detail)
+CheckFunction = Callable[[Mapping[str, Any], RunTranscript], Outcome]
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    name: str
+    params: Mapping[str, Param]
+    run: CheckFunction
+    label: Callable[[Mapping[str, Any]], str]  # the default label, from the parameters
+    rule: Callable[[Mapping[str, Any]], str | None] | None = None  # a rule across parameters
+
+
+CHECKS: dict[str, CheckKind] = {}
+_COMMON_PARAMS = {"kind": Param(_text, required=True), "required": Param(_flag), "label": Param(_text)}
+
+
+def _register(
+    name: str,
+    *,
+    label: Callable[[Mapping[str, Any]], str],
+    params: Mapping[str, Param] | None = None,
+    rule: Callable[[Mapping[str, Any]], str | None] | None = None,
+) -> Callable[[CheckFunction], CheckFunction]:
+    def add(run: CheckFunction) -> CheckFunction:
+        CHECKS[name] = CheckKind(name=name, params=params or {}, run=run, label=label, rule=rule)
+        return run
+
+    return add
+
+
+def _quote(value: str, limit: int = 80) -> str:
+    value = " ".join(value.split())
+    return f"“{value if len(value) <= limit else value[: limit - 1] + '…'}”"
+
+
+def _range_rule(spec: Mapping[str, Any]) -> str | None:
+    if "min" not in spec and "max" not in spec:
+        return "give 'min', 'max' or both"
+    if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
+        return "'min' must not be greater than 'max'"
+    return None
+
+
+def _range_label(spec: Mapping[str, Any], unit: str) -> str:
+    if "min" in spec and "max" in spec:
+        return f"Between {spec['min']} and {spec['max']} {unit}"
+    return f"At least {spec['min']} {unit}" if "min" in spec else f"At most {spec['max']} {unit}"
+
+
+def _range_outcome(count: int, spec: Mapping[str, Any], unit: str) -> Outcome:
+    low, high = spec.get("min", 0), spec.get("max")
+    passed = count >= low and (high is None or count <= high)
+    expected = _range_label(spec, unit).lower()
+    return passed, f"The answer has {count} {unit}; expected {expected}."
+
+
+def _contains(spec: Mapping[str, Any], text: str) -> bool:
+    if spec.get("case_insensitive", False):
+        return spec["value"].casefold() in text.casefold()
+    return spec["value"] in text
+
+
+_CONTAINS_PARAMS = {"value": Param(_text, required=True), "case_insensitive": Param(_flag)}
+
+
+def _ignoring_case(spec: Mapping[str, Any]) -> str:
+    return " (ignoring case)" if spec.get("case_insensitive", False) else ""
+
+
+@_register("contains", params=_CONTAINS_PARAMS, label=lambda spec: f"Contains {_quote(spec['value'])}")
+def _check_contains(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    if _contains(spec, run.text):
+        return True, f"The answer contains {_quote(spec['value'])}{_ignoring_case(spec)}."
+    return False, f"The answer does not contain {_quote(spec['value'])}{_ignoring_case(spec)}."
+
+
+@_register("not_contains", params=_CONTAINS_PARAMS, label=lambda spec: f"Does not contain {_quote(spec['value'])}")
+def _check_not_contains(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    if _contains(spec, run.text):
+        return False, f"The answer contains {_quote(spec['value'])}{_ignoring_case(spec)}, which it must not."
+    return True, f"The answer does not contain {_quote(spec['value'])}{_ignoring_case(spec)}."
+
+
+@_register(
+    "regex",
+    params={"pattern": Param(_pattern, required=True), "case_insensitive": Param(_flag)},
+    label=lambda spec: f"Matches /{spec['pattern']}/",
+)
+def _check_regex(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    flags = re.IGNORECASE if spec.get("case_insensitive", False) else 0
+    found = re.search(spec["pattern"], run.text, flags)
+    if found:
+        return True, f"The answer matches /{spec['pattern']}/ at {_quote(found.group(0), 60)}."
+    return False, f"Nothing in the answer matches /{spec['pattern']}/{_ignoring_case(spec)}."
+
+
+@_register("equals", params={"value": Param(_text, required=True)},
+           label=lambda spec: f"Equals {_quote(spec['value'])}")
+def _check_equals(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    # Both sides are trimmed: YAML block scalars end with a newline.
+    if run.text.strip() == spec["value"].strip():
+        return True, "The answer is exactly the expected text."
+    return False, f"The answer (trimmed) is {_quote(run.text.strip())}, not {_quote(spec['value'].strip())}."
+
+
+def _parse_json(text: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, a learner-facing reason the text is not JSON)."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        hint = " It is wrapped in a Markdown code fence; the answer must be the JSON alone." if (
+            text.lstrip().startswith("```")) else ""
+        return None, f"The answer is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.{hint}"
+
+
+@_register("is_json", label=lambda spec: "Answer is JSON")
+def _check_is_json(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    _, problem = _parse_json(run.text)
+    return (False, problem) if problem else (True, "The answer is valid JSON.")
+
+
+def _schema_problem(value: Any, schema: dict) -> str | None:
+    validator = validator_for(schema)(schema, format_checker=FormatChecker())
+    error = best_match(validator.iter_errors(value))
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path) or "the top level"
+    return f"at {where}: {error.message}"
+
+
+@_register("json_schema", params={"schema": Param(_schema, required=True)},
+           label=lambda spec: "Answer matches the JSON Schema")
+def _check_json_schema(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    value, problem = _parse_json(run.text)
+    if problem:
+        return False, problem
+    mismatch = _schema_problem(value, spec["schema"])
+    if mismatch:
+        return False, f"The JSON does not match the schema {mismatch}."
+    return True, "The JSON matches the schema."
+
+
+_RANGE_PARAMS = {"min": Param(_count), "max": Param(_count)}
+
+
+@_register("word_count", params=_RANGE_PARAMS, rule=_range_rule, label=lambda spec: _range_label(spec, "words"))
+def _check_word_count(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    return _range_outcome(len(run.text.split()), spec, "words")
+
+
+@_register("line_count", params=_RANGE_PARAMS, rule=_range_rule, label=lambda spec: _range_label(spec, "lines"))
+def _check_line_count(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    # Blank lines separate; they are not lines of content.
+    return _range_outcome(sum(1 for line in run.text.splitlines() if line.strip()), spec, "lines")
+
+
+def _called_names(run: RunTranscript) -> str:
+    names = ", ".join(dict.fromkeys(f"`{call.name}`" for call in run.tool_calls))
+    return f"It called {names}." if names else "It called no tool."
+
+
+def _arguments_problem(call: ToolCall, schema: dict) -> str | None:
+    try:
+        arguments = call.arguments_json()
+    except ValueError:
+        return f"its arguments are not JSON: {_quote(call.arguments, 60)}"
+    return _schema_problem(arguments, schema)
+
+
+@_register(
+    "tool_called",
+    params={"name": Param(_text, required=True), "arguments_schema": Param(_schema)},
+    label=lambda spec: f"Calls `{spec['name']}`" + (" with valid arguments" if "arguments_schema" in spec else ""),
+)
+def _check_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    name = spec["name"]
+    calls = [call for call in run.tool_calls if call.name == name]
+    if not calls:
+        return False, f"The model did not call `{name}`. {_called_names(run)}"
+    if "arguments_schema" not in spec:
+        return True, f"The model called `{name}` ({len(calls)} time{'s' if len(calls) > 1 else ''})."
+    problems = [_arguments_problem(call, spec["arguments_schema"]) for call in calls]
+    if None in problems:
+        return True, f"The model called `{name}` with arguments that match the schema."
+    return False, f"The model called `{name}`, but its arguments do not match the schema: {problems[0]}."
+
+
+@_register("no_tool_called", label=lambda spec: "Calls no tool")
+def _check_no_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    if run.tool_calls:
+        return False, f"The model was not to call any tool. {_called_names(run)}"
+    return True, "The model called no tool."
+
+
+@_register(
+    "cites_sources",
+    params={"min": Param(_positive_count, required=True)},
+    label=lambda spec: f"Cites at least {spec['min']} source{'s' if spec['min'] > 1 else ''}",
+)
+def _check_cites_sources(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    urls = {citation.url.strip() for citation in run.citations if citation.url.strip()}
+    passed = len(urls) >= spec["min"]
+    found = f"{len(urls)} distinct source URL{'s' if len(urls) != 1 else ''}"
+    return passed, f"The answer cites {found}; at least {spec['min']} needed."
+
+
+@_register(
+    "finish_reason",
+    params={"value": Param(_finish, required=True)},
+    label=lambda spec: f"Finishes with “{spec['value']}”",
+)
+def _check_finish_reason(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    actual = run.finish_reason or "none"
+    meaning = _FINISH_MEANING.get(actual, "an unusual ending")
+    if actual == spec["value"]:
+        return True, f"The run ended with “{actual}” ({meaning})."
+    return False, f"The run ended with “{actual}” ({meaning}), not “{spec['value']}”."
+
+
+@_register(
+    "refusal",
+    params={"expected": Param(_flag)},
+    label=lambda spec: "Refuses the request" if spec.get("expected", False) else "Does not refuse",
+)
+def _check_refusal(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    refused = refusal_detected(run)
+    expected = spec.get("expected", False)
+    if refused:
+        said = _quote(run.refusal or run.text, 100)
+        return expected, (f"The model refused, as the task requires: {said}." if expected
+                          else f"The model refused: {said}.")
+    return not expected, ("The model did not refuse; the task expects it to." if expected
+                          else "No refusal detected.")
+
+
+@_register(
+    "token_budget",
+    params={"max_output_tokens": Param(_positive_count, required=True)},
+    label=lambda spec: f"At most {spec['max_output_tokens']} output tokens",
+)
+def _check_token_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    used, budget = run.output_tokens, spec["max_output_tokens"]
+    spent = (f"The run used {used} output tokens ({run.usage.completion_tokens} visible + "
+             f"{run.usage.reasoning_tokens} reasoning)")
+    return (True, f"{spent}, within the budget of {budget}.") if used <= budget else (
+        False, f"{spent}, over the budget of {budget}.")
+
+
+@_register(
+    "cost_budget",
+    params={"max_usd": Param(_amount, required=True)},
+    label=lambda spec: f"Costs at most ${spec['max_usd']}",
+)
+def _check_cost_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
+    cost, budget = run.cost_usd, spec["max_usd"]
+    if cost <= budget:
+        return True, f"The run cost ${cost:.6f}, within the ${budget} budget."
+    return False, f"The run cost ${cost:.6f}, over the ${budget} budget."
+
+
+# --- validating and running specs ----------------------------------------------------------------
+
+
+def check_spec_errors(spec: Any) -> list[str]:
+    """Problems with one check spec from content, as messages without a location
+    (the content sync adds `path:line`). An empty list means the spec can run."""
+    if not isinstance(spec, Mapping):
+        return ["a check must be a mapping such as {kind: contains, value: total}"]
+    kind = spec.get("kind")
+    if kind not in CHECKS:
+        return [f"unknown check kind {kind!r}; expected one of: {', '.join(sorted(CHECKS))}"]
+    check = CHECKS[kind]
+    allowed = {**_COMMON_PARAMS, **check.params}
+    errors = [
+        f"unknown parameter {name!r}; {kind} takes: {', '.join(sorted(set(allowed) - {'kind'}))}"
+        for name in spec
+        if name not in allowed
+    ]
+    for name, param in allowed.items():
+        if name not in spec:
+            if param.required:
+                errors.append(f"missing parameter {name!r}")
+        elif problem := param.validate(spec[name]):
+            errors.append(f"{name!r} {problem}")
+    if not errors and check.rule and (problem := check.rule(spec)):
+        errors.append(problem)
+    return errors
+
+
+def check_run(spec: Mapping[str, Any], transcript: RunTranscript) -> CheckResult:
+    """Run one check. Specs are validated when content is synced; an invalid one here
+    is a platform bug, so it raises ValueError rather than failing the learner."""
+    if errors := check_spec_errors(spec):
+        raise ValueError(f"invalid check spec {dict(spec)!r}: {'; '.join(errors)}")
+    check = CHECKS[spec["kind"]]
+    passed, detail = check.run(spec, transcript)
+    return CheckResult(
+        kind=check.name,
+        label=spec.get("label") or check.label(spec),
+        required=spec.get("required", True),
+        passed=passed,
+        detail=detail,
+    )
+
+
+def checks_run(specs: Iterable[Mapping[str, Any]], transcript: RunTranscript) -> list[CheckResult]:
+    """Every check of a task, in the task's order."""
+    return [check_run(spec, transcript) for spec in specs]

@@ -1,0 +1,20 @@
+"""The one place the platform talks to the model API (xAI or any OpenAI-compatible endpoint).
+
+Callers use `get_client().chat(...)` / `.respond(...)` and get `ModelResult`s back, or a
+`ModelAPIError`. `image_part` builds vision inputs.
+"""
+
+from assessments.modelapi.types import Citation, ModelAPIError, ModelResult, ToolCall, Usage
+from assessments.modelapi.client import ModelClient, get_client, image_part, input_image_part  # noqa: E402
+
+__all__ = [
+    "Citation",
+    "ModelAPIError",
+    "ModelClient",
+    "ModelResult",
+    "ToolCall",
+    "Usage",
+    "get_client",
+    "image_part",
+    "input_image_part",
+]

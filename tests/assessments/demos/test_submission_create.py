@@ -1,0 +1,113 @@
+import datetime
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from assessments.demos import services
+from assessments.models import DemoAuditEvent, Submission
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HAIKU = {"system_prompt": "You write haiku.", "user_prompt": "A haiku about rain."}
+
+
+def test_submission_is_stored_queued_with_the_task_snapshot(synced, learner, settings,
+                                                            django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        submission = services.submission_create(learner=learner, task=synced["haiku"], **HAIKU)
+    assert submission.state == "queued" and submission.test_mode is settings.PLATFORM_TEST_MODE
+    assert submission.task_version == synced["haiku"].version
+    assert submission.task_spec["rubric"][0]["id"] == "form"
+    assert len(callbacks) == 1  # the run is enqueued only once the row is committed
+    assert DemoAuditEvent.objects.filter(submission=submission, kind="submitted").count() == 1
+
+
+def test_hourly_quota_refuses_the_next_run_and_frees_up_after_an_hour(synced, learner):
+    task = synced["haiku"]  # runs_per_hour: 3
+    for _ in range(3):
+        services.submission_create(learner=learner, task=task, **HAIKU)
+    with pytest.raises(services.SubmissionRefused) as refused:
+        services.submission_create(learner=learner, task=task, **HAIKU)
+    assert "used this demo's 3 runs for the last hour" in str(refused.value)
+    assert Submission.objects.count() == 3
+    Submission.objects.filter(pk=Submission.objects.order_by("id").first().pk).update(
+        created_at=Submission.objects.first().created_at - datetime.timedelta(hours=1, seconds=1))
+    services.submission_create(learner=learner, task=task, **HAIKU)
+    # Another learner has their own quota.
+    services.submission_create(learner=UserFactory(), task=task, **HAIKU)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quota_holds_when_two_runs_race_for_the_last_slot(demo_tree, model_calls_queue):
+    demo_tree.sync()
+    from assessments.models import DemoTask
+
+    task = DemoTask.objects.get(slug="haiku")
+    learner = UserFactory()
+    for _ in range(2):
+        services.submission_create(learner=learner, task=task, **HAIKU)
+    barrier, outcomes = threading.Barrier(4), []
+
+    def attempt():
+        barrier.wait()
+        try:
+            services.submission_create(learner=learner, task=task, **HAIKU)
+            outcomes.append("created")
+        except services.SubmissionRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["created", "refused", "refused", "refused"]
+    assert Submission.objects.filter(learner=learner).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"system_prompt": "s", "user_prompt": ""}, "user_prompt", "Write the user prompt."),
+        ({"system_prompt": "s" * 300, "user_prompt": "u" * 201}, "__all__", "this demo allows 500"),
+    ],
+)
+def test_invalid_prompts_are_refused_per_field(synced, learner, fields, field, message):
+    with pytest.raises(services.SubmissionRefused) as refused:
+        services.submission_create(learner=learner, task=synced["haiku"], **fields)
+    assert any(message in error for error in refused.value.errors[field])
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ("", "Write the JSON Schema"),
+        ("{not json", "This is not valid JSON"),
+        (json.dumps({"type": "object", "properties": {"a": {"type": 5}}}), "invalid JSON Schema"),
+    ],
+)
+def test_the_learners_json_schema_must_be_a_valid_schema(synced, learner, schema, message):
+    with pytest.raises(services.SubmissionRefused) as refused:
+        services.submission_create(learner=learner, task=synced["invoice"], system_prompt="s", user_prompt="u",
+                                   json_schema=schema)
+    assert message in refused.value.errors["json_schema"][0]
+
+
+def test_fields_the_task_does_not_let_the_learner_write_are_ignored(synced, learner):
+    submission = services.submission_create(learner=learner, task=synced["weather"], system_prompt="sneaky",
+                                            user_prompt="Weather?", json_schema="{}")
+    assert submission.system_prompt == "" and submission.json_schema is None
+
+
+def test_an_unpublished_task_takes_no_submissions(synced, learner):
+    task = synced["haiku"]
+    task.is_published = False
+    task.save()
+    with pytest.raises(services.SubmissionRefused):
+        services.submission_create(learner=learner, task=task, **HAIKU)
