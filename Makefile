@@ -19,6 +19,7 @@ setup: install
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py sync_content
+	$(BIN)/python manage.py create_signing_key --if-missing
 	$(BIN)/python manage.py setup_dev
 
 run: setup

@@ -11,13 +11,16 @@ def user_set_role(*, user: User, role: Role) -> User:
     return user
 
 
-def user_update_certificate_name(*, user: User, certificate_name: str) -> User:
-    """Keeps the name exactly as typed apart from surrounding white space.
+def user_update_certificate_name(*, user: User, certificate_name: str) -> list[str]:
+    """Keep the name exactly as typed (apart from surrounding white space) and re-issue
+    the learner's current certificates under it; the old ones stay verifiable as superseded.
 
-    Certificates are re-issued through their own app when this changes; callers
-    go through `certificates.api` for that, not here.
+    Returns the titles of the courses whose certificates are being re-issued.
     """
+    from certificates.api import certificate_reissue_for_name_change
+
     with transaction.atomic():
         user.certificate_name = certificate_name.strip()
         user.save(update_fields=["certificate_name"])
-    return user
+        reissued = certificate_reissue_for_name_change(user_id=user.pk)
+    return [certificate.course_title for certificate in reissued]

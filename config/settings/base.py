@@ -335,3 +335,23 @@ DEMO_RETRY_BACKOFF_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_SECONDS", 
 DEMO_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_MAX_SECONDS", "300"))
 # Model calls a function-calling run may make (tool calls answered, then the final answer).
 DEMO_MAX_TOOL_STEPS = int(os.environ.get("DEMO_MAX_TOOL_STEPS", "4"))
+
+# --- Certificates ---------------------------------------------------------------------
+# The signing key, its certificate and the root(s) that verification trusts. Development
+# defaults live under var/signing/ (`manage.py create_signing_key --if-missing`);
+# production.py refuses to start unless all three paths come from the environment.
+CERT_SIGNING_DIR = VAR_DIR / "signing"
+CERT_SIGNING_KEY_PATH = Path(os.environ.get("CERT_SIGNING_KEY_PATH", CERT_SIGNING_DIR / "signing-key.pem"))
+CERT_SIGNING_CERT_PATH = Path(os.environ.get("CERT_SIGNING_CERT_PATH", CERT_SIGNING_DIR / "signing-cert.pem"))
+CERT_ROOT_CERT_PATH = Path(os.environ.get("CERT_ROOT_CERT_PATH", CERT_SIGNING_DIR / "root-cert.pem"))
+CERT_SIGNING_KEY_PASSPHRASE = os.environ.get("CERT_SIGNING_KEY_PASSPHRASE", "")
+CERT_ISSUER_NAME = os.environ.get("CERT_ISSUER_NAME", "Grok 4 Certification")
+# Uploaded PDFs are read in memory, checked and discarded; ours are about 30-80 KB.
+CERT_UPLOAD_MAX_BYTES = int(os.environ.get("CERT_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+# Public verification API: requests per IP per window (seconds), counted in the cache.
+CERT_API_RATE_LIMIT = int(os.environ.get("CERT_API_RATE_LIMIT", "60"))
+CERT_API_RATE_WINDOW = int(os.environ.get("CERT_API_RATE_WINDOW", "60"))
+# Celery limits for rendering and signing one certificate (normally well under a second).
+CERT_TASK_SOFT_TIME_LIMIT = 60
+CERT_TASK_TIME_LIMIT = 90
+CELERY_TASK_ROUTES["certificates.tasks.*"] = {"queue": "default"}

@@ -21,3 +21,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# Certificates are signed with the platform's key; there is no development fallback.
+for required in ("CERT_SIGNING_KEY_PATH", "CERT_SIGNING_CERT_PATH", "CERT_ROOT_CERT_PATH"):
+    if not os.environ.get(required):
+        raise ImproperlyConfigured(f"Production settings need the environment variable {required}.")

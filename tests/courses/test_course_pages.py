@@ -95,8 +95,9 @@ def test_dashboard_empty_state(learner_client, course):
 
 
 def test_overview_links_the_certification_exam_and_practice(client, course):
-    course.metadata = {"certificate": {"requires": {"exam": "final-exam", "demos": []}}}
+    course.metadata = {"certificate": {"requires": {"exam": "final-exam", "demos": ["json-extraction"]}}}
     course.save()
     page = client.get(reverse("courses:course", args=["grok"])).content.decode()
     assert 'href="/exams/grok/final-exam/"' in page
     assert 'href="/practice/grok/basics/"' in page
+    assert 'href="/demos/json-extraction/"' in page

@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .credential_id import credential_id_format
+
+
+class SigningKey(models.Model):
+    """A key the platform has signed certificates with.
+
+    Only the public certificate is stored: verification trusts a signature when its
+    signer is one of these and chains to the platform's root, so certificates signed
+    before a rotation keep verifying. The private key stays in its file.
+    """
+
+    # RFC 7638 thumbprint of the public key: the JWS `kid` and the JWKS entry.
+    kid = models.CharField(max_length=64, unique=True)
+    certificate_pem = models.TextField()
+    is_active = models.BooleanField(default=False, help_text="Signs new certificates.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_signing_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class Certificate(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        REVOKED = "revoked", "Revoked"
+        SUPERSEDED = "superseded", "Superseded"
+
+    class RevocationReason(models.TextChoices):
+        ACADEMIC_MISCONDUCT = "academic_misconduct", "Academic misconduct"
+        ISSUED_IN_ERROR = "issued_in_error", "Issued in error"
+        IDENTITY_MISMATCH = "identity_mismatch", "Identity mismatch"
+        OTHER = "other", "Other"
+
+    credential_id = models.CharField(max_length=13, unique=True, editable=False)
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="certificates")
+    # Snapshots: what the certificate says stays fixed when the course or profile changes.
+    course_title = models.CharField(max_length=200)
+    course_version = models.CharField(max_length=40)
+    holder_name = models.CharField(max_length=200, help_text="Exactly as the learner entered it.")
+    exam_score = models.FloatField(null=True, blank=True)
+    demos_passed = models.JSONField(default=list, blank=True)  # [{"slug", "title", "score"}]
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALID)
+    revocation_reason = models.CharField(max_length=32, choices=RevocationReason.choices, blank=True)
+    revocation_note = models.TextField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
+    )
+    test_mode = models.BooleanField(default=False)
+    pdf = models.FileField(upload_to="certificates/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    signing_key = models.ForeignKey(SigningKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The Open Badges 3.0 credential as a compact JWS, signed with the same key as the PDF.
+    badge_jwt = models.TextField(blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notice_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            # Issued exactly once per learner and course version; re-issues supersede first.
+            models.UniqueConstraint(
+                fields=["learner", "course", "course_version"],
+                condition=~Q(status="superseded"),
+                name="one_current_certificate_per_course_version",
+            ),
+            models.UniqueConstraint(
+                fields=["pdf_sha256"], condition=~Q(pdf_sha256=""), name="certificate_pdf_sha256_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_id
+
+    @property
+    def display_id(self) -> str:
+        return credential_id_format(self.credential_id)
+
+    @property
+    def verification_url(self) -> str:
+        return f"{settings.SITE_URL}/verify/{self.display_id}/"
+
+
+class CertificateEvent(models.Model):
+    """The audit trail: never edited or deleted."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        PDF_SIGNED = "pdf_signed", "PDF rendered and signed"
+        NOTIFIED = "notified", "Learner notified"
+        REVOKED = "revoked", "Revoked"
+        REINSTATED = "reinstated", "Reinstated"
+        REISSUED = "reissued", "Re-issued"
+        SUPERSEDED = "superseded", "Superseded"
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.kind}"

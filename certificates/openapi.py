@@ -1,0 +1,126 @@
+"""The OpenAPI 3.1 description of the public verification API, served at /api/v1/openapi.json.
+
+Its schemas are JSON Schema 2020-12; the tests validate real responses against them, so
+the document cannot drift from the code.
+"""
+
+from django.conf import settings
+
+from .models import Certificate
+from .verification import CredentialStatus
+
+_DATE = {"type": "string", "format": "date"}
+_NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+
+CREDENTIAL_RECORD_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "credential_id", "status", "status_label", "valid", "holder_name", "course", "issued_on", "expires_on",
+        "revoked_on", "revocation_reason", "superseded_by", "test_mode", "demos_passed", "pdf_sha256",
+        "verification_url", "issuer",
+    ],
+    "properties": {
+        "credential_id": {"type": "string", "pattern": "^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]$"},
+        "status": {
+            "type": "string",
+            "enum": [status.value for status in CredentialStatus],
+            "description": "`valid` only when the certificate is current, unrevoked, unexpired and not from test mode.",
+        },
+        "status_label": {"type": "string"},
+        "valid": {"type": "boolean", "description": "True exactly when status is `valid`."},
+        "holder_name": {"type": "string", "description": "The name printed on the certificate."},
+        "course": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["title", "version"],
+            "properties": {"title": {"type": "string"}, "version": {"type": "string"}},
+        },
+        "issued_on": _DATE,
+        "expires_on": _NULLABLE_DATE,
+        "revoked_on": _NULLABLE_DATE,
+        "revocation_reason": {"type": ["string", "null"], "enum": [*Certificate.RevocationReason.values, None]},
+        "superseded_by": {"type": ["string", "null"], "description": "Credential id of the replacement."},
+        "test_mode": {"type": "boolean"},
+        "demos_passed": {"type": "array", "items": {"type": "string"}},
+        "pdf_sha256": {
+            "type": ["string", "null"],
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256 of the signed PDF as issued; null while it is being prepared.",
+        },
+        "verification_url": {"type": "string", "format": "uri"},
+        "issuer": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name", "url"],
+            "properties": {"name": {"type": "string"}, "url": {"type": "string", "format": "uri"}},
+        },
+    },
+}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "enum": ["invalid_credential_id", "not_found", "rate_limited"]},
+        "detail": {"type": "string"},
+        "mistyped": {"type": "boolean", "description": "The id has the right shape but fails its check character."},
+    },
+}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": _json_ref("Error")}
+
+
+def _json_ref(schema: str) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": f"{settings.CERT_ISSUER_NAME} credential verification API",
+            "version": "1.0.0",
+            "description": (
+                "Look up the current status of a certificate by its credential id, for applicant tracking "
+                "systems. No authentication. Returns only what the certificate prints, never e-mail addresses. "
+                f"Rate limit: {settings.CERT_API_RATE_LIMIT} requests per {settings.CERT_API_RATE_WINDOW} s per IP."
+            ),
+        },
+        "servers": [{"url": settings.SITE_URL}],
+        "paths": {
+            "/api/v1/credentials/{credential_id}": {
+                "get": {
+                    "operationId": "getCredential",
+                    "summary": "Current status of a certificate",
+                    "parameters": [{
+                        "name": "credential_id",
+                        "in": "path",
+                        "required": True,
+                        "description": (
+                            "As printed, e.g. 7K3M-9Q2W-X4RT-8; case, hyphens, I/L for 1 and O for 0 are forgiven."
+                        ),
+                        "schema": {"type": "string"},
+                    }],
+                    "responses": {
+                        "200": {
+                            "description": "The certificate and its current status.",
+                            "content": _json_ref("CredentialRecord"),
+                        },
+                        "400": _error("Not a credential id, or one character is mistyped (check character fails)."),
+                        "404": _error("No certificate has this id."),
+                        "429": {
+                            **_error("Too many requests from this address."),
+                            "headers": {
+                                "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
+                            },
+                        },
+                    },
+                }
+            }
+        },
+        "components": {"schemas": {"CredentialRecord": CREDENTIAL_RECORD_SCHEMA, "Error": ERROR_SCHEMA}},
+    }

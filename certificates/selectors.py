@@ -1,0 +1,43 @@
+"""Reads, with their joins applied."""
+
+from django.db.models import Q, QuerySet
+
+from .credential_id import CredentialIdError, credential_id_parse
+from .models import Certificate, CertificateEvent, SigningKey
+
+
+def certificate_get_public(*, credential_id: str) -> Certificate | None:
+    """`credential_id` in its stored form (see credential_id_parse)."""
+    return (
+        Certificate.objects.select_related("course", "superseded_by")
+        .filter(credential_id=credential_id)
+        .first()
+    )
+
+
+def certificate_list_for_learner(*, user_id: int) -> QuerySet[Certificate]:
+    return Certificate.objects.select_related("course", "superseded_by").filter(learner_id=user_id)
+
+
+def certificate_search(*, query: str) -> QuerySet[Certificate]:
+    """Staff search by holder name, e-mail or credential id (typed loosely or in part)."""
+    certificates = Certificate.objects.select_related("learner", "course")
+    query = query.strip()
+    if not query:
+        return certificates
+    matches = Q(holder_name__icontains=query) | Q(learner__email__icontains=query)
+    try:
+        matches |= Q(credential_id=credential_id_parse(query))
+    except CredentialIdError:
+        fragment = query.upper().replace("-", "").replace(" ", "")
+        if fragment:
+            matches |= Q(credential_id__startswith=fragment)
+    return certificates.filter(matches)
+
+
+def certificate_events(*, certificate: Certificate) -> QuerySet[CertificateEvent]:
+    return certificate.events.select_related("actor")
+
+
+def signing_key_list() -> QuerySet[SigningKey]:
+    return SigningKey.objects.all()

@@ -1,0 +1,309 @@
+"""Writes: issuing, signing, notifying, revoking and re-issuing certificates."""
+
+import calendar
+import datetime
+import hashlib
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from assessments import api as assessments_api
+from courses import api as courses_api
+
+from . import badges, issuer, tasks
+from .credential_id import credential_id_generate
+from .eligibility import Eligibility, eligibility_evaluate
+from .models import Certificate, CertificateEvent, SigningKey
+from .pdf import CertificateDocument, pdf_render, pdf_sign
+
+logger = logging.getLogger(__name__)
+
+
+class CertificateStateError(ValueError):
+    """The action does not apply to the certificate in its current state."""
+
+
+def _add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _event(certificate: Certificate, kind: str, *, actor=None, note: str = "") -> None:
+    CertificateEvent.objects.create(certificate=certificate, kind=kind, actor=actor, note=note)
+
+
+def _current_certificate(*, user_id: int, course_id: int, course_version: str) -> Certificate | None:
+    return (
+        Certificate.objects.filter(learner_id=user_id, course_id=course_id, course_version=course_version)
+        .exclude(status=Certificate.Status.SUPERSEDED)
+        .first()
+    )
+
+
+def _lock_learner(user_id: int):
+    """Serialises every issuance and re-issue for one learner (caller is inside atomic())."""
+    return get_user_model().objects.select_for_update().get(pk=user_id)
+
+
+def _locked(certificate_id: int) -> Certificate:
+    return Certificate.objects.select_for_update(of=("self",)).get(pk=certificate_id)
+
+
+def _holder_name(learner) -> str:
+    return learner.certificate_name or learner.get_full_name()
+
+
+def signing_key_activate(*, signer: issuer.LoadedSigner) -> SigningKey:
+    """Registers the key a worker signs with (idempotent) and marks it the active one."""
+    with transaction.atomic():
+        key, _ = SigningKey.objects.get_or_create(kid=signer.kid, defaults={"certificate_pem": signer.certificate_pem})
+        if not key.is_active:
+            SigningKey.objects.filter(is_active=True).exclude(pk=key.pk).update(is_active=False)
+            key.is_active = True
+            key.save(update_fields=["is_active"])
+    return key
+
+
+def certificate_issue(
+    *, user_id: int, course: courses_api.CourseInfo, eligibility: Eligibility, now: datetime.datetime | None = None
+) -> Certificate | None:
+    """Issues the learner's certificate for this course version at most once.
+
+    Returns the certificate already issued when there is one, and None when the learner
+    has no name to print yet. The learner row lock orders concurrent calls; the partial
+    unique constraint makes a duplicate impossible even without it.
+    """
+    if not eligibility.eligible:
+        raise CertificateStateError("The learner has not met the certificate requirements.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        learner = _lock_learner(user_id)
+        existing = _current_certificate(user_id=user_id, course_id=course.id, course_version=course.version)
+        if existing is not None:
+            return existing
+        holder_name = _holder_name(learner)
+        if not holder_name:
+            logger.warning("Certificate for user %s in course %s waits for a name on certificates.", user_id, course.id)
+            return None
+        try:
+            with transaction.atomic():
+                certificate = Certificate.objects.create(
+                    credential_id=credential_id_generate(),
+                    learner_id=user_id,
+                    course_id=course.id,
+                    course_title=course.title,
+                    course_version=course.version,
+                    holder_name=holder_name,
+                    exam_score=eligibility.exam_score,
+                    demos_passed=[
+                        {"slug": demo.slug, "title": demo.title, "score": demo.score}
+                        for demo in eligibility.demos_passed
+                    ],
+                    issued_at=now,
+                    expires_at=_add_months(now, eligibility.validity_months) if eligibility.validity_months else None,
+                    test_mode=eligibility.test_mode,
+                )
+        except IntegrityError:
+            existing = _current_certificate(user_id=user_id, course_id=course.id, course_version=course.version)
+            if existing is None:
+                raise
+            return existing
+        _event(certificate, CertificateEvent.Kind.ISSUED, note="Test mode." if eligibility.test_mode else "")
+    return certificate
+
+
+def certificate_issue_if_eligible(*, user_id: int, course_id: int) -> Certificate | None:
+    """Gathers the learner's results through the other apps' api modules, then issues."""
+    course = courses_api.course_get_by_id(course_id=course_id)
+    requirements = course.metadata.get("certificate") or {}
+    requires = requirements.get("requires") or {}
+    exam_outcome = (
+        assessments_api.exam_best_outcome(user_id=user_id, course_id=course_id, exam_slug=requires["exam"])
+        if requires.get("exam")
+        else None
+    )
+    demo_outcomes = assessments_api.demo_passed_outcomes(user_id=user_id, course_id=course_id)
+    lessons = courses_api.lessons_summary(user_id=user_id, course_id=course_id) if requires.get("all_lessons") else None
+    eligibility = eligibility_evaluate(requirements, exam_outcome, demo_outcomes, lessons)
+    if not eligibility.eligible:
+        return None
+    return certificate_issue(user_id=user_id, course=course, eligibility=eligibility)
+
+
+def certificate_document(*, certificate: Certificate) -> CertificateDocument:
+    return CertificateDocument(
+        display_id=certificate.display_id,
+        holder_name=certificate.holder_name,
+        course_title=certificate.course_title,
+        course_version=certificate.course_version,
+        issued_on=certificate.issued_at.date(),
+        expires_on=certificate.expires_at.date() if certificate.expires_at else None,
+        demos=tuple(demo["title"] for demo in certificate.demos_passed),
+        test_mode=certificate.test_mode,
+        issuer_name=settings.CERT_ISSUER_NAME,
+        verify_url=certificate.verification_url,
+    )
+
+
+def certificate_render_and_sign(*, certificate_id: int) -> Certificate:
+    """Renders, signs and stores the PDF and the Open Badges credential, once."""
+    signer = issuer.signer_load()
+    with transaction.atomic():
+        certificate = _locked(certificate_id)
+        if certificate.pdf_sha256:
+            return certificate
+        key = signing_key_activate(signer=signer)
+        signed = pdf_sign(
+            pdf_render(certificate_document(certificate=certificate)), signer=signer, location=settings.SITE_URL
+        )
+        # The body alone names the file: storage strips check symbols such as $ and *, and
+        # the body is unique because the check symbol is derived from it.
+        certificate.pdf.save(f"{certificate.credential_id[:12]}.pdf", ContentFile(signed), save=False)
+        certificate.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+        certificate.signing_key = key
+        certificate.badge_jwt = badges.credential_token(certificate, signer=signer)
+        certificate.save(update_fields=["pdf", "pdf_sha256", "signing_key", "badge_jwt"])
+        _event(certificate, CertificateEvent.Kind.PDF_SIGNED, note=f"Signed with key {signer.kid}.")
+    return certificate
+
+
+def certificate_notify(*, certificate_id: int) -> bool:
+    """E-mails the learner once the PDF exists; the on-page notice waits on /certificates/.
+    A certificate revoked or superseded before this runs is not announced."""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",)).select_related("learner").get(pk=certificate_id)
+        )
+        if (
+            certificate.notified_at is not None
+            or not certificate.pdf_sha256
+            or certificate.status != Certificate.Status.VALID
+        ):
+            return False
+        context = {"certificate": certificate, "site_url": settings.SITE_URL}
+        send_mail(
+            subject=render_to_string("certificates/email/issued_subject.txt", context).strip(),
+            message=render_to_string("certificates/email/issued_body.txt", context),
+            from_email=None,
+            recipient_list=[certificate.learner.email],
+        )
+        certificate.notified_at = timezone.now()
+        certificate.save(update_fields=["notified_at"])
+        _event(certificate, CertificateEvent.Kind.NOTIFIED)
+    return True
+
+
+def certificate_finalize(*, certificate_id: int) -> Certificate:
+    certificate = certificate_render_and_sign(certificate_id=certificate_id)
+    certificate_notify(certificate_id=certificate_id)
+    return certificate
+
+
+def certificate_notices_mark_seen(*, user_id: int) -> int:
+    return Certificate.objects.filter(learner_id=user_id, notice_seen_at__isnull=True).exclude(
+        pdf_sha256=""
+    ).update(notice_seen_at=timezone.now())
+
+
+def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) -> Certificate:
+    if reason not in Certificate.RevocationReason.values:
+        raise CertificateStateError(f"Unknown revocation reason {reason!r}.")
+    with transaction.atomic():
+        certificate = _locked(certificate_id)
+        if certificate.status != Certificate.Status.VALID:
+            raise CertificateStateError("Only a current certificate can be revoked.")
+        certificate.status = Certificate.Status.REVOKED
+        certificate.revocation_reason = reason
+        certificate.revocation_note = note
+        certificate.revoked_at = timezone.now()
+        certificate.save(update_fields=["status", "revocation_reason", "revocation_note", "revoked_at"])
+        reason_label = certificate.get_revocation_reason_display()
+        _event(certificate, CertificateEvent.Kind.REVOKED, actor=actor, note=f"{reason_label}: {note}")
+    return certificate
+
+
+def certificate_reinstate(*, certificate_id: int, actor, note: str) -> Certificate:
+    with transaction.atomic():
+        certificate = _locked(certificate_id)
+        if certificate.status != Certificate.Status.REVOKED:
+            raise CertificateStateError("Only a revoked certificate can be reinstated.")
+        certificate.status = Certificate.Status.VALID
+        certificate.revocation_reason = ""
+        certificate.revocation_note = ""
+        certificate.revoked_at = None
+        certificate.save(update_fields=["status", "revocation_reason", "revocation_note", "revoked_at"])
+        _event(certificate, CertificateEvent.Kind.REINSTATED, actor=actor, note=note)
+    return certificate
+
+
+def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: str) -> Certificate:
+    """Caller holds the learner lock and has checked the certificate is current.
+
+    The replacement keeps the original expiry: a re-issue corrects the document, it does
+    not extend the credential.
+    """
+    certificate.status = Certificate.Status.SUPERSEDED
+    certificate.save(update_fields=["status"])
+    replacement = Certificate.objects.create(
+        credential_id=credential_id_generate(),
+        learner_id=certificate.learner_id,
+        course_id=certificate.course_id,
+        course_title=certificate.course_title,
+        course_version=certificate.course_version,
+        holder_name=holder_name,
+        exam_score=certificate.exam_score,
+        demos_passed=certificate.demos_passed,
+        issued_at=timezone.now(),
+        expires_at=certificate.expires_at,
+        test_mode=certificate.test_mode,
+    )
+    certificate.superseded_by = replacement
+    certificate.save(update_fields=["superseded_by"])
+    _event(certificate, CertificateEvent.Kind.SUPERSEDED, actor=actor,
+           note=f"Replaced by {replacement.display_id}. {note}".strip())
+    _event(replacement, CertificateEvent.Kind.REISSUED, actor=actor,
+           note=f"Replaces {certificate.display_id}. {note}".strip())
+    transaction.on_commit(partial(tasks.certificate_finalize.delay, replacement.id))
+    return replacement
+
+
+def certificate_reissue(*, certificate_id: int, actor, note: str) -> Certificate:
+    """Staff re-issue: a new credential id and PDF with the learner's current name."""
+    with transaction.atomic():
+        learner_id = Certificate.objects.values_list("learner_id", flat=True).get(pk=certificate_id)
+        learner = _lock_learner(learner_id)
+        certificate = _locked(certificate_id)
+        if certificate.status != Certificate.Status.VALID:
+            raise CertificateStateError("Only a current certificate can be re-issued; reinstate it first.")
+        holder_name = _holder_name(learner) or certificate.holder_name
+        return _reissue_locked(certificate, holder_name=holder_name, actor=actor, note=note)
+
+
+def certificate_reissue_for_name_change(*, user_id: int) -> list[Certificate]:
+    """After the learner changes the name on certificates: every current, unexpired
+    certificate printed with another name is superseded by one with the new name."""
+    now = timezone.now()
+    with transaction.atomic():
+        learner = _lock_learner(user_id)
+        holder_name = _holder_name(learner)
+        if not holder_name:
+            return []
+        current = (
+            Certificate.objects.select_for_update(of=("self",))
+            .filter(learner_id=user_id, status=Certificate.Status.VALID)
+            .exclude(holder_name=holder_name)
+            .exclude(expires_at__lte=now)
+        )
+        return [
+            _reissue_locked(certificate, holder_name=holder_name, actor=learner, note="Name on certificates changed.")
+            for certificate in current
+        ]

@@ -1,0 +1,35 @@
+"""Certificate work for the prefork `default` queue: ids in, a service call, retries only
+for transient failures (database connection, mail relay). Running a task twice changes
+nothing: issuance is unique per learner and course version, signing and notifying check
+their own state under a row lock."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from . import services
+
+_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "soft_time_limit": settings.CERT_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.CERT_TASK_TIME_LIMIT,
+    "autoretry_for": (OperationalError, SMTPException, ConnectionError),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**_TASK_OPTIONS)
+def certificate_issue(self, user_id: int, course_id: int) -> None:
+    certificate = services.certificate_issue_if_eligible(user_id=user_id, course_id=course_id)
+    if certificate is not None:
+        services.certificate_finalize(certificate_id=certificate.id)
+
+
+@shared_task(**_TASK_OPTIONS)
+def certificate_finalize(self, certificate_id: int) -> None:
+    services.certificate_finalize(certificate_id=certificate_id)

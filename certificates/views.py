@@ -1,0 +1,310 @@
+from functools import wraps
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import MemoryFileUploadHandler
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from . import badges, selectors, services
+from .credential_id import CredentialIdError, credential_id_parse
+from .forms import CredentialIdForm, NoteForm, RevokeForm, UploadForm
+from .issuer import issuer_paths, public_jwk
+from .models import Certificate
+from .openapi import openapi_document
+from .ratelimit import rate_limit_hit
+from .verification import STATUS_LABELS, credential_public_record, credential_status, upload_verify
+
+# Room for the multipart envelope around the file itself.
+_UPLOAD_ENVELOPE_BYTES = 64 * 1024
+
+
+def instructor_required(view):
+    """Staff and instructors (the MFA middleware has already required their second factor)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_instructor:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _public_certificate(credential_id: str) -> Certificate:
+    try:
+        stored = credential_id_parse(credential_id)
+    except CredentialIdError as exc:
+        raise Http404(str(exc)) from exc
+    certificate = selectors.certificate_get_public(credential_id=stored)
+    if certificate is None:
+        raise Http404("No certificate has this id.")
+    return certificate
+
+
+# --- Verification (public) ----------------------------------------------------------------
+
+
+@require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    form = CredentialIdForm(request.GET or None)
+    if form.is_valid():
+        certificate = selectors.certificate_get_public(credential_id=form.cleaned_data["credential_id"])
+        if certificate is not None:
+            return redirect("certificates:verify_detail", certificate.display_id)
+        form.add_error("credential_id", "No certificate has this id. Check it against the certificate.")
+    return render(request, "certificates/verify_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+def verify_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
+    try:
+        stored = credential_id_parse(credential_id)
+    except CredentialIdError as exc:
+        form = CredentialIdForm(initial={"credential_id": credential_id})
+        context = {"form": form, "lookup_error": str(exc), "mistyped": exc.mistyped, "typed": credential_id}
+        return render(request, "certificates/verify_form.html", context, status=400)
+    certificate = selectors.certificate_get_public(credential_id=stored)
+    if certificate is None:
+        context = {"form": CredentialIdForm(initial={"credential_id": credential_id}), "typed": credential_id,
+                   "lookup_error": "No certificate has this id. Check it against the certificate."}
+        return render(request, "certificates/verify_form.html", context, status=404)
+    status = credential_status(certificate, now=timezone.now())
+    return render(request, "certificates/verify_detail.html", {
+        "certificate": certificate,
+        "status": status.value,
+        "status_label": STATUS_LABELS[status],
+        "issuer_name": settings.CERT_ISSUER_NAME,
+    })
+
+
+class _InMemoryUploadHandler(MemoryFileUploadHandler):
+    """Keeps the upload in memory even above FILE_UPLOAD_MAX_MEMORY_SIZE, so an uploaded
+    PDF is never written to disk; the request size was bounded before this runs."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.activated = True
+
+
+@csrf_exempt
+def verify_upload(request: HttpRequest) -> HttpResponse:
+    # Upload handlers must be set before anything reads the body, CSRF included, hence
+    # the exempt/protect pair (the pattern Django's upload documentation gives).
+    if request.method == "POST":
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.CERT_UPLOAD_MAX_BYTES + _UPLOAD_ENVELOPE_BYTES:
+            context = {"form": UploadForm(), "too_large": True}
+            return render(request, "certificates/verify_upload.html", context, status=413)
+        request.upload_handlers = [_InMemoryUploadHandler(request)]
+    return _verify_upload(request)
+
+
+@csrf_protect
+def _verify_upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            context["result"] = upload_verify(form.cleaned_data["pdf"], now=timezone.now())
+            context["form"] = UploadForm()
+        else:
+            status = 400
+    return render(request, "certificates/verify_upload.html", context, status=status)
+
+
+@require_GET
+def root_certificate(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(issuer_paths().root.read_bytes(), content_type="application/x-pem-file")
+
+
+# --- Machine-readable ---------------------------------------------------------------------
+
+
+def _json_error(error: str, detail: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": error, "detail": detail, **extra}, status=status)
+
+
+@require_GET
+def api_credential(request: HttpRequest, credential_id: str) -> JsonResponse:
+    # allauth's rule for the client address, so one proxy setting serves every rate limit.
+    wait = rate_limit_hit(
+        scope="api", ident=get_account_adapter().get_client_ip(request),
+        limit=settings.CERT_API_RATE_LIMIT, window=settings.CERT_API_RATE_WINDOW,
+    )
+    if wait is not None:
+        response = _json_error("rate_limited", "Too many requests; retry later.", 429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        stored = credential_id_parse(credential_id)
+    except CredentialIdError as exc:
+        return _json_error("invalid_credential_id", str(exc), 400, mistyped=exc.mistyped)
+    certificate = selectors.certificate_get_public(credential_id=stored)
+    if certificate is None:
+        return _json_error("not_found", "No certificate has this id.", 404)
+    record = credential_public_record(certificate, now=timezone.now())
+    response = JsonResponse(record, json_dumps_params={"ensure_ascii": False})
+    # Status can change at any time (revocation): never serve it from a cache.
+    response["Cache-Control"] = "no-store"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def api_openapi(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(openapi_document())
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    keys = [public_jwk(key.certificate_pem) for key in selectors.signing_key_list()]
+    response = JsonResponse({"keys": keys})
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _badge_certificate(credential_id: str) -> Certificate:
+    certificate = _public_certificate(credential_id)
+    if not certificate.badge_jwt:
+        raise Http404("This credential is still being prepared.")
+    return certificate
+
+
+@require_GET
+def badge_json(request: HttpRequest, credential_id: str) -> JsonResponse:
+    certificate = _badge_certificate(credential_id)
+    response = JsonResponse({
+        "credential": badges.credential_payload(certificate.badge_jwt),
+        "proof_jwt": certificate.badge_jwt,
+        "jwks_uri": f"{settings.SITE_URL}/.well-known/jwks.json",
+    }, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def badge_jwt(request: HttpRequest, credential_id: str) -> HttpResponse:
+    certificate = _badge_certificate(credential_id)
+    response = HttpResponse(certificate.badge_jwt, content_type=badges.MEDIA_TYPE_JWT)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- Learner --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def learner_list(request: HttpRequest) -> HttpResponse:
+    certificates = list(selectors.certificate_list_for_learner(user_id=request.user.pk))
+    # Shown once, then marked seen: the "your certificate is ready" notice.
+    new = [c for c in certificates if c.pdf_sha256 and c.notice_seen_at is None]
+    services.certificate_notices_mark_seen(user_id=request.user.pk)
+    now = timezone.now()
+    rows = []
+    for certificate in certificates:
+        status = credential_status(certificate, now=now)
+        rows.append({"certificate": certificate, "status": status.value, "status_label": STATUS_LABELS[status],
+                     "linkedin_url": badges.linkedin_add_url(certificate)})
+    return render(request, "certificates/list.html", {"rows": rows, "new": new})
+
+
+@login_required
+@require_GET
+def learner_download(request: HttpRequest, credential_id: str) -> FileResponse:
+    certificate = _public_certificate(credential_id)
+    if certificate.learner_id != request.user.pk or not certificate.pdf:
+        raise Http404("No certificate of yours has this id.")
+    return FileResponse(
+        certificate.pdf.open("rb"), as_attachment=True, filename=f"certificate-{certificate.credential_id[:12]}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+@instructor_required
+@require_GET
+def manage_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    page = Paginator(selectors.certificate_search(query=query), 25).get_page(request.GET.get("page"))
+    return render(request, "certificates/manage_list.html", {"page": page, "query": query})
+
+
+@instructor_required
+@require_GET
+def manage_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
+    certificate = _public_certificate(credential_id)
+    return render(request, "certificates/manage_detail.html", _manage_context(certificate))
+
+
+def _manage_context(certificate: Certificate, **forms) -> dict:
+    status = credential_status(certificate, now=timezone.now())
+    return {
+        "certificate": certificate,
+        "status": status.value,
+        "status_label": STATUS_LABELS[status],
+        "events": selectors.certificate_events(certificate=certificate),
+        "revoke_form": forms.get("revoke_form") or RevokeForm(),
+        "reinstate_form": forms.get("reinstate_form") or NoteForm(prefix="reinstate"),
+        "reissue_form": forms.get("reissue_form") or NoteForm(prefix="reissue"),
+    }
+
+
+def _manage_action(request: HttpRequest, credential_id: str, form: RevokeForm | NoteForm, form_name: str, action):
+    certificate = _public_certificate(credential_id)
+    if not form.is_valid():
+        return render(request, "certificates/manage_detail.html", _manage_context(certificate, **{form_name: form}),
+                      status=400)
+    try:
+        message = action(certificate, form.cleaned_data)
+    except services.CertificateStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, message)
+    return redirect("certificates:manage_detail", certificate.display_id)
+
+
+@instructor_required
+@require_POST
+def manage_revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
+    def action(certificate, data):
+        services.certificate_revoke(
+            certificate_id=certificate.pk, actor=request.user, reason=data["reason"], note=data["note"]
+        )
+        return f"Certificate {certificate.display_id} is revoked."
+
+    return _manage_action(request, credential_id, RevokeForm(request.POST), "revoke_form", action)
+
+
+@instructor_required
+@require_POST
+def manage_reinstate(request: HttpRequest, credential_id: str) -> HttpResponse:
+    def action(certificate, data):
+        services.certificate_reinstate(certificate_id=certificate.pk, actor=request.user, note=data["note"])
+        return f"Certificate {certificate.display_id} is valid again."
+
+    return _manage_action(request, credential_id, NoteForm(request.POST, prefix="reinstate"), "reinstate_form", action)
+
+
+@instructor_required
+@require_POST
+def manage_reissue(request: HttpRequest, credential_id: str) -> HttpResponse:
+    def action(certificate, data):
+        replacement = services.certificate_reissue(certificate_id=certificate.pk, actor=request.user, note=data["note"])
+        return f"Re-issued as {replacement.display_id}; its PDF is being prepared."
+
+    return _manage_action(request, credential_id, NoteForm(request.POST, prefix="reissue"), "reissue_form", action)

@@ -1,0 +1,151 @@
+from html import unescape
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from certificates.models import Certificate, CertificateEvent
+from tests.accounts.factories import UserFactory
+from tests.certificates.factories import CertificateFactory
+from tests.certificates.helpers import pdf_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Learner ------------------------------------------------------------------------------------
+
+def test_learner_sees_an_empty_state_without_certificates(learner_client):
+    response = learner_client.get("/certificates/")
+    assert response.status_code == 200
+    assert "No certificates yet" in response.content.decode()
+
+
+def test_certificates_page_needs_sign_in(client):
+    response = client.get("/certificates/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_learner_list_links_download_share_badge_and_linkedin(learner_client, learner, issue):
+    certificate = issue(learner=learner)
+    CertificateFactory()  # someone else's
+    response = learner_client.get("/certificates/")
+    body = response.content.decode()
+    assert [row["certificate"] for row in response.context["rows"]] == [certificate]
+    assert f"/certificates/{certificate.display_id}/download/" in body
+    assert certificate.verification_url in body
+    assert f"/credentials/{certificate.display_id}.json" in body
+    linkedin = next(unescape(part.split('"')[0]) for part in body.split('href="')
+                    if part.startswith("https://www.linkedin.com/profile/add?"))
+    query = parse_qs(urlparse(linkedin).query)
+    assert query["startTask"] == ["CERTIFICATION_NAME"]
+    assert query["name"] == [certificate.course_title]
+    assert query["organizationName"] == ["Grok 4 Certification"]
+    assert query["issueYear"] == [str(certificate.issued_at.year)]
+    assert query["issueMonth"] == [str(certificate.issued_at.month)]
+    assert query["expirationYear"] == [str(certificate.expires_at.year)]
+    assert query["certUrl"] == [certificate.verification_url]
+    assert query["certId"] == [certificate.display_id]
+
+
+def test_the_ready_notice_is_shown_once(learner_client, learner, issue):
+    issue(learner=learner)
+    first = learner_client.get("/certificates/")
+    assert "is ready" in first.content.decode()
+    second = learner_client.get("/certificates/")
+    assert "is ready" not in second.content.decode()
+
+
+def test_only_the_owner_can_download_the_pdf(client, learner_client, learner, issue):
+    mine = issue(learner=learner)
+    theirs = issue()
+    response = learner_client.get(f"/certificates/{mine.display_id}/download/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == pdf_bytes(mine)
+    assert learner_client.get(f"/certificates/{theirs.display_id}/download/").status_code == 404
+
+
+def test_a_revoked_certificate_offers_no_linkedin_link(learner_client, learner, issue):
+    issue(learner=learner, status=Certificate.Status.REVOKED)
+    assert "linkedin.com" not in learner_client.get("/certificates/").content.decode()
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+def test_learners_cannot_reach_the_staff_pages(learner_client):
+    certificate = CertificateFactory()
+    assert learner_client.get("/certificates/manage/").status_code == 403
+    response = learner_client.post(f"/certificates/manage/{certificate.display_id}/revoke/",
+                                   {"reason": "other", "note": "x"})
+    assert response.status_code == 403
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.VALID
+
+
+def test_staff_search_by_name_email_and_id(instructor_client):
+    ada = CertificateFactory(learner=UserFactory(email="ada@example.org", certificate_name="Ada Lovelace"))
+    grace = CertificateFactory(learner=UserFactory(email="grace@example.org", certificate_name="Grace Hopper"))
+
+    def found(query):
+        return list(instructor_client.get("/certificates/manage/", {"q": query}).context["page"].object_list)
+
+    assert found("lovelace") == [ada]
+    assert found("grace@example") == [grace]
+    assert found(grace.display_id.lower()) == [grace]
+    assert found(ada.credential_id[:6]) == [ada]
+    assert set(found("")) == {ada, grace}
+
+
+def test_staff_list_is_paginated(instructor_client):
+    CertificateFactory.create_batch(27)
+    first = instructor_client.get("/certificates/manage/")
+    assert len(first.context["page"].object_list) == 25
+    assert "Page 1 of 2" in first.content.decode()
+    assert len(instructor_client.get("/certificates/manage/", {"page": 2}).context["page"].object_list) == 2
+
+
+def test_staff_revoke_and_reinstate_are_audited(instructor_client, instructor, client):
+    certificate = CertificateFactory()
+    url = f"/certificates/manage/{certificate.display_id}"
+    response = instructor_client.post(f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers"})
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+    assert certificate.revocation_reason == "academic_misconduct"
+    event = certificate.events.get(kind=CertificateEvent.Kind.REVOKED)
+    assert event.actor == instructor and "Shared exam answers" in event.note
+    public = client.get(f"/verify/{certificate.display_id}/").content.decode()
+    assert "Academic misconduct" in public and "Shared exam answers" not in public
+
+    instructor_client.post(f"{url}/reinstate/", {"reinstate-note": "Appeal upheld"})
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.VALID and certificate.revocation_reason == ""
+    assert certificate.events.get(kind=CertificateEvent.Kind.REINSTATED).note == "Appeal upheld"
+    detail = instructor_client.get(f"{url}/").content.decode()
+    assert "Revoked" in detail and "Reinstated" in detail
+
+
+def test_revoking_needs_a_reason_and_a_note(instructor_client):
+    certificate = CertificateFactory()
+    response = instructor_client.post(f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other"})
+    assert response.status_code == 400
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.VALID
+    assert not certificate.events.exists()
+
+
+def test_revoking_twice_is_refused_with_a_message(instructor_client):
+    certificate = CertificateFactory(status=Certificate.Status.REVOKED)
+    response = instructor_client.post(f"/certificates/manage/{certificate.display_id}/revoke/",
+                                      {"reason": "other", "note": "again"}, follow=True)
+    assert "Only a current certificate can be revoked." in response.content.decode()
+    assert not certificate.events.exists()
+
+
+def test_staff_reissue_supersedes_the_certificate(instructor_client, django_capture_on_commit_callbacks):
+    certificate = CertificateFactory()
+    with django_capture_on_commit_callbacks() as enqueued:
+        instructor_client.post(f"/certificates/manage/{certificate.display_id}/reissue/", {"reissue-note": "Reprint"})
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.SUPERSEDED
+    assert certificate.superseded_by.holder_name == certificate.learner.certificate_name
+    assert len(enqueued) == 1

@@ -1,0 +1,78 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.management import CommandError, call_command
+
+from certificates import issuer
+from certificates.models import SigningKey
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def empty_issuer_dir(tmp_path, settings):
+    settings.CERT_SIGNING_KEY_PATH = tmp_path / "signing-key.pem"
+    settings.CERT_SIGNING_CERT_PATH = tmp_path / "signing-cert.pem"
+    settings.CERT_ROOT_CERT_PATH = tmp_path / "root-cert.pem"
+    return tmp_path
+
+
+def test_create_makes_a_root_and_an_ec_p256_signing_certificate(empty_issuer_dir):
+    call_command("create_signing_key")
+    root = x509.load_pem_x509_certificate((empty_issuer_dir / "root-cert.pem").read_bytes())
+    signing = x509.load_pem_x509_certificate((empty_issuer_dir / "signing-cert.pem").read_bytes())
+    assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert signing.issuer == root.subject
+    assert isinstance(signing.public_key(), ec.EllipticCurvePublicKey)
+    assert signing.public_key().curve.name == "secp256r1"
+    signing.verify_directly_issued_by(root)
+    assert oct((empty_issuer_dir / "signing-key.pem").stat().st_mode & 0o777) == "0o600"
+    key = SigningKey.objects.get()
+    assert key.is_active and key.kid == issuer.key_id((empty_issuer_dir / "signing-cert.pem").read_text())
+
+
+def test_create_refuses_to_overwrite_and_if_missing_keeps_the_key(empty_issuer_dir):
+    call_command("create_signing_key")
+    before = (empty_issuer_dir / "signing-key.pem").read_bytes()
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_signing_key")
+    call_command("create_signing_key", "--if-missing")
+    assert (empty_issuer_dir / "signing-key.pem").read_bytes() == before
+    assert SigningKey.objects.count() == 1
+
+
+def test_rotate_registers_a_new_active_key_and_keeps_the_old_one(empty_issuer_dir):
+    call_command("create_signing_key")
+    old = SigningKey.objects.get()
+    call_command("create_signing_key", "--rotate")
+    new = SigningKey.objects.get(is_active=True)
+    assert new.kid != old.kid
+    old.refresh_from_db()
+    assert not old.is_active
+    assert (empty_issuer_dir / "retired" / f"{old.kid}-cert.pem").exists()
+
+
+def test_rotate_without_an_issuer_is_an_error(empty_issuer_dir):
+    with pytest.raises(CommandError, match="no issuer"):
+        call_command("create_signing_key", "--rotate")
+
+
+def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.com", "DATABASE_URL": "sqlite:///" + str(tmp_path / "db"),
+        "XAI_API_KEY": "test", "VAR_DIR": str(tmp_path),
+    }
+    code = "import django; django.setup()"
+    root = Path(__file__).resolve().parents[2]
+    missing = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
+    assert missing.returncode != 0
+    assert b"CERT_SIGNING_KEY_PATH" in missing.stderr
+    env.update(CERT_SIGNING_KEY_PATH="/k.pem", CERT_SIGNING_CERT_PATH="/c.pem", CERT_ROOT_CERT_PATH="/r.pem")
+    configured = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
+    assert configured.returncode == 0, configured.stderr.decode()
