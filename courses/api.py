@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from .content.errors import ContentProblem, ContentReport, ContentValidationError  # noqa: F401
 from .content.markdown import render_inline_markdown, render_markdown, sanitize_html  # noqa: F401
+from .content.records import record_upsert, records_unpublish_missing  # noqa: F401
 from .content.registry import ChangeLog, CourseRef, CourseSource, register as register_content_section  # noqa: F401
 from .content.yamlio import (  # noqa: F401
     LineDict,

@@ -21,6 +21,8 @@ from courses.api import (
     LineDict,
     LineList,
     load_yaml_file,
+    record_upsert,
+    records_unpublish_missing,
     render_markdown,
     require_fields,
     split_front_matter,
@@ -466,24 +468,12 @@ class DemoSection:
                 DemoAsset.objects.get_or_create(
                     sha256=asset.sha256, defaults={"mime": asset.mime, "data": asset.data, "size": len(asset.data)}
                 )
-            fields = {"title": source.title, "domain": source.domain, "modality": source.modality,
-                      "lesson_ref": source.lesson_ref, "version": source.version, "spec": source.spec,
-                      "brief_html": source.brief_html, "inputs": list(source.inputs), "reference": source.reference,
-                      "source_path": source.source_path, "is_published": True}
-            task = existing.get(source.slug)
-            if task is None:
-                DemoTask.objects.create(course_id=course.id, slug=source.slug, **fields)
-                changes.created("demo", source.slug)
-                continue
-            changed = [name for name, new in fields.items() if getattr(task, name) != new]
-            if changed:
-                for name in changed:
-                    setattr(task, name, fields[name])
-                task.save()
-                changes.updated("demo", source.slug)
-        seen = {source.slug for source in value}
-        for slug, task in existing.items():
-            if slug not in seen and task.is_published:
-                task.is_published = False
-                task.save(update_fields=["is_published"])
-                changes.unpublished("demo", slug)
+            record_upsert(
+                DemoTask, existing.get(source.slug), identity={"course_id": course.id, "slug": source.slug},
+                fields={"title": source.title, "domain": source.domain, "modality": source.modality,
+                        "lesson_ref": source.lesson_ref, "version": source.version, "spec": source.spec,
+                        "brief_html": source.brief_html, "inputs": list(source.inputs), "reference": source.reference,
+                        "source_path": source.source_path, "is_published": True},
+                changes=changes, kind="demo", label=source.slug,
+            )
+        records_unpublish_missing(existing, present={source.slug for source in value}, changes=changes, kind="demo")

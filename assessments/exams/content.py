@@ -19,6 +19,8 @@ from courses.api import (
     CourseSource,
     LineDict,
     load_yaml_file,
+    record_upsert,
+    records_unpublish_missing,
     render_inline_markdown,
     require_fields,
 )
@@ -380,12 +382,8 @@ class ExamBankSection:
                 question.is_published = True
                 question.save(update_fields=["is_published"])
                 changes.updated("question", f"{source.external_id} (published again)")
-        present = {source.external_id for source in sources}
-        for external_id, question in existing.items():
-            if external_id not in present and question.is_published:
-                question.is_published = False
-                question.save(update_fields=["is_published"])
-                changes.unpublished("question", external_id)
+        records_unpublish_missing(existing, present={source.external_id for source in sources}, changes=changes,
+                                  kind="question")
 
     @staticmethod
     def _apply_exams(sources: tuple[ExamSource, ...], course: CourseRef, changes: ChangeLog) -> None:
@@ -394,25 +392,9 @@ class ExamBankSection:
         existing = {exam.slug: exam for exam in Exam.objects.filter(course_id=course.id)}
         for source in sources:
             fields = {name: getattr(source, name) for name in ExamSource.__dataclass_fields__ if name != "slug"}
-            fields["is_published"] = True
-            exam = existing.get(source.slug)
-            if exam is None:
-                Exam.objects.create(course_id=course.id, slug=source.slug, **fields)
-                changes.created("exam", source.slug)
-                continue
-            changed = [name for name, new in fields.items() if getattr(exam, name) != new]
-            if changed:
-                for name in changed:
-                    setattr(exam, name, fields[name])
-                exam.save(update_fields=changed)
-                changes.updated("exam", source.slug)
-        present = {source.slug for source in sources}
-        for slug, exam in existing.items():
-            if slug not in present and exam.is_published:
-                exam.is_published = False
-                exam.save(update_fields=["is_published"])
-                changes.unpublished("exam", slug)
-
+            record_upsert(Exam, existing.get(source.slug), identity={"course_id": course.id, "slug": source.slug},
+                          fields={**fields, "is_published": True}, changes=changes, kind="exam", label=source.slug)
+        records_unpublish_missing(existing, present={source.slug for source in sources}, changes=changes, kind="exam")
 
 def _inline_html(text: str) -> str:
     """An option's Markdown without the paragraph wrapper, so it sits inside a label."""

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from .errors import ContentReport
 from .markdown import render_markdown
+from .records import record_upsert, records_unpublish_missing
 from .registry import ChangeLog, CourseRef, CourseSource
 from .yamlio import load_yaml_file, require_fields, split_front_matter
 
@@ -176,56 +177,28 @@ class LessonSection:
 
         existing_modules = {m.slug: m for m in Module.objects.filter(course_id=course.id)}
         existing_lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(module__course_id=course.id)}
-        seen_modules, seen_lessons = set(), set()
         for module_source in value.modules:
-            module = existing_modules.get(module_source.slug)
-            fields = {"title": module_source.title, "summary": module_source.summary,
-                      "order": module_source.order, "practice_questions": module_source.practice_questions,
-                      "is_published": True}
-            if module is None:
-                module = Module.objects.create(course_id=course.id, slug=module_source.slug, **fields)
-                changes.created("module", module_source.slug)
-            elif _assign(module, fields):
-                module.save()
-                changes.updated("module", module_source.slug)
-            seen_modules.add(module.slug)
-            for lesson_source in module_source.lessons:
-                seen_lessons.add(lesson_source.slug)
-                self._apply_lesson(lesson_source, module, existing_lessons.get(lesson_source.slug), changes)
+            module = record_upsert(
+                Module, existing_modules.get(module_source.slug),
+                identity={"course_id": course.id, "slug": module_source.slug},
+                fields={"title": module_source.title, "summary": module_source.summary, "order": module_source.order,
+                        "practice_questions": module_source.practice_questions, "is_published": True},
+                changes=changes, kind="module", label=module_source.slug,
+            )
+            for lesson in module_source.lessons:
+                record_upsert(
+                    Lesson, existing_lessons.get(lesson.slug), identity={"slug": lesson.slug},
+                    fields={"module": module, "title": lesson.title, "order": lesson.order,
+                            "estimated_minutes": lesson.minutes, "body_html": lesson.body_html,
+                            "toc_html": lesson.toc_html, "source_path": lesson.path,
+                            "source_hash": lesson.source_hash, "is_published": True},
+                    changes=changes, kind="lesson", label=f"{module.slug}/{lesson.slug}",
+                )
             transaction.on_commit(lambda m=module_source: _copy_images(course.slug, m))
-        for slug, module in existing_modules.items():
-            if slug not in seen_modules and module.is_published:
-                module.is_published = False
-                module.save(update_fields=["is_published"])
-                changes.unpublished("module", slug)
-        for slug, lesson in existing_lessons.items():
-            if slug not in seen_lessons and lesson.is_published:
-                lesson.is_published = False
-                lesson.save(update_fields=["is_published"])
-                changes.unpublished("lesson", slug)
-
-    @staticmethod
-    def _apply_lesson(source: LessonSource, module, lesson, changes: ChangeLog) -> None:
-        from courses.models import Lesson
-
-        fields = {"module": module, "title": source.title, "order": source.order,
-                  "estimated_minutes": source.minutes, "body_html": source.body_html, "toc_html": source.toc_html,
-                  "source_path": source.path, "source_hash": source.source_hash, "is_published": True}
-        if lesson is None:
-            Lesson.objects.create(slug=source.slug, **fields)
-            changes.created("lesson", f"{module.slug}/{source.slug}")
-        elif _assign(lesson, fields):
-            lesson.save()
-            changes.updated("lesson", f"{module.slug}/{source.slug}")
-
-
-def _assign(instance, fields: dict) -> bool:
-    changed = False
-    for name, new in fields.items():
-        if getattr(instance, name) != new:
-            setattr(instance, name, new)
-            changed = True
-    return changed
+        records_unpublish_missing(existing_modules, present={m.slug for m in value.modules}, changes=changes,
+                                  kind="module")
+        records_unpublish_missing(existing_lessons, present={lesson.slug for m in value.modules for lesson in m.lessons},
+                                  changes=changes, kind="lesson")
 
 
 def _copy_images(course_slug: str, module: ModuleSource) -> None:
