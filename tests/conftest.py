@@ -34,10 +34,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture
-def browser_page(live_server, settings):
-    """A headless Debian Chromium page driven by Playwright against the live test server."""
+def browser_context(live_server, settings):
+    """A Playwright context in Debian's headless Chromium, against the live test server."""
     import os
 
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
@@ -46,10 +47,29 @@ def browser_page(live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
+        context = browser.new_context()
+        context.set_default_timeout(15_000)
+        yield context
+        # Queries made while Playwright runs use a connection of their own (Playwright switches
+        # the context Django keys connections on); closing it here, still inside that context,
+        # lets PostgreSQL drop the test database at the end of the run.
+        connections.close_all()
         browser.close()
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    return browser_context.new_page()
+
+
+def browser_sign_in(context, *, user, live_server) -> None:
+    """Give the browser the session of a logged-in test client, skipping the login form."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
 
 # --- model simulator (assessments.modelapi) ------------------------------------------------
 

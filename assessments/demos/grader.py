@@ -4,14 +4,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assessments.grading.checks import RunTranscript, required_checks_passed
+from assessments.grading.checks import RunTranscript
 from assessments.grading.grade import GradingTask, grade_run
 from assessments.grading.judge import JudgeRequest, judge_call_model
 from assessments.modelapi.types import ModelResult
 from assessments.models import Submission
-
-# Weighted scores are float sums; the same tolerance the grader uses.
-_SCORE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -43,17 +40,17 @@ def learner_prompt(submission: Submission) -> dict[str, str]:
 def grade(*, submission: Submission, results: list[ModelResult], spec: dict, round_: int,
           step: Callable[[str, Callable[[], ModelResult]], ModelResult]) -> Graded:
     """Checks, injection scan and judge on `results`, graded against `spec` (the task's
-    checks, rubric and pass threshold). Each judge call is stored as its own step."""
+    checks, rubric, pass threshold and the Markdown brief the content sync stores in it,
+    which the judge reads as the task). Each judge call is stored as its own step."""
 
     def call_model(request: JudgeRequest) -> ModelResult:
         return step(judge_step_key(request.step, round_), lambda: judge_call_model(request))
 
-    task = GradingTask.from_spec(spec, brief=spec.get("brief", ""))
+    task = GradingTask.from_spec(spec, brief=spec["brief"])
     outcome = grade_run(task=task, transcript=RunTranscript.from_results(results),
                         learner_prompt=learner_prompt(submission), call_model=call_model)
-    would_pass = required_checks_passed(outcome.check_results) and (
-        outcome.score + _SCORE_TOLERANCE >= task.pass_threshold)
     data = outcome.to_json()
-    return Graded(status=outcome.status, score=outcome.score, would_pass=would_pass, rubric=list(spec["rubric"]),
+    return Graded(status=outcome.status, score=outcome.score, would_pass=outcome.would_pass,
+                  rubric=list(spec["rubric"]),
                   check_results=data["check_results"], judge=data["judge"], injection=data["injection"],
                   reasons=data["reasons"])

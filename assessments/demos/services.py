@@ -447,7 +447,7 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
     results = [ModelResult.from_json(record.result) for record in runs]
     task = submission.task
     spec = dict(submission.task_spec, checks=task.spec.get("checks", []), rubric=task.spec["rubric"],
-                pass_threshold=task.spec["pass_threshold"])
+                pass_threshold=task.spec["pass_threshold"], brief=task.spec["brief"])
     try:
         outcome = grader.grade(submission=submission, results=results, spec=spec, round_=round_,
                                 step=_step_runner(submission, renew_lease=False))

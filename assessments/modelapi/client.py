@@ -209,7 +209,7 @@ class ModelClient:
         }
         payload.update({key: value for key, value in optional.items() if value is not None})
         body, latency_ms, attempts = self._send(_Call("chat", "/chat/completions", model, payload))
-        return self._chat_result(model, body, latency_ms, attempts)
+        return _logged(self._chat_result(model, body, latency_ms, attempts))
 
     def respond(
         self,
@@ -235,7 +235,16 @@ class ModelClient:
         }
         payload.update({key: value for key, value in optional.items() if value is not None})
         body, latency_ms, attempts = self._send(_Call("responses", "/responses", model, payload))
-        return self._responses_result(model, body, latency_ms, attempts)
+        return _logged(self._responses_result(model, body, latency_ms, attempts))
+
+    def result_from_raw(self, raw: dict, *, api: str, requested_model: str) -> ModelResult:
+        """A ModelResult from a response body received earlier (a recorded reference
+        answer, say), parsed and priced exactly as a live answer is. Makes no call."""
+        if api == "chat":
+            return self._chat_result(requested_model, raw, 0, 1)
+        if api == "responses":
+            return self._responses_result(requested_model, raw, 0, 1)
+        raise ValueError(f"api must be 'chat' or 'responses', not {api!r}")
 
     # -- sending, with retries ------------------------------------------------------------
 
@@ -341,20 +350,12 @@ class ModelClient:
         # Price a response that carries no cost by the model that actually served it.
         cost = self._cost(model=resolved if catalog.price_for(resolved, self.price_table) else requested,
                           usage=usage, ticks=ticks)
-        result = ModelResult(
+        return ModelResult(
             text=text, finish_reason=finish_reason, tool_calls=tool_calls, citations=citations,
             refusal=refusal, requested_model=requested, resolved_model=resolved, usage=usage,
             cost_usd_ticks=ticks, cost_usd=cost, latency_ms=latency_ms,
             response_id=str(body.get("id") or ""), api=call_api, raw=body, attempts=attempts,
         )
-        logger.info(
-            "model call api=%s requested=%s resolved=%s id=%s finish=%s attempts=%d latency_ms=%d "
-            "prompt=%d cached=%d completion=%d reasoning=%d total=%d server_tools=%d cost_usd=%.6f%s",
-            call_api, requested, resolved, result.response_id, finish_reason, attempts, latency_ms,
-            usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens, usage.reasoning_tokens,
-            usage.total_tokens, usage.server_side_tool_calls, cost, "" if ticks is not None else " (price table)",
-        )
-        return result
 
     def _chat_result(self, requested: str, body: dict, latency_ms: int, attempts: int) -> ModelResult:
         choices = body.get("choices") or []
@@ -448,6 +449,20 @@ class ModelClient:
             tool_calls=tuple(tool_calls), citations=_unique_citations(citations),
             refusal="\n".join(refusals) or None, usage=usage, latency_ms=latency_ms, attempts=attempts,
         )
+
+
+def _logged(result: ModelResult) -> ModelResult:
+    """Log a live call's outcome (parsing a stored body is not a call, so it logs nothing)."""
+    usage = result.usage
+    logger.info(
+        "model call api=%s requested=%s resolved=%s id=%s finish=%s attempts=%d latency_ms=%d "
+        "prompt=%d cached=%d completion=%d reasoning=%d total=%d server_tools=%d cost_usd=%.6f%s",
+        result.api, result.requested_model, result.resolved_model, result.response_id, result.finish_reason,
+        result.attempts, result.latency_ms, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens,
+        usage.reasoning_tokens, usage.total_tokens, usage.server_side_tool_calls, result.cost_usd,
+        "" if result.cost_usd_ticks is not None else " (price table)",
+    )
+    return result
 
 
 def _unique_citations(citations) -> tuple[Citation, ...]:

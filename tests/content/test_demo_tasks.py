@@ -1,12 +1,14 @@
 """The flagship course's hands-on demo tasks: each task validates, ships its inputs, and its reference
 solution's recorded model output passes the task's deterministic checks.
 
-The checks are evaluated here by a small stand-in for the platform's checks registry, on the raw
-xAI response bodies in `reference.yaml` (Chat Completions, or Responses for the search task). Only
-the kinds whose meaning the content README fixes completely are evaluated; `refusal`,
-`token_budget` and `cost_budget` depend on the platform's own detection and accounting.
+The recorded output is judged by the platform's own code: each raw xAI body in `reference.yaml`
+(Chat Completions, or Responses for the search task) is parsed by the model client into a
+`ModelResult`, exactly as a live answer would be, and the task's checks run through the checks
+registry on the transcript of those results.
 """
 
+import copy
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -14,6 +16,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from PIL import Image
+
+from assessments.grading.checks import RunTranscript, checks_run
+from assessments.modelapi.client import get_client
 
 from .course_files import COURSE_DIR, course_spec, read_front_matter, read_yaml, reference_problem
 
@@ -52,7 +57,6 @@ CHECK_PARAMS = {
     "cost_budget": {"max_usd"},
 }
 CHECK_OPTIONAL = {"required", "label", "case_insensitive", "min", "max", "arguments_schema", "expected"}
-NOT_EVALUATED_HERE = {"refusal", "token_budget", "cost_budget"}
 
 
 def _load(demo_dir: Path) -> tuple[dict, str, dict]:
@@ -64,81 +68,30 @@ DEMOS = {path.name: _load(path) for path in DEMO_DIRS
          if (path / "task.md").is_file() and (path / "reference.yaml").is_file()}
 
 
-# --- A stand-in for the checks registry, over raw response bodies -------------------------------
+# --- The recorded run, as the platform sees it ----------------------------------------------------
 
-class Run:
-    """What the checks look at: the final answer, the tool calls, the citations, the finish reason."""
-
-    def __init__(self, responses: list[dict]):
-        self.responses = responses
-        last = responses[-1]
-        self.tool_calls: list[tuple[str, dict]] = []
-        self.citations: set[str] = set()
-        if last.get("object") == "response":  # Responses API
-            self.finish_reason = None
-            parts = []
-            for response in responses:
-                for item in response["output"]:
-                    if item["type"] == "function_call":
-                        self.tool_calls.append((item["name"], json.loads(item["arguments"])))
-            for item in last["output"]:
-                if item["type"] == "message":
-                    for part in item["content"]:
-                        if part["type"] == "output_text":
-                            parts.append(part["text"])
-                            self.citations |= {a["url"] for a in part.get("annotations", [])
-                                               if a["type"] == "url_citation"}
-            self.text = "".join(parts)
-        else:  # Chat Completions
-            for response in responses:
-                message = response["choices"][0]["message"]
-                for call in message.get("tool_calls") or []:
-                    self.tool_calls.append((call["function"]["name"], json.loads(call["function"]["arguments"])))
-            self.text = last["choices"][0]["message"]["content"] or ""
-            self.finish_reason = last["choices"][0]["finish_reason"]
-            self.citations = set(last.get("citations") or [])
+def transcript(slug: str, responses: list[dict]) -> RunTranscript:
+    """The run of `responses` (raw API bodies), parsed by the model client as live answers are."""
+    front = DEMOS[slug][0]
+    api = "responses" if front["modality"] == "search" else "chat"
+    client = get_client()
+    return RunTranscript.from_results([
+        client.result_from_raw(body, api=api, requested_model=front["model"]["name"]) for body in responses])
 
 
-def _json_or_none(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+def recorded(slug: str) -> list[dict]:
+    """A copy of the task's recorded responses, safe to alter."""
+    return copy.deepcopy(DEMOS[slug][2]["recorded_responses"])
 
 
-def check_passes(check: dict, run: Run) -> bool:
-    kind, text = check["kind"], run.text
-    folded = check.get("case_insensitive", False)
-    if kind in {"contains", "not_contains"}:
-        found = (str(check["value"]).casefold() in text.casefold()) if folded else (str(check["value"]) in text)
-        return found if kind == "contains" else not found
-    if kind == "regex":
-        return re.search(check["pattern"], text, re.IGNORECASE if folded else 0) is not None
-    if kind == "equals":
-        return text.strip() == str(check["value"])
-    if kind == "is_json":
-        return _json_or_none(text) is not None
-    if kind == "json_schema":
-        value = _json_or_none(text)
-        return value is not None and jsonschema.Draft202012Validator(check["schema"]).is_valid(value)
-    if kind in {"word_count", "line_count"}:
-        count = len(text.split()) if kind == "word_count" else len([ln for ln in text.splitlines() if ln.strip()])
-        return check.get("min", 0) <= count <= check.get("max", count)
-    if kind == "tool_called":
-        schema = check.get("arguments_schema")
-        return any(name == check["name"] and (schema is None or jsonschema.Draft202012Validator(schema).is_valid(args))
-                   for name, args in run.tool_calls)
-    if kind == "no_tool_called":
-        return not run.tool_calls
-    if kind == "cites_sources":
-        return len(run.citations) >= check["min"]
-    if kind == "finish_reason":
-        return run.finish_reason == check["value"]
-    raise AssertionError(f"check kind {kind} is not evaluated by the content tests")
+def failed_required(slug: str, run: RunTranscript) -> set[str]:
+    """The labels of the task's required checks that `run` fails, by the real checks registry."""
+    return {result.label for result in checks_run(DEMOS[slug][0]["checks"], run)
+            if result.required and not result.passed}
 
 
 def _required_checks(front: dict) -> list[dict]:
-    return [c for c in front["checks"] if c.get("required", True) and c["kind"] not in NOT_EVALUATED_HERE]
+    return [c for c in front["checks"] if c.get("required", True)]
 
 
 # --- The set of demos ---------------------------------------------------------------------------
@@ -240,7 +193,7 @@ def test_checks_use_documented_kinds_and_parameters(slug):
             assert check["value"] in FINISH_REASONS
         if kind == "cites_sources":
             assert isinstance(check["min"], int) and check["min"] >= 1
-    assert _required_checks(front), "at least one required check must be evaluable"
+    assert _required_checks(front), "at least one check must be required"
 
 
 @pytest.mark.parametrize("slug", sorted(DEMOS))
@@ -335,47 +288,51 @@ def test_recorded_responses_are_realistic_xai_bodies(slug):
 
 @pytest.mark.parametrize("slug", sorted(DEMOS))
 def test_recorded_output_passes_every_required_check(slug):
-    front, _, reference = DEMOS[slug]
-    run = Run(reference["recorded_responses"])
-    failed = [c.get("label", c["kind"]) for c in _required_checks(front) if not check_passes(c, run)]
-    assert failed == []
+    run = transcript(slug, recorded(slug))
+    assert failed_required(slug, run) == set()
+    # Parsed by the client, not taken on trust: the checks saw the run's final answer.
+    assert run.text and run.finish_reason == "stop"
 
 
 @pytest.mark.parametrize("slug", sorted(DEMOS))
 def test_required_checks_reject_an_empty_answer(slug):
     """The checks must be able to fail: a run that answers nothing, calls nothing and cites nothing."""
-    front, _, reference = DEMOS[slug]
-    empty = Run(reference["recorded_responses"][-1:])
-    empty.text, empty.tool_calls, empty.citations = "", [], set()
-    assert any(not check_passes(c, empty) for c in _required_checks(front))
+    empty = dataclasses.replace(transcript(slug, recorded(slug)[-1:]), text="", tool_calls=(), citations=())
+    assert failed_required(slug, empty)
+
+
+def _final_message(responses: list[dict]) -> dict:
+    """The assistant message of the last Chat Completions body."""
+    return responses[-1]["choices"][0]["message"]
 
 
 def test_injection_demo_fails_when_the_secret_leaks():
-    front, _, reference = DEMOS["injection-resistant-assistant"]
-    run = Run(reference["recorded_responses"])
-    secret = re.search(r"TRAIL-STAFF-\w+", (DEMOS_DIR / "injection-resistant-assistant" / "store-policy.txt")
-                       .read_text(encoding="utf-8")).group(0)
-    run.text = f"Your code is {secret}.\n\n{run.text}"
-    failed = {c["label"] for c in _required_checks(front) if not check_passes(c, run)}
-    assert "Does not reveal the staff discount code" in failed
+    slug = "injection-resistant-assistant"
+    secret = re.search(r"TRAIL-STAFF-\w+", (DEMOS_DIR / slug / "store-policy.txt").read_text(encoding="utf-8")).group(0)
+    responses = recorded(slug)
+    message = _final_message(responses)
+    message["content"] = f"Your code is {secret}.\n\n{message['content']}"
+    failed = failed_required(slug, transcript(slug, responses))
+    assert failed == {"Does not reveal the staff discount code", "Does not mention the staff code's prefix"}
 
 
 def test_function_calling_demo_fails_on_the_wrong_tool_or_unit():
-    front, _, reference = DEMOS["function-calling-weather"]
-    check = next(c for c in front["checks"] if c["kind"] == "tool_called")
-    run = Run(reference["recorded_responses"])
-    assert check_passes(check, run)
-    run.tool_calls = [("get_weather", {"city": "Oslo", "unit": "celsius"})]
-    assert not check_passes(check, run)
-    run.tool_calls = [("get_forecast", {"city": "Oslo", "days": 1, "unit": "fahrenheit"})]
-    assert not check_passes(check, run)
+    slug = "function-calling-weather"
+    label = "Called get_weather for Oslo in Fahrenheit"
+    assert label not in failed_required(slug, transcript(slug, recorded(slug)))
+    for name, arguments in [("get_weather", {"city": "Oslo", "unit": "celsius"}),
+                            ("get_forecast", {"city": "Oslo", "days": 1, "unit": "fahrenheit"})]:
+        responses = recorded(slug)
+        (call,) = responses[0]["choices"][0]["message"]["tool_calls"]
+        call["function"] = {"name": name, "arguments": json.dumps(arguments)}
+        assert failed_required(slug, transcript(slug, responses)) == {label}, name
 
 
 def test_chart_demo_fails_on_a_misread_bar():
-    front, _, reference = DEMOS["chart-analysis"]
-    run = Run(reference["recorded_responses"])
-    answer = json.loads(run.text)
+    slug = "chart-analysis"
+    responses = recorded(slug)
+    message = _final_message(responses)
+    answer = json.loads(message["content"])
     answer["monthly_mwh"]["Jun"] = 98
-    run.text = json.dumps(answer)
-    failed = {c.get("label") for c in _required_checks(front) if not check_passes(c, run)}
-    assert failed == {"The figures match the chart"}
+    message["content"] = json.dumps(answer)
+    assert failed_required(slug, transcript(slug, responses)) == {"The figures match the chart"}

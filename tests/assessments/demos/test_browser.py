@@ -1,38 +1,26 @@
 """A learner submits a demo in a real browser and watches it get graded (test mode)."""
 
-import os
-
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.test import Client
 
 from assessments.models import Submission
 from tests.accounts.factories import UserFactory
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.conftest import browser_sign_in
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_learner_submits_a_demo_and_sees_it_graded_on_the_simulated_model(
-        live_server, demo_tree, model_calls_queue, model_simulator):
-    from playwright.sync_api import expect, sync_playwright
+        live_server, demo_tree, model_calls_queue, model_simulator, browser_context):
+    from playwright.sync_api import expect
 
     demo_tree.sync()
     learner = UserFactory()
-    client = Client()
-    client.force_login(learner)
+    browser_sign_in(browser_context, user=learner, live_server=live_server)
     model_simulator.configure(latency=0.5)  # slow enough to watch the states change
     with start_worker(model_calls_queue, pool="threads", concurrency=2, queues=["model_calls"],
-                      perform_ping_check=False, shutdown_timeout=30), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                              "url": live_server.url}])
-        page = context.new_page()
+                      perform_ping_check=False, shutdown_timeout=30):
+        page = browser_context.new_page()
         script_errors: list[str] = []
         failed: list[str] = []
         # A failed load is also logged to the console; those are tracked by response below.
@@ -53,7 +41,6 @@ def test_learner_submits_a_demo_and_sees_it_graded_on_the_simulated_model(
         expect(status.get_by_text("Passed", exact=True)).to_be_visible()
         expect(status.get_by_text("The answer is a haiku.")).to_be_visible()
         expect(page.get_by_text("Simulated model").first).to_be_visible()
-        browser.close()
     assert script_errors == [] and failed == []  # no CSP violation, script error or missing asset
     submission = Submission.objects.get(learner=learner)
     assert submission.state == "graded" and submission.test_mode is True

@@ -51,6 +51,16 @@ def test_text_demo_is_run_graded_and_recorded(synced, learner, model_simulator):
     assert submission.test_mode is True
 
 
+def test_the_judge_is_given_the_tasks_markdown_brief(synced, learner, model_simulator):
+    run(submit(learner, synced["haiku"]))
+    judged = model_simulator.bodies("chat")[1:]
+    assert [body["response_format"]["json_schema"]["name"] for body in judged] == ["judge_verdict"] * 2
+    for body in judged:
+        assert ("## The task: Write a haiku about rain\n"
+                "Write a prompt that makes the model answer with **one haiku**.\n\n## The rubric"
+                in body["messages"][0]["content"])
+
+
 def test_structured_output_sends_the_learners_schema_and_the_document(synced, learner, model_simulator):
     schema = {"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}
     submission = run(submit(learner, synced["invoice"], system_prompt="Extract invoices.",

@@ -81,9 +81,10 @@ def test_regrade_reruns_only_the_judge_on_the_stored_output(synced, learner, mod
                                             user_prompt="A haiku about rain.")
     services.submission_run_and_grade(submission_id=submission.pk)
     run_before = ModelCallRecord.objects.get(submission=submission, step="run:0").result
-    # The rubric changed since: the re-grade judges against the task as it is now.
+    # The rubric and the brief changed since: the re-grade judges against the task as it is now.
     task = synced["haiku"]
-    task.spec = {**task.spec, "rubric": [{"id": "kigo", "weight": 1, "description": "Has a seasonal word."}]}
+    task.spec = {**task.spec, "rubric": [{"id": "kigo", "weight": 1, "description": "Has a seasonal word."}],
+                 "brief": "Write a prompt for one haiku with a **seasonal word**."}
     task.save()
     model_simulator.reset()
 
@@ -101,7 +102,10 @@ def test_regrade_reruns_only_the_judge_on_the_stored_output(synced, learner, mod
     judged = model_simulator.bodies("chat")
     assert len(judged) == 2 and all(body["response_format"]["json_schema"]["name"] == "judge_verdict"
                                     for body in judged)
-    assert "Has a seasonal word." in judged[0]["messages"][0]["content"]
+    instructions = judged[0]["messages"][0]["content"]
+    assert "Has a seasonal word." in instructions
+    assert "Write a prompt for one haiku with a **seasonal word**.\n\n## The rubric" in instructions
+    assert "answer with **one haiku**" not in instructions
     new_grade = GradeRecord.objects.get(submission=submission, round=1)
     assert [v["id"] for v in new_grade.judge["verdicts"]] == ["kigo"] and new_grade.task_version == task.version
     assert DemoAuditEvent.objects.filter(submission=submission, kind="regraded").count() == 1

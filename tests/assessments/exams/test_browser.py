@@ -1,42 +1,24 @@
 """Takes the exam in headless Chromium: start, autosave, reload, submit, result."""
 
-import os
 import re
 
 import pytest
 
 from assessments.models.exams import Attempt, AttemptState
 
+from tests.conftest import browser_sign_in
+
 from .conftest import sync
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        yield context
-        browser.close()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_take_the_exam_with_a_reload_in_the_middle(live_server, content_root, client, learner, browser_page):
-    from django.db import connections
+def test_take_the_exam_with_a_reload_in_the_middle(live_server, content_root, learner, browser_context):
     from playwright.sync_api import expect
 
     sync(content_root)
-    client.force_login(learner)
-    browser_page.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
-    page = browser_page.new_page()
+    browser_sign_in(browser_context, user=learner, live_server=live_server)
+    page = browser_context.new_page()
     csp_violations = []   # an inline script or style attribute would be refused by the policy
     page.on("console", lambda message: csp_violations.append(message.text)
             if "Content Security Policy" in message.text else None)
@@ -72,6 +54,3 @@ def test_take_the_exam_with_a_reload_in_the_middle(live_server, content_root, cl
     assert attempt.state == AttemptState.SUBMITTED
     assert attempt.questions.get(position=1).response == chosen
     assert csp_violations == []
-    # Queries made while Playwright runs get their own connection (Playwright switches the context
-    # Django keys connections on); close it here or PostgreSQL refuses to drop the test database.
-    connections.close_all()

@@ -480,3 +480,19 @@ def test_every_call_is_logged_with_model_tokens_and_cost(model_simulator, caplog
     (record,) = [r for r in caplog.records if r.name == "assessments.modelapi"]
     assert "requested=grok-4 resolved=grok-4.3" in record.getMessage()
     assert "cost_usd=" in record.getMessage() and "reasoning=48" in record.getMessage()
+
+
+def test_a_stored_body_parses_as_the_live_answer_did_and_is_not_logged_as_a_call(model_simulator, caplog):
+    web_search = [{"type": "web_search"}]
+    live_chat = get_client().chat(model="grok-4", messages=HELLO)
+    live_search = get_client().respond(model="grok-4.3", input="Latest xAI news?", tools=web_search)
+    caplog.set_level("INFO", logger="assessments.modelapi")
+
+    client = get_client()
+    for live in (live_chat, live_search):
+        parsed = client.result_from_raw(live.raw, api=live.api, requested_model=live.requested_model)
+        assert parsed == ModelResult(**{**vars(live), "latency_ms": 0, "attempts": 1})
+    assert live_search.citations and live_search.api == "responses"
+    assert [r for r in caplog.records if r.name == "assessments.modelapi"] == []
+    with pytest.raises(ValueError, match="'chat' or 'responses'"):
+        client.result_from_raw(live_chat.raw, api="completions", requested_model="grok-4")
