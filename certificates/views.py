@@ -1,10 +1,7 @@
-from functools import wraps
-
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import instructor_required
 
 from . import badges, selectors, services
 from .credential_id import CredentialIdError, credential_id_parse
@@ -24,19 +23,6 @@ from .verification import STATUS_LABELS, credential_public_record, credential_st
 
 # Room for the multipart envelope around the file itself.
 _UPLOAD_ENVELOPE_BYTES = 64 * 1024
-
-
-def instructor_required(view):
-    """Staff and instructors (the MFA middleware has already required their second factor)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_instructor:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _public_certificate(credential_id: str) -> Certificate:

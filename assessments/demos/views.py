@@ -1,9 +1,7 @@
 import json
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,6 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.decorators import instructor_required
 from assessments.models import DemoAsset, DemoTask, Submission, SubmissionState
 from courses.api import lesson_reference_url
 
@@ -18,17 +17,6 @@ from . import presenters, selectors, services
 from .forms import DemoSubmissionForm, ReviewForm
 
 _PAGE_SIZE = 20
-
-
-def instructor_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_instructor:
-            raise PermissionDenied("Instructors only.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _task_or_404(slug: str) -> DemoTask:

@@ -1,13 +1,11 @@
 """Exam, attempt, practice and instructor pages. Views parse, call a service or selector, render."""
 
 import csv
-import functools
 import math
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.decorators import instructor_required
 from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
 from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_reference_url, module_list
 
@@ -29,17 +28,6 @@ PAGE_SIZE = 50
 
 
 # --- helpers ----------------------------------------------------------------------------
-def instructor_required(view):
-    @functools.wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_instructor:
-            raise PermissionDenied("Instructors only.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _exam_or_404(course_slug: str, exam_slug: str) -> Exam:
     try:
         return selectors.exam_get_published(course_slug=course_slug, exam_slug=exam_slug)

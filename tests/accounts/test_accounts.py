@@ -137,3 +137,14 @@ def test_set_role_command_grants_staff_flag(learner):
     call_command("set_role", learner.email, "staff")
     learner.refresh_from_db()
     assert learner.role == Role.STAFF and learner.is_staff and learner.requires_mfa
+
+
+@pytest.mark.parametrize("url", ["/demos/review/", "/certificates/manage/"])
+def test_instructor_pages_refuse_learners(learner_client, url):
+    assert learner_client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/demos/review/", "/certificates/manage/"])
+def test_instructor_pages_send_anonymous_visitors_to_sign_in(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
