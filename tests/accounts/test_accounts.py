@@ -148,3 +148,17 @@ def test_instructor_pages_refuse_learners(learner_client, url):
 def test_instructor_pages_send_anonymous_visitors_to_sign_in(client, db, url):
     response = client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_admin_lists_assessment_records_read_only(client):
+    staff = UserFactory(email="support@example.com")
+    user_set_role(user=staff, role=Role.STAFF)
+    staff.is_superuser = True
+    staff.save()
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    for path in ["/admin/assessments/attempt/", "/admin/assessments/submission/", "/admin/assessments/question/",
+                 "/admin/assessments/modelcallrecord/", "/admin/assessments/demoauditevent/",
+                 "/admin/assessments/attemptevent/", "/admin/assessments/exam/", "/admin/assessments/demotask/"]:
+        assert client.get(path).status_code == 200, path
+    assert client.get("/admin/assessments/attempt/add/").status_code == 403
