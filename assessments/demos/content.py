@@ -13,6 +13,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from assessments.modelapi import catalog
 from courses.api import (
     ChangeLog,
     ContentReport,
@@ -229,7 +230,7 @@ class _TaskParser:
                 if mime is None:
                     self.error(line, f"input '{name}': an image must be a JPEG (.jpg/.jpeg) or PNG (.png) file")
                     continue
-                if len(data) > validation.IMAGE_MAX_BYTES:
+                if len(data) > catalog.IMAGE_MAX_BYTES:
                     self.error(line, f"input '{name}' is {len(data) / 1048576:.1f} MiB; images may be at most 20 MiB")
                     continue
                 entry["mime"] = mime

@@ -6,13 +6,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from assessments.modelapi import catalog
+
 MODALITIES = ("text", "structured_output", "function_calling", "search", "vision")
 LEARNER_WRITES = ("system_prompt", "user_prompt", "json_schema", "tools")
 INPUT_KINDS = ("document", "csv", "image")
 SERVER_TOOLS = ("web_search", "x_search")
 REASONING_EFFORTS = ("none", "low", "medium", "high", "xhigh")
-# The xAI API takes jpg/jpeg or png images of at most 20 MiB.
-IMAGE_MAX_BYTES = 20 * 1024 * 1024
 IMAGE_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -21,11 +21,7 @@ def image_mime(name: str, data: bytes) -> str | None:
     """The MIME type when both the file name and the bytes say jpg or png, else None."""
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     mime = IMAGE_MIME.get(suffix)
-    if mime == "image/png" and data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return mime
-    if mime == "image/jpeg" and data.startswith(b"\xff\xd8\xff"):
-        return mime
-    return None
+    return mime if mime and catalog.image_format_ok(data, mime) else None
 
 
 def json_schema_errors(schema: Any) -> list[str]:

@@ -8,6 +8,15 @@ resolve but are served by grok-4.3, yet they keep rejecting `reasoning_effort`.
 
 from __future__ import annotations
 
+# Image inputs: JPEG or PNG, at most 20 MiB each; the leading bytes identify the format.
+IMAGE_MAX_BYTES = 20 * 1024 * 1024
+IMAGE_MAGIC: dict[str, bytes] = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+
+
+def image_format_ok(data: bytes, mime: str) -> bool:
+    """True when the bytes really are the JPEG or PNG that `mime` claims."""
+    return mime in IMAGE_MAGIC and data.startswith(IMAGE_MAGIC[mime])
+
 # reasoning_effort values each model family accepts on Chat Completions (and as
 # `reasoning.effort` on Responses). A family absent here rejects every value.
 _REASONING_EFFORTS: dict[str, frozenset[str]] = {

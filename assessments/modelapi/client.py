@@ -42,8 +42,6 @@ from assessments.modelapi.types import (
 logger = logging.getLogger("assessments.modelapi")
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-IMAGE_MAX_BYTES = 20 * 1024 * 1024
-_IMAGE_MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
 # A 429 that more waiting will not fix: the team is out of credits or over its budget.
 _SPENDING_LIMIT_MARKERS = ("spending limit", "credits")
 
@@ -95,11 +93,11 @@ def _image_data_url(data: bytes, mime: str) -> str:
     mime = "image/jpeg" if mime.lower() in {"image/jpg", "jpg", "jpeg", "image/jpeg"} else mime.lower()
     if mime == "png":
         mime = "image/png"
-    if mime not in _IMAGE_MAGIC:
+    if mime not in catalog.IMAGE_MAGIC:
         raise ValueError(f"images must be JPEG or PNG, not {mime!r}")
-    if len(data) > IMAGE_MAX_BYTES:
+    if len(data) > catalog.IMAGE_MAX_BYTES:
         raise ValueError(f"image is {len(data)} bytes; the API accepts at most 20 MiB")
-    if not data.startswith(_IMAGE_MAGIC[mime]):
+    if not catalog.image_format_ok(data, mime):
         raise ValueError(f"image data is not a {mime} file")
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 

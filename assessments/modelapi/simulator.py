@@ -62,7 +62,6 @@ from assessments.modelapi.types import USD_TICKS_PER_USD
 
 logger = logging.getLogger("assessments.modelapi.simulator")
 
-IMAGE_MAX_BYTES = 20 * 1024 * 1024
 _GRPC_TEXT = {
     400: "Client specified an invalid argument",
     401: "The request does not have valid authentication credentials",
@@ -563,7 +562,7 @@ class ModelSimulator:
                 raw = base64.b64decode(data, validate=True)
             except (binascii.Error, ValueError):
                 raise _Reject(400, "Image data is not valid base64.") from None
-            if len(raw) > IMAGE_MAX_BYTES:
+            if len(raw) > catalog.IMAGE_MAX_BYTES:
                 raise _Reject(400, "Image is larger than the 20 MiB limit.")
         return images
 
