@@ -44,6 +44,11 @@ class RenderedMarkdown:
 
 
 def sanitize_html(html: str) -> str:
+    """Clean HTML, then make code blocks keyboard-scrollable (a wide block must be reachable by Tab)."""
+    return _clean(html).replace("<pre>", '<pre tabindex="0">')
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
