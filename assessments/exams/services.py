@@ -118,7 +118,7 @@ def _schedule_finalize(attempt_id: int, closes_at: datetime.datetime) -> None:
         attempt_finalize_due.apply_async(args=[attempt_id], eta=closes_at)
     except (OperationalError, OSError):
         # The periodic sweep and the learner's next request finalize the attempt anyway;
-        # a broker outage (or the file broker's missing folder) must not stop a learner from starting.
+        # a broker outage must not stop a learner from starting.
         logger.exception("could not schedule finalization of attempt %s; the sweep will do it", attempt_id)
 
 
