@@ -69,10 +69,6 @@ def course_get_by_id(*, course_id: int) -> CourseInfo:
     return _info(Course.objects.get(pk=course_id))
 
 
-def course_list() -> list[CourseInfo]:
-    return [_info(course) for course in Course.objects.filter(is_published=True)]
-
-
 def module_list(*, course_id: int) -> list[ModuleInfo]:
     return [
         ModuleInfo(id=m.id, slug=m.slug, title=m.title, order=m.order, practice_questions=m.practice_questions)

@@ -12,7 +12,6 @@ class Course(models.Model):
     # kept as written, so that other apps read it through courses.api.
     metadata = models.JSONField(default=dict, blank=True)
     is_published = models.BooleanField(default=True)
-    synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]

@@ -31,6 +31,7 @@ class LessonSource:
     heading_ids: frozenset[str]
     path: str
     source_hash: str
+    slug_line: int
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ModuleSource:
     lessons: tuple[LessonSource, ...]
     images: tuple[Path, ...]
     practice_questions: int
+    slug_line: int
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,7 @@ class LessonSection:
             if module is None:
                 continue
             if module.slug in module_slugs:
-                spec = load_yaml_file(module_dir / "module.yaml", ContentReport(report.root))
-                report.error(module_dir / "module.yaml", spec.line_of("slug") if spec else 1,
+                report.error(module_dir / "module.yaml", module.slug_line,
                              f"duplicate module slug '{module.slug}' (also in {module_slugs[module.slug]})")
                 continue
             module_slugs[module.slug] = module_dir / "module.yaml"
@@ -103,9 +104,7 @@ class LessonSection:
             if lesson is None:
                 continue
             if lesson.slug in lesson_slugs:
-                front = split_front_matter(lesson_path, ContentReport(report.root))
-                line = front[0].line_of("slug") if front else 1
-                report.error(lesson_path, line,
+                report.error(lesson_path, lesson.slug_line,
                              f"duplicate lesson slug '{lesson.slug}' (also in {lesson_slugs[lesson.slug]})")
                 continue
             lesson_slugs[lesson.slug] = lesson_path
@@ -129,6 +128,7 @@ class LessonSection:
             lessons=tuple(lessons),
             images=tuple(sorted(p for p in module_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)),
             practice_questions=practice,
+            slug_line=spec.line_of("slug"),
         )
 
     def _parse_lesson(self, path: Path, module_dir: Path, source: CourseSource, module_slug: str,
@@ -157,6 +157,7 @@ class LessonSection:
             heading_ids=rendered.heading_ids,
             path=str(path.relative_to(source.directory.parent)),
             source_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
+            slug_line=front.line_of("slug"),
         )
 
     @staticmethod

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from . import registry
 from .errors import ContentReport, ContentValidationError
+from .records import record_upsert, records_unpublish_missing
 from .registry import ChangeLog, CourseRef, CourseSource
 from .yamlio import load_yaml_file, require_fields
 
@@ -81,11 +82,9 @@ def content_sync(*, root: Path, dry_run: bool = False) -> SyncResult:
             for section in registry.sections():
                 section.apply(parsed[section.name], ref, changes)
         if not (root / "course.yaml").is_file():
-            synced = {source.slug for source, _ in parsed_courses}
-            for course in Course.objects.filter(is_published=True).exclude(slug__in=synced):
-                course.is_published = False
-                course.save(update_fields=["is_published"])
-                changes.unpublished("course", course.slug)
+            published = {course.slug: course for course in Course.objects.filter(is_published=True)}
+            records_unpublish_missing(published, present={source.slug for source, _ in parsed_courses},
+                                      changes=changes, kind="course")
         if dry_run:
             transaction.set_rollback(True)
     return SyncResult(changes=changes.lines, warnings=[str(w) for w in report.warnings], dry_run=dry_run)
@@ -95,25 +94,15 @@ def _upsert_course(source: CourseSource, changes: ChangeLog):
     from courses.models import Course
 
     spec = source.spec
-    fields = {
-        "title": spec["title"],
-        "summary": str(spec.get("summary", "") or "").strip(),
-        "version": str(spec["version"]),
-        "facts_checked_on": spec.get("facts_checked_on"),
-        "metadata": _plain({k: v for k, v in spec.items() if k not in {"slug", "title", "summary", "version"}}),
-        "is_published": True,
-    }
-    course = Course.objects.filter(slug=source.slug).first()
-    if course is None:
-        course = Course.objects.create(slug=source.slug, **fields)
-        changes.created("course", source.slug)
-        return course
-    changed = False
-    for name, value in fields.items():
-        if getattr(course, name) != value:
-            setattr(course, name, value)
-            changed = True
-    if changed:
-        course.save()
-        changes.updated("course", source.slug)
-    return course
+    return record_upsert(
+        Course, Course.objects.filter(slug=source.slug).first(), identity={"slug": source.slug},
+        fields={
+            "title": spec["title"],
+            "summary": str(spec.get("summary", "") or "").strip(),
+            "version": str(spec["version"]),
+            "facts_checked_on": spec.get("facts_checked_on"),
+            "metadata": _plain({k: v for k, v in spec.items() if k not in {"slug", "title", "summary", "version"}}),
+            "is_published": True,
+        },
+        changes=changes, kind="course", label=source.slug,
+    )

@@ -111,6 +111,39 @@ def test_malformed_file_names_file_and_line_and_changes_nothing(course_dir, file
     assert list(Lesson.objects.values_list("slug", "title", "body_html", "is_published")) == before
 
 
+def test_duplicate_module_slug_names_the_second_file_and_its_slug_line(course_dir):
+    write(course_dir / "demo-course" / "02-more" / "module.yaml", """
+        title: More
+        order: 2
+        slug: basics
+    """)
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("sync_content", str(course_dir), stdout=StringIO(), stderr=err)
+    assert "02-more/module.yaml:3: duplicate module slug 'basics'" in err.getvalue()
+
+
+def test_removed_course_is_unpublished(course_dir):
+    sync(course_dir)
+    write(course_dir / "other" / "course.yaml", """
+        slug: other-course
+        title: Other
+        version: "1"
+    """)
+    (course_dir / "other" / "01-basics").mkdir()
+    for name in ("module.yaml", "01-hello.md"):
+        (course_dir / "other" / "01-basics" / name).write_text(
+            (course_dir / "demo-course" / "01-basics" / name).read_text().replace("slug: basics", "slug: other-basics"))
+    import shutil
+
+    shutil.rmtree(course_dir / "demo-course")
+    output = sync(course_dir)
+    assert "unpublished course demo-course" in output and "created course other-course" in output
+    assert Course.objects.get(slug="demo-course").is_published is False
+
+
 def test_removed_lesson_is_unpublished_and_progress_kept(course_dir, learner):
     sync(course_dir)
     world = Lesson.objects.get(slug="world")
