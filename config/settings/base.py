@@ -287,16 +287,14 @@ XAI_BACKOFF_MAX_SECONDS = float(os.environ.get("XAI_BACKOFF_MAX_SECONDS", "20"))
 XAI_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("XAI_RETRY_AFTER_MAX_SECONDS", "60"))
 # USD per 1M tokens (input / cached input / output), used when a response carries no
 # `usage.cost_in_usd_ticks`. Reasoning tokens are billed as output. Slugs retired on
-# 15 May 2026 are served and billed as grok-4.3. Override with a JSON object.
+# 15 May 2026 are served and billed as grok-4.3; names match their family's entry
+# ("grok-4-fast-reasoning" takes "grok-4"). Override with a JSON object.
 XAI_PRICE_TABLE = (
     json.loads(os.environ["XAI_PRICE_TABLE"])
     if os.environ.get("XAI_PRICE_TABLE")
     else {
         "grok-4.3": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
         "grok-4": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
-        "grok-4-0709": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
-        "grok-4-fast": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
-        "grok-4-1-fast": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
         "grok-code-fast-1": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
         "grok-3": {"input": 1.25, "cached_input": 0.20, "output": 2.50},
         "grok-3-mini": {"input": 0.30, "cached_input": 0.075, "output": 0.50},
