@@ -9,15 +9,14 @@ class Role(models.TextChoices):
 
 
 class EmailUserManager(UserManager):
-    def _create_user(self, username, email, password, **extra_fields):
-        return super()._create_user(username or email, email, password, **extra_fields)
+    """People sign in with their e-mail address; Django's username simply mirrors it."""
 
-    def create_user(self, email=None, password=None, **extra_fields):
-        return super().create_user(extra_fields.pop("username", email), email, password, **extra_fields)
+    def create_user(self, username=None, email=None, password=None, **extra_fields):
+        return super().create_user(username or email, email, password, **extra_fields)
 
-    def create_superuser(self, email=None, password=None, **extra_fields):
+    def create_superuser(self, username=None, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.STAFF)
-        return super().create_superuser(extra_fields.pop("username", email), email, password, **extra_fields)
+        return super().create_superuser(username or email, email, password, **extra_fields)
 
 
 class User(AbstractUser):

@@ -162,3 +162,10 @@ def test_admin_lists_assessment_records_read_only(client):
                  "/admin/assessments/attemptevent/", "/admin/assessments/exam/", "/admin/assessments/demotask/"]:
         assert client.get(path).status_code == 200, path
     assert client.get("/admin/assessments/attempt/add/").status_code == 403
+
+
+def test_accounts_created_by_command_use_the_email_as_username(db):
+    user = User.objects.create_user(email="kim@example.com", password="long-enough-pass-1")
+    admin = User.objects.create_superuser(email="root@example.com", password="long-enough-pass-2")
+    assert user.username == "kim@example.com" and user.role == Role.LEARNER
+    assert admin.username == "root@example.com" and admin.role == Role.STAFF and admin.is_superuser
