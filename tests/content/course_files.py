@@ -1,18 +1,15 @@
-"""Read the flagship course's files for the content tests, with PyYAML and the platform's Markdown renderer.
-
-The question and demo parsers of the platform live in other apps; these tests read the YAML directly
-so that the content can be checked on its own. The loader refuses duplicate keys, as the platform's
-does, because a duplicate silently replaces a value (a classic slip in flow mappings).
+"""Read the flagship course's files for the content tests through the platform's own readers:
+its YAML loader (which records lines and refuses duplicate keys, a classic slip in flow
+mappings that silently replaces a value), its front-matter splitter and its lesson parser.
 """
 
-import re
 from functools import cache
 from pathlib import Path
 
-import yaml
 from django.conf import settings
 
-from courses.api import render_markdown
+from courses.api import ContentReport, CourseSource, load_yaml_file, split_front_matter
+from courses.content.lessons import LessonSection
 
 COURSE_SLUG = "grok4-applied"
 COURSE_DIR = Path(settings.CONTENT_DIR) / COURSE_SLUG
@@ -26,35 +23,22 @@ DOMAIN_MODULES = {
     "fundamentals": {"fundamentals", "responsible-use"},
 }
 
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 
-
-class _StrictLoader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):
-        keys = [self.construct_object(key_node, deep=True) for key_node, _ in node.value]
-        duplicates = {key for key in keys if keys.count(key) > 1}
-        if duplicates:
-            raise yaml.MarkedYAMLError(problem=f"duplicate keys {sorted(map(str, duplicates))}",
-                                       problem_mark=node.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping)
-
-
-def load_yaml(text: str):
-    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+def _checked(path: Path, read):
+    report = ContentReport(root=COURSE_DIR.parent)
+    value = read(path, report)
+    assert not report.errors, "\n".join(map(str, report.errors))
+    return value
 
 
 def read_yaml(path: Path):
-    return load_yaml(path.read_text(encoding="utf-8"))
+    return _checked(path, load_yaml_file)
 
 
 def read_front_matter(path: Path) -> tuple[dict, str]:
     """The YAML front matter and the Markdown body of a lesson or a demo task."""
-    match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
-    assert match, f"{path}: no front matter between '---' lines"
-    return load_yaml(match.group(1)), match.group(2)
+    front, body, _ = _checked(path, split_front_matter)
+    return front, body
 
 
 @cache
@@ -65,13 +49,12 @@ def course_spec() -> dict:
 @cache
 def lesson_anchors() -> dict[str, frozenset[str]]:
     """`module-slug/lesson-slug` -> the heading ids learners can be sent to in that lesson."""
-    anchors = {}
-    for module_yaml in sorted(COURSE_DIR.glob("*/module.yaml")):
-        module_slug = read_yaml(module_yaml)["slug"]
-        for lesson_path in sorted(module_yaml.parent.glob("*.md")):
-            front, body = read_front_matter(lesson_path)
-            anchors[f"{module_slug}/{front['slug']}"] = render_markdown(body).heading_ids
-    return anchors
+    source = CourseSource(slug=COURSE_SLUG, directory=COURSE_DIR, spec=course_spec(),
+                          spec_path=COURSE_DIR / "course.yaml")
+    report = ContentReport(root=COURSE_DIR.parent)
+    lessons = LessonSection().parse(source, report, {})
+    assert not report.errors, "\n".join(map(str, report.errors))
+    return lessons.anchors()
 
 
 def module_practice_sizes() -> dict[str, int]:

@@ -96,6 +96,8 @@ def test_dry_run_writes_nothing(course_dir):
          "02-world.md:2: missing required field 'title'"),
         ("01-basics/02-world.md", "---\ntitle: World\nslug: hello\norder: 2\nminutes: 4\n---\nbody\n",
          "02-world.md:3: duplicate lesson slug 'hello'"),
+        ("01-basics/module.yaml", "slug: basics\ntitle: Basics\norder: 1\ntitle: Again\n",
+         "module.yaml:4: invalid YAML: duplicate key 'title'"),
     ],
 )
 def test_malformed_file_names_file_and_line_and_changes_nothing(course_dir, filename, content, expected):
