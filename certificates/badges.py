@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from joserfc import jws
 
+from courses.api import CourseInfo
+
 from .issuer import LoadedSigner
 from .models import Certificate
 
@@ -26,8 +28,8 @@ def _timestamp(value) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def criteria_narrative(certificate: Certificate) -> str:
-    requires = (certificate.course.metadata.get("certificate") or {}).get("requires") or {}
+def criteria_narrative(course: CourseInfo) -> str:
+    requires = (course.metadata.get("certificate") or {}).get("requires") or {}
     parts = []
     if requires.get("exam"):
         parts.append("Pass the timed certification exam at its pass mark.")
@@ -38,10 +40,10 @@ def criteria_narrative(certificate: Certificate) -> str:
     return " ".join(parts) or "Meet the course's certification requirements."
 
 
-def credential_build(certificate: Certificate) -> dict:
+def credential_build(certificate: Certificate, *, course: CourseInfo) -> dict:
+    """`course` is the certificate's course, read through courses.api."""
     site = settings.SITE_URL
     credential_url = f"{site}/credentials/{certificate.display_id}.json"
-    course = certificate.course
     credential = {
         "@context": CONTEXTS,
         "id": credential_url,
@@ -71,7 +73,7 @@ def credential_build(certificate: Certificate) -> dict:
                 "description": (
                     f"Certificate for the course {certificate.course_title}, version {certificate.course_version}."
                 ),
-                "criteria": {"narrative": criteria_narrative(certificate)},
+                "criteria": {"narrative": criteria_narrative(course)},
                 "version": certificate.course_version,
             },
         },
@@ -87,12 +89,12 @@ def credential_build(certificate: Certificate) -> dict:
     return credential
 
 
-def credential_token(certificate: Certificate, *, signer: LoadedSigner) -> str:
+def credential_token(certificate: Certificate, *, course: CourseInfo, signer: LoadedSigner) -> str:
     """The credential signed as a compact JWS; nbf/exp mirror validFrom/validUntil.
 
     No `sub`: the subject has no identifier of its own (we publish no account ids).
     """
-    credential = credential_build(certificate)
+    credential = credential_build(certificate, course=course)
     claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"],
               "nbf": int(certificate.issued_at.timestamp())}
     if certificate.expires_at:

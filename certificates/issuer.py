@@ -6,6 +6,7 @@ shape under `var/signing/`: a self-signed root CA and an EC P-256 signing certif
 """
 
 import datetime
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,12 @@ def key_id_der(certificate_der: bytes) -> str:
 
 
 def public_jwk(certificate_pem: str) -> dict:
+    return dict(_public_jwk(certificate_pem))
+
+
+@functools.lru_cache(maxsize=64)
+def _public_jwk(certificate_pem: str) -> dict:
+    # Once per process and key: /.well-known/jwks.json lists every key on each request.
     key = _public_key(x509.load_pem_x509_certificate(certificate_pem.encode()))
     return {**key.as_dict(private=False), "kid": key.thumbprint(), "use": "sig", "alg": "ES256"}
 

@@ -6,6 +6,7 @@ escapes it, and the URL fetcher below refuses everything but data: URIs and the 
 """
 
 import datetime
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,16 @@ class BundledAssetFetcher(URLFetcher):
             name = url[len(BUNDLED_SCHEME):]
             if name not in BUNDLED_ASSETS:
                 raise RefusedURL(f"Not a bundled certificate asset: {url}")
-            return URLFetcherResponse(url, (ASSETS_DIR / name).read_bytes(), {"Content-Type": BUNDLED_ASSETS[name]})
+            return URLFetcherResponse(url, _bundled_asset(name), {"Content-Type": BUNDLED_ASSETS[name]})
         if not url.startswith("data:"):
             raise RefusedURL(f"Certificates may only use bundled assets, not {url[:80]}")
         return super().fetch(url, headers)
+
+
+@functools.cache
+def _bundled_asset(name: str) -> bytes:
+    """Read once per process: the assets ship with the code and never change under it."""
+    return (ASSETS_DIR / name).read_bytes()
 
 
 @dataclass(frozen=True)

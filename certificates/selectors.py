@@ -8,20 +8,16 @@ from .models import Certificate, CertificateEvent, SigningKey
 
 def certificate_get_public(*, credential_id: str) -> Certificate | None:
     """`credential_id` in its stored form (see credential_id_parse)."""
-    return (
-        Certificate.objects.select_related("course", "superseded_by")
-        .filter(credential_id=credential_id)
-        .first()
-    )
+    return Certificate.objects.select_related("superseded_by").filter(credential_id=credential_id).first()
 
 
 def certificate_list_for_learner(*, user_id: int) -> QuerySet[Certificate]:
-    return Certificate.objects.select_related("course", "superseded_by").filter(learner_id=user_id)
+    return Certificate.objects.select_related("superseded_by").filter(learner_id=user_id)
 
 
 def certificate_search(*, query: str) -> QuerySet[Certificate]:
     """Staff search by holder name, e-mail or credential id (typed loosely or in part)."""
-    certificates = Certificate.objects.select_related("learner", "course")
+    certificates = Certificate.objects.select_related("learner")
     query = query.strip()
     if not query:
         return certificates

@@ -4,6 +4,7 @@ import calendar
 import datetime
 import hashlib
 import logging
+from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
@@ -170,7 +171,8 @@ def certificate_render_and_sign(*, certificate_id: int) -> Certificate:
         certificate.pdf.save(f"{certificate.credential_id[:12]}.pdf", ContentFile(signed), save=False)
         certificate.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         certificate.signing_key = key
-        certificate.badge_jwt = badges.credential_token(certificate, signer=signer)
+        course = courses_api.course_get_by_id(course_id=certificate.course_id)
+        certificate.badge_jwt = badges.credential_token(certificate, course=course, signer=signer)
         certificate.save(update_fields=["pdf", "pdf_sha256", "signing_key", "badge_jwt"])
         _event(certificate, CertificateEvent.Kind.PDF_SIGNED, note=f"Signed with key {signer.kid}.")
     return certificate
@@ -208,10 +210,16 @@ def certificate_finalize(*, certificate_id: int) -> Certificate:
     return certificate
 
 
-def certificate_notices_mark_seen(*, user_id: int) -> int:
-    return Certificate.objects.filter(learner_id=user_id, notice_seen_at__isnull=True).exclude(
-        pdf_sha256=""
-    ).update(notice_seen_at=timezone.now())
+def certificate_notices_take(*, certificates: Iterable[Certificate]) -> list[Certificate]:
+    """The "your certificate is ready" notices due among `certificates` (signed, not yet
+    seen), marked seen so that each shows once. Only these rows are marked: a certificate
+    signed after the caller read them keeps its notice for the next visit."""
+    due = [certificate for certificate in certificates if certificate.pdf_sha256 and certificate.notice_seen_at is None]
+    if due:
+        Certificate.objects.filter(pk__in=[certificate.pk for certificate in due], notice_seen_at__isnull=True).update(
+            notice_seen_at=timezone.now()
+        )
+    return due
 
 
 def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) -> Certificate:

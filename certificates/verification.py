@@ -24,7 +24,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from . import issuer
+from . import issuer, selectors
 from .credential_id import CredentialIdError, credential_id_parse
 from .models import Certificate, SigningKey
 
@@ -59,6 +59,12 @@ def credential_status(certificate: Certificate, *, now: datetime.datetime) -> Cr
     if certificate.expires_at is not None and certificate.expires_at <= now:
         return CredentialStatus.EXPIRED
     return CredentialStatus.VALID
+
+
+def credential_status_display(certificate: Certificate, *, now: datetime.datetime) -> dict[str, str]:
+    """The status as pages and the API show it: {"status": "expired", "status_label": "Expired"}."""
+    status = credential_status(certificate, now=now)
+    return {"status": status.value, "status_label": STATUS_LABELS[status]}
 
 
 class UploadVerdict(StrEnum):
@@ -124,7 +130,7 @@ def _certificate_named_in(reader: PdfFileReader) -> Certificate | None:
         stored = credential_id_parse(match.group(1))
     except CredentialIdError:
         return None
-    return Certificate.objects.select_related("course", "superseded_by").filter(credential_id=stored).first()
+    return selectors.certificate_get_public(credential_id=stored)
 
 
 def _is_our_certificate(key: SigningKey, certificate_der: bytes) -> bool:
@@ -205,13 +211,12 @@ def credential_public_record(certificate: Certificate, *, now: datetime.datetime
 
     No e-mail, account id or exam score; the demos are the ones printed on the PDF.
     """
-    status = credential_status(certificate, now=now)
-    revoked = status == CredentialStatus.REVOKED
+    shown = credential_status_display(certificate, now=now)
+    revoked = shown["status"] == CredentialStatus.REVOKED
     return {
         "credential_id": certificate.display_id,
-        "status": status.value,
-        "status_label": STATUS_LABELS[status],
-        "valid": status == CredentialStatus.VALID,
+        **shown,
+        "valid": shown["status"] == CredentialStatus.VALID,
         "holder_name": certificate.holder_name,
         "course": {"title": certificate.course_title, "version": certificate.course_version},
         "issued_on": certificate.issued_at.date().isoformat(),

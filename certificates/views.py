@@ -19,10 +19,11 @@ from .issuer import issuer_paths, public_jwk
 from .models import Certificate
 from .openapi import openapi_document
 from .ratelimit import rate_limit_hit
-from .verification import STATUS_LABELS, credential_public_record, credential_status, upload_verify
+from .verification import credential_public_record, credential_status_display, upload_verify
 
 # Room for the multipart envelope around the file itself.
 _UPLOAD_ENVELOPE_BYTES = 64 * 1024
+_NOT_FOUND = "No certificate has this id. Check it against the certificate."
 
 
 def _public_certificate(credential_id: str) -> Certificate:
@@ -46,7 +47,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
         certificate = selectors.certificate_get_public(credential_id=form.cleaned_data["credential_id"])
         if certificate is not None:
             return redirect("certificates:verify_detail", certificate.display_id)
-        form.add_error("credential_id", "No certificate has this id. Check it against the certificate.")
+        form.add_error("credential_id", _NOT_FOUND)
     return render(request, "certificates/verify_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -61,13 +62,11 @@ def verify_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     certificate = selectors.certificate_get_public(credential_id=stored)
     if certificate is None:
         context = {"form": CredentialIdForm(initial={"credential_id": credential_id}), "typed": credential_id,
-                   "lookup_error": "No certificate has this id. Check it against the certificate."}
+                   "lookup_error": _NOT_FOUND}
         return render(request, "certificates/verify_form.html", context, status=404)
-    status = credential_status(certificate, now=timezone.now())
     return render(request, "certificates/verify_detail.html", {
         "certificate": certificate,
-        "status": status.value,
-        "status_label": STATUS_LABELS[status],
+        **credential_status_display(certificate, now=timezone.now()),
         "issuer_name": settings.CERT_ISSUER_NAME,
     })
 
@@ -195,15 +194,13 @@ def badge_jwt(request: HttpRequest, credential_id: str) -> HttpResponse:
 @require_GET
 def learner_list(request: HttpRequest) -> HttpResponse:
     certificates = list(selectors.certificate_list_for_learner(user_id=request.user.pk))
-    # Shown once, then marked seen: the "your certificate is ready" notice.
-    new = [c for c in certificates if c.pdf_sha256 and c.notice_seen_at is None]
-    services.certificate_notices_mark_seen(user_id=request.user.pk)
+    new = services.certificate_notices_take(certificates=certificates)
     now = timezone.now()
-    rows = []
-    for certificate in certificates:
-        status = credential_status(certificate, now=now)
-        rows.append({"certificate": certificate, "status": status.value, "status_label": STATUS_LABELS[status],
-                     "linkedin_url": badges.linkedin_add_url(certificate)})
+    rows = [
+        {"certificate": certificate, **credential_status_display(certificate, now=now),
+         "linkedin_url": badges.linkedin_add_url(certificate)}
+        for certificate in certificates
+    ]
     return render(request, "certificates/list.html", {"rows": rows, "new": new})
 
 
@@ -238,11 +235,9 @@ def manage_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
 
 
 def _manage_context(certificate: Certificate, **forms) -> dict:
-    status = credential_status(certificate, now=timezone.now())
     return {
         "certificate": certificate,
-        "status": status.value,
-        "status_label": STATUS_LABELS[status],
+        **credential_status_display(certificate, now=timezone.now()),
         "events": selectors.certificate_events(certificate=certificate),
         "revoke_form": forms.get("revoke_form") or RevokeForm(),
         "reinstate_form": forms.get("reinstate_form") or NoteForm(prefix="reinstate"),

@@ -2,7 +2,10 @@ from html import unescape
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from certificates import services
 from certificates.models import Certificate, CertificateEvent
 from tests.accounts.factories import UserFactory
 from tests.certificates.factories import CertificateFactory
@@ -54,6 +57,28 @@ def test_the_ready_notice_is_shown_once(learner_client, learner, issue):
     assert "is ready" not in second.content.decode()
 
 
+def test_a_notice_is_marked_seen_only_when_it_was_shown(learner, issue):
+    shown, signed_meanwhile = issue(learner=learner), issue(learner=learner)
+    assert services.certificate_notices_take(certificates=[shown]) == [shown]
+    shown.refresh_from_db()
+    signed_meanwhile.refresh_from_db()
+    assert shown.notice_seen_at is not None
+    assert signed_meanwhile.notice_seen_at is None  # still announced on the next visit
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_learner_list_makes_the_same_queries_for_one_or_many_certificates(learner_client, learner):
+    CertificateFactory(learner=learner)
+    one = queries_for(learner_client, "/certificates/")
+    CertificateFactory.create_batch(5, learner=learner)
+    assert queries_for(learner_client, "/certificates/") == one
+
+
 def test_only_the_owner_can_download_the_pdf(client, learner_client, learner, issue):
     mine = issue(learner=learner)
     theirs = issue()
@@ -101,6 +126,13 @@ def test_staff_list_is_paginated(instructor_client):
     assert len(first.context["page"].object_list) == 25
     assert "Page 1 of 2" in first.content.decode()
     assert len(instructor_client.get("/certificates/manage/", {"page": 2}).context["page"].object_list) == 2
+
+
+def test_the_staff_list_makes_the_same_queries_for_one_or_many_rows(instructor_client):
+    CertificateFactory(superseded_by=CertificateFactory(), status=Certificate.Status.SUPERSEDED)
+    one = queries_for(instructor_client, "/certificates/manage/")
+    CertificateFactory.create_batch(10)
+    assert queries_for(instructor_client, "/certificates/manage/") == one
 
 
 def test_staff_revoke_and_reinstate_are_audited(instructor_client, instructor, client):

@@ -57,6 +57,16 @@ def test_rotate_registers_a_new_active_key_and_keeps_the_old_one(empty_issuer_di
     assert (empty_issuer_dir / "retired" / f"{old.kid}-cert.pem").exists()
 
 
+def test_the_signing_key_is_loaded_once_per_process_and_again_after_a_rotation(empty_issuer_dir):
+    call_command("create_signing_key")
+    loaded = issuer.signer_load()
+    assert issuer.signer_load() is loaded  # not re-read per document
+    call_command("create_signing_key", "--rotate")
+    rotated = issuer.signer_load()
+    assert rotated is not loaded and rotated.kid != loaded.kid
+    assert rotated.kid == SigningKey.objects.get(is_active=True).kid
+
+
 def test_rotate_without_an_issuer_is_an_error(empty_issuer_dir):
     with pytest.raises(CommandError, match="no issuer"):
         call_command("create_signing_key", "--rotate")
