@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -224,7 +225,11 @@ def learner_download(request: HttpRequest, credential_id: str) -> FileResponse:
 def manage_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     page = Paginator(selectors.certificate_search(query=query), 25).get_page(request.GET.get("page"))
-    return render(request, "certificates/manage_list.html", {"page": page, "query": query})
+    now = timezone.now()
+    rows = [(certificate, credential_status_display(certificate, now=now)) for certificate in page.object_list]
+    return render(request, "certificates/manage_list.html", {
+        "page": page, "rows": rows, "query": query, "page_query": urlencode({"q": query}) + "&",
+    })
 
 
 @instructor_required

@@ -126,6 +126,16 @@ def test_staff_list_is_paginated(instructor_client):
     assert len(first.context["page"].object_list) == 25
     assert "Page 1 of 2" in first.content.decode()
     assert len(instructor_client.get("/certificates/manage/", {"page": 2}).context["page"].object_list) == 2
+    searched = instructor_client.get("/certificates/manage/", {"q": "Learner"}).content.decode()
+    assert 'href="?q=Learner&amp;page=2" rel="next"' in searched
+
+
+def test_staff_list_shows_the_current_status_of_an_expired_certificate(instructor_client):
+    from tests.certificates.helpers import days_ago
+
+    CertificateFactory(issued_at=days_ago(800), expires_at=days_ago(70))
+    page = instructor_client.get("/certificates/manage/").content.decode()
+    assert "<td>Expired</td>" in page and "<td>Valid</td>" not in page
 
 
 def test_the_staff_list_makes_the_same_queries_for_one_or_many_rows(instructor_client):
