@@ -2,6 +2,7 @@
 
 import datetime
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -143,11 +144,16 @@ class AttemptStatus:
                 "total": self.total, "deadline": self.deadline.isoformat(), "closes_at": self.closes_at.isoformat()}
 
 
+def attempt_remaining_seconds(*, attempt: Attempt, now: datetime.datetime) -> int:
+    """Whole seconds to the deadline (not counting the grace); 0 once it passed or the attempt closed."""
+    return max(0, math.floor((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
+
+
 def attempt_status(*, attempt: Attempt, now: datetime.datetime) -> AttemptStatus:
     counts = attempt.questions.aggregate(total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
-    remaining = math.floor((attempt.deadline - now).total_seconds()) if attempt.is_open else 0
-    return AttemptStatus(state=attempt.state, remaining_seconds=max(0, remaining), answered=counts["answered"],
-                         total=counts["total"], deadline=attempt.deadline, closes_at=attempt.closes_at)
+    return AttemptStatus(state=attempt.state, remaining_seconds=attempt_remaining_seconds(attempt=attempt, now=now),
+                         answered=counts["answered"], total=counts["total"], deadline=attempt.deadline,
+                         closes_at=attempt.closes_at)
 
 
 def attempt_events(*, attempt: Attempt) -> QuerySet[AttemptEvent]:
@@ -164,8 +170,25 @@ def attempt_best(*, user_id: int, exam: Exam) -> Attempt | None:
             .order_by("-score_percent", "finished_at", "id").first())
 
 
+def accommodation_list(*, exam: Exam) -> QuerySet[Accommodation]:
+    return exam.accommodations.select_related("user", "set_by").order_by("user__email")
+
+
 def exam_results(*, exam: Exam) -> QuerySet[Attempt]:
     return Attempt.objects.filter(exam=exam).select_related("user").order_by("-started_at", "-id")
+
+
+def exam_results_rows(*, exam: Exam) -> Iterator[list]:
+    """The results export: a header row, then one row per attempt, newest first."""
+    domains = sorted(exam.blueprint)
+    yield ["learner_email", "learner_name", "attempt", "state", "started_at", "finished_at", "extra_minutes",
+           "score_percent", "passed", "test_mode", *[f"{d}_percent" for d in domains]]
+    for attempt in exam_results(exam=exam).iterator():
+        yield [attempt.user.email, attempt.user.display_name, attempt.number, attempt.state,
+               attempt.started_at.isoformat(), attempt.finished_at.isoformat() if attempt.finished_at else "",
+               attempt.extra_minutes, attempt.score_percent if attempt.score_percent is not None else "",
+               "" if attempt.passed is None else ("yes" if attempt.passed else "no"), attempt.test_mode,
+               *[attempt.domain_breakdown.get(d, {}).get("percent", "") for d in domains]]
 
 
 # --- item statistics ------------------------------------------------------------------------

@@ -64,12 +64,9 @@ def attempt_start(*, user, exam: Exam, now: datetime.datetime) -> Attempt:
     unique constraint lets only one open attempt exist, and the loser resumes it.
     """
     open_attempt = selectors.attempt_open_for(user=user, exam=exam)
-    if open_attempt is not None:
-        attempt_close_if_due(attempt_id=open_attempt.id, now=now)
-        open_attempt.refresh_from_db()
-        if open_attempt.is_open:
-            _event(open_attempt, EventKind.RESUMED, now, actor=user)
-            return open_attempt
+    if open_attempt is not None and attempt_close_if_due(attempt=open_attempt, now=now).is_open:
+        _event(open_attempt, EventKind.RESUMED, now, actor=user)
+        return open_attempt
     eligibility = selectors.exam_eligibility(user=user, exam=exam, now=now)
     if not eligibility.can_start:
         raise ExamNotAvailable(eligibility.reason)
@@ -250,9 +247,17 @@ def attempt_finalize(*, attempt_id: int, now: datetime.datetime, reason: str) ->
     return True
 
 
-def attempt_close_if_due(*, attempt_id: int, now: datetime.datetime) -> bool:
-    """Called on each learner request: finalize an attempt whose time (and grace) ran out."""
-    return attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.REQUEST)
+def attempt_close_if_due(*, attempt: Attempt, now: datetime.datetime) -> Attempt:
+    """Called on each learner request: finalize an attempt whose time (and grace) ran out.
+
+    Returns `attempt` as it stands afterwards. An attempt that is closed already or still
+    before its deadline plus grace (the common case, e.g. every status poll) costs no lock:
+    `attempt_finalize` would refuse it anyway, since neither condition can be undone.
+    """
+    if attempt.is_open and now >= attempt.closes_at:
+        attempt_finalize(attempt_id=attempt.id, now=now, reason=FinalizeReason.REQUEST)
+        attempt.refresh_from_db(from_queryset=Attempt.objects.select_related("exam__course"))
+    return attempt
 
 
 def attempt_sweep_overdue(*, now: datetime.datetime, limit: int = 500) -> int:

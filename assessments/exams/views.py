@@ -1,7 +1,6 @@
 """Exam, attempt, practice and instructor pages. Views parse, call a service or selector, render."""
 
 import csv
-import math
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -40,6 +39,11 @@ def _own_attempt_or_404(request: HttpRequest, attempt_id) -> Attempt:
         return selectors.attempt_get_for_user(public_id=attempt_id, user=request.user)
     except Attempt.DoesNotExist as exc:
         raise Http404("No such attempt.") from exc
+
+
+def _own_current_attempt_or_404(request: HttpRequest, attempt_id, now) -> Attempt:
+    """The learner's attempt as it stands at `now`: finalized first if its time and grace ran out."""
+    return services.attempt_close_if_due(attempt=_own_attempt_or_404(request, attempt_id), now=now)
 
 
 def _position(value, total: int) -> int:
@@ -84,9 +88,16 @@ def _question_context(slot, *, option_order) -> dict:
             "response": response, "positions": range(1, len(options) + 1)}
 
 
-def _certificate_exam(exam: Exam) -> bool:
-    metadata = course_get_by_id(course_id=exam.course_id).metadata
+def _certificate_exam(exam: Exam, metadata: dict) -> bool:
+    """Whether the course metadata (`courses.api.CourseInfo.metadata`) names this exam for the certificate."""
     return (metadata.get("certificate") or {}).get("requires", {}).get("exam") == exam.slug
+
+
+def _key_context(slot, *, course_slug: str) -> dict:
+    """The correct answer, shaped like a learner's answer, and the lesson section that teaches it."""
+    order = [str(o["id"]) for o in slot.version.options] if slot.version.kind == QuestionKind.ORDERING else slot.option_order
+    return {"key": _question_context(_KeySlot(slot.version), option_order=order),
+            "lesson_url": lesson_reference_url(course_slug=course_slug, reference=slot.version.lesson_ref)}
 
 
 # --- course-level entry point -------------------------------------------------------------
@@ -103,12 +114,13 @@ def course_assessments(request: HttpRequest, course_slug: str) -> HttpResponse:
 # --- exam and attempt lifecycle -------------------------------------------------------------
 def exam_detail(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
     exam = _exam_or_404(course_slug, exam_slug)
-    context = {"exam": exam, "is_certificate_exam": _certificate_exam(exam)}
+    context = {"exam": exam,
+               "is_certificate_exam": _certificate_exam(exam, course_get_by_id(course_id=exam.course_id).metadata)}
     if request.user.is_authenticated:
         now = timezone.now()
         open_attempt = selectors.attempt_open_for(user=request.user, exam=exam)
         if open_attempt is not None:
-            services.attempt_close_if_due(attempt_id=open_attempt.id, now=now)
+            services.attempt_close_if_due(attempt=open_attempt, now=now)
         context |= {"eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
                     "attempts": selectors.attempt_list_for_user(user=request.user, exam=exam),
                     "best": selectors.attempt_best(user_id=request.user.id, exam=exam)}
@@ -130,10 +142,8 @@ def exam_start(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpRe
 @login_required
 @never_cache
 def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
-    attempt = _own_attempt_or_404(request, attempt_id)
     now = timezone.now()
-    services.attempt_close_if_due(attempt_id=attempt.id, now=now)
-    attempt.refresh_from_db()
+    attempt = _own_current_attempt_or_404(request, attempt_id, now)
     if not attempt.is_open:
         return redirect("exams:result", attempt.public_id)
     slots = selectors.attempt_slots(attempt=attempt)
@@ -150,20 +160,22 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
 @never_cache
 @require_GET
 def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
-    attempt = _own_attempt_or_404(request, attempt_id)
     now = timezone.now()
-    services.attempt_close_if_due(attempt_id=attempt.id, now=now)
-    attempt.refresh_from_db()
+    attempt = _own_current_attempt_or_404(request, attempt_id, now)
     return JsonResponse(selectors.attempt_status(attempt=attempt, now=now).as_json())
 
 
-def _partial_response(request: HttpRequest, attempt: Attempt, slot, *, error: str = "", saved: bool = False):
-    context = {"attempt": attempt, "slot": slot, "error": error, "saved": saved}
-    html = render_to_string("assessments/exams/attempt.html#save_status", context, request=request)
-    if slot is not None:
+def _fragments(request: HttpRequest, partial: str, context: dict) -> HttpResponse:
+    """One partial of the attempt page for htmx, plus the slot's navigator entry swapped out of band."""
+    html = render_to_string(f"assessments/exams/attempt.html#{partial}", context, request=request)
+    if context["slot"] is not None:
         html += render_to_string("assessments/exams/attempt.html#nav_item",
-                                 {**context, "oob": True, "current_position": slot.position}, request=request)
+                                 {**context, "oob": True, "current_position": context["slot"].position}, request=request)
     return HttpResponse(html)
+
+
+def _partial_response(request: HttpRequest, attempt: Attempt, slot, *, error: str = "", saved: bool = False):
+    return _fragments(request, "save_status", {"attempt": attempt, "slot": slot, "error": error, "saved": saved})
 
 
 @login_required
@@ -210,10 +222,7 @@ def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("exams:result", attempt.public_id)
     if request.headers.get("HX-Request"):
-        context = {"attempt": attempt, "slot": slot}
-        return HttpResponse(render_to_string("assessments/exams/attempt.html#flag_form", context, request=request)
-                            + render_to_string("assessments/exams/attempt.html#nav_item",
-                               {**context, "oob": True, "current_position": position}, request=request))
+        return _fragments(request, "flag_form", {"attempt": attempt, "slot": slot})
     return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
 
 
@@ -231,8 +240,7 @@ def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
             if not finalized:
                 messages.info(request, "This attempt had already been submitted; here is its result.")
         return redirect("exams:result", attempt.public_id)
-    services.attempt_close_if_due(attempt_id=attempt.id, now=now)
-    attempt.refresh_from_db()
+    services.attempt_close_if_due(attempt=attempt, now=now)
     if not attempt.is_open:
         return redirect("exams:result", attempt.public_id)
     slots = selectors.attempt_slots(attempt=attempt)
@@ -245,9 +253,8 @@ def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
 @login_required
 @never_cache
 def attempt_result(request: HttpRequest, attempt_id) -> HttpResponse:
-    attempt = _own_attempt_or_404(request, attempt_id)
-    services.attempt_close_if_due(attempt_id=attempt.id, now=timezone.now())
-    attempt.refresh_from_db()
+    now = timezone.now()
+    attempt = _own_current_attempt_or_404(request, attempt_id, now)
     if attempt.is_open:
         return redirect("exams:attempt", attempt.public_id)
     exam = attempt.exam
@@ -257,16 +264,16 @@ def attempt_result(request: HttpRequest, attempt_id) -> HttpResponse:
         for slot in selectors.attempt_slots(attempt=attempt):
             item = {"slot": slot, **_question_context(slot, option_order=slot.option_order)}
             if review == ReviewPolicy.CORRECT_ANSWERS:
-                item["key"] = _question_context(_KeySlot(slot.version), option_order=_key_order(slot))
-                item["lesson_url"] = lesson_reference_url(course_slug=exam.course.slug, reference=slot.version.lesson_ref)
+                item |= _key_context(slot, course_slug=exam.course.slug)
             items.append(item)
-    domains = course_get_by_id(course_id=exam.course_id).metadata.get("domains") or {}
+    metadata = course_get_by_id(course_id=exam.course_id).metadata
+    domains = metadata.get("domains") or {}
     return render(request, "assessments/exams/result.html", {
         "attempt": attempt, "exam": exam, "review": review, "items": items,
         "breakdown": [{"label": domains.get(name, name), **values} for name, values in attempt.domain_breakdown.items()],
         "best": selectors.attempt_best(user_id=request.user.id, exam=exam),
-        "is_certificate_exam": _certificate_exam(exam),
-        "eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=timezone.now()),
+        "is_certificate_exam": _certificate_exam(exam, metadata),
+        "eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
     })
 
 
@@ -288,12 +295,6 @@ class _KeySlot:
             self.response = version.key["answer"] + (f" (± {tolerance})" if tolerance not in ("0", "0.0") else "")
         else:
             self.response = ", ".join(version.key.get("accepted", [])) or version.key.get("pattern", "")
-
-
-def _key_order(slot) -> list[str]:
-    if slot.version.kind == QuestionKind.ORDERING:
-        return [str(o["id"]) for o in slot.version.options]
-    return slot.option_order
 
 
 # --- practice ---------------------------------------------------------------------------------
@@ -352,9 +353,7 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
     if answer is not None:
         context["correct"] = score_fraction(kind=slot.version.kind, options=slot.version.options,
                                             key=slot.version.key, response=answer.response) == 1
-        context["key"] = _question_context(_KeySlot(slot.version), option_order=_key_order(slot))
-        context["lesson_url"] = lesson_reference_url(course_slug=practice.module.course.slug,
-                                                     reference=slot.version.lesson_ref)
+        context |= _key_context(slot, course_slug=practice.module.course.slug)
     return render(request, "assessments/exams/practice_question.html", context)
 
 
@@ -368,23 +367,14 @@ def _csv_safe(value) -> str:
 @instructor_required
 def exam_results(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
     exam = _exam_or_404(course_slug, exam_slug)
-    attempts = selectors.exam_results(exam=exam)
-    domains = sorted(exam.blueprint)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exam.slug}-results.csv"'
         writer = csv.writer(response)
-        writer.writerow(["learner_email", "learner_name", "attempt", "state", "started_at", "finished_at",
-                         "extra_minutes", "score_percent", "passed", "test_mode", *[f"{d}_percent" for d in domains]])
-        for attempt in attempts.iterator():
-            writer.writerow([_csv_safe(v) for v in [
-                attempt.user.email, attempt.user.display_name, attempt.number, attempt.state,
-                attempt.started_at.isoformat(), attempt.finished_at.isoformat() if attempt.finished_at else "",
-                attempt.extra_minutes, attempt.score_percent if attempt.score_percent is not None else "",
-                "" if attempt.passed is None else ("yes" if attempt.passed else "no"), attempt.test_mode,
-                *[attempt.domain_breakdown.get(d, {}).get("percent", "") for d in domains]]])
+        for row in selectors.exam_results_rows(exam=exam):
+            writer.writerow([_csv_safe(value) for value in row])
         return response
-    page = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.exam_results(exam=exam), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/exams/manage_results.html", {"exam": exam, "page": page})
 
 
@@ -414,8 +404,7 @@ def exam_accommodations(request: HttpRequest, course_slug: str, exam_slug: str) 
             else:
                 messages.success(request, f"Accommodation saved for {learner.email}.")
                 return redirect("exams:accommodations", course_slug, exam_slug)
-    page = Paginator(exam.accommodations.select_related("user", "set_by").order_by("user__email"),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.accommodation_list(exam=exam), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/exams/manage_accommodations.html", {"exam": exam, "form": form, "page": page})
 
 
@@ -438,5 +427,5 @@ def attempt_log(request: HttpRequest, attempt_id) -> HttpResponse:
     return render(request, "assessments/exams/manage_attempt_log.html", {
         "attempt": attempt, "exam": attempt.exam, "events": selectors.attempt_events(attempt=attempt), "form": form,
         "slots": selectors.attempt_slots(attempt=attempt),
-        "remaining": math.floor(max(0, (attempt.deadline - timezone.now()).total_seconds())) if attempt.is_open else 0,
+        "remaining": selectors.attempt_remaining_seconds(attempt=attempt, now=timezone.now()),
     })

@@ -255,23 +255,28 @@ def correct_form(version) -> dict:
     return {"answer": "  TOOL   Choice "}
 
 
-def test_every_kind_renders_saves_through_the_form_and_scores(learner_client, tmp_path):
+def kinds_exam(tmp_path, *, prompting: int, tools: int) -> Exam:
+    """The demo course with one question of every kind added, and a 'kinds' exam drawing the given counts."""
     from .conftest import BANK_KINDS, build_course, sync, write
 
     root = build_course(tmp_path / "content")
     bank_path = root / "demo-course" / "questions" / "bank.yaml"
     bank_path.write_text(bank_path.read_text().replace("questions:\n", "questions:\n" + BANK_KINDS, 1))
-    write(root / "demo-course" / "exams" / "kinds.yaml", """
+    write(root / "demo-course" / "exams" / "kinds.yaml", f"""
         slug: kinds
         title: Every kind
-        question_count: 11
+        question_count: {prompting + tools}
         time_limit_minutes: 30
-        blueprint: {prompting: 6, tools: 5}
+        blueprint: {{prompting: {prompting}, tools: {tools}}}
         pass_mark_percent: 80
         review: correct_answers
     """)
     sync(root)
-    exam = Exam.objects.select_related("course").get(slug="kinds")
+    return Exam.objects.select_related("course").get(slug="kinds")
+
+
+def test_every_kind_renders_saves_through_the_form_and_scores(learner_client, tmp_path):
+    exam = kinds_exam(tmp_path, prompting=6, tools=5)
     attempt = start(learner_client, exam)
     url = reverse("exams:attempt", args=[attempt.public_id])
     for slot in attempt.questions.select_related("version").order_by("position"):
@@ -290,21 +295,7 @@ def test_every_kind_renders_saves_through_the_form_and_scores(learner_client, tm
 
 
 def test_ordering_form_refuses_a_repeated_position(learner_client, tmp_path):
-    from .conftest import BANK_KINDS, build_course, sync, write
-
-    root = build_course(tmp_path / "content")
-    bank_path = root / "demo-course" / "questions" / "bank.yaml"
-    bank_path.write_text(bank_path.read_text().replace("questions:\n", "questions:\n" + BANK_KINDS, 1))
-    write(root / "demo-course" / "exams" / "kinds.yaml", """
-        slug: kinds
-        title: Every kind
-        question_count: 6
-        time_limit_minutes: 30
-        blueprint: {prompting: 6}
-        pass_mark_percent: 80
-    """)
-    sync(root)
-    attempt = start(learner_client, Exam.objects.select_related("course").get(slug="kinds"))
+    attempt = start(learner_client, kinds_exam(tmp_path, prompting=6, tools=0))
     slot = attempt.questions.select_related("version").get(version__kind="ordering")
     response = learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
                                    {"position": slot.position, "rank-one": "1", "rank-two": "1", "rank-three": "2"},
@@ -312,3 +303,57 @@ def test_ordering_form_refuses_a_repeated_position(learner_client, tmp_path):
     assert "Give every item a different position" in response.content.decode()
     slot.refresh_from_db()
     assert slot.response is None
+
+
+# --- query counts: pages cost the same whatever the number of questions or attempts ----------------
+def queries_for(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_attempt_and_result_pages_make_no_query_per_question(learner_client, tmp_path):
+    exam = kinds_exam(tmp_path, prompting=6, tools=5)   # 11 questions, review: correct_answers
+    small = Exam.objects.select_related("course").get(slug="final-exam")   # 3 questions, same review policy
+    counts = {}
+    for which in (small, exam):
+        attempt = start(learner_client, which)
+        for slot in attempt.questions.select_related("version"):
+            learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
+                                {"position": slot.position, **correct_form(slot.version)})
+        learner_client.post(reverse("exams:flag", args=[attempt.public_id]), {"position": 1, "flagged": "1"})
+        counts[which.slug] = [queries_for(learner_client, reverse(f"exams:{name}", args=[attempt.public_id]))
+                              for name in ("attempt", "submit", "status")]
+        learner_client.post(reverse("exams:submit", args=[attempt.public_id]))
+        counts[which.slug].append(queries_for(learner_client, reverse("exams:result", args=[attempt.public_id])))
+    assert counts["kinds"] == counts["final-exam"]
+
+
+def test_status_poll_before_the_deadline_takes_no_lock(learner_client, exam, monkeypatch):
+    attempt = start(learner_client, exam)
+
+    def finalize(**kwargs):
+        raise AssertionError("an attempt before its deadline was sent to attempt_finalize")
+
+    monkeypatch.setattr(services, "attempt_finalize", finalize)
+    assert learner_client.get(reverse("exams:status", args=[attempt.public_id])).json()["state"] == "open"
+    assert learner_client.get(reverse("exams:attempt", args=[attempt.public_id])).status_code == 200
+
+
+def test_instructor_tables_make_no_query_per_attempt(instructor_client, exam):
+    def take_exam():
+        attempt = services.attempt_start(user=UserFactory(), exam=exam, now=START)
+        services.attempt_submit(attempt_id=attempt.id, now=START + datetime.timedelta(minutes=3))
+        services.accommodation_set(exam=exam, user=attempt.user, extra_minutes=0, extra_attempts=1, note="",
+                                   by=None, now=START)
+
+    urls = [reverse(f"exams:{name}", args=[exam.course.slug, exam.slug]) for name in ("results", "items", "accommodations")]
+    urls.append(urls[0] + "?format=csv")
+    take_exam()
+    one = [queries_for(instructor_client, url) for url in urls]
+    for _ in range(4):
+        take_exam()
+    assert [queries_for(instructor_client, url) for url in urls] == one
