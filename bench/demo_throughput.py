@@ -216,9 +216,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    (workdir / "celery" / "queue").mkdir(parents=True, exist_ok=True)
-    (workdir / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    call_command("migrate", verbosity=0)  # the file broker's folders under VAR_DIR come from the settings
     write_course(workdir / "content")
     with open(os.devnull, "w") as quiet:
         call_command("sync_content", str(workdir / "content"), stdout=quiet, stderr=quiet)

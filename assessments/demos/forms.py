@@ -45,3 +45,16 @@ class ReviewForm(forms.Form):
                                help_text="Only when overriding.")
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="Required. Kept in the audit log and shown to other instructors.")
+
+    def review_arguments(self) -> dict:
+        """The valid form as `services.review_decide` arguments: a fraction for the score,
+        and no score or outcome when confirming."""
+        data = self.cleaned_data
+        confirm = data["decision"] == "confirm"
+        score, passed = data["score_percent"], data["passed"]
+        return {
+            "confirm": confirm,
+            "reason": data["reason"],
+            "score": None if confirm or score is None else score / 100,
+            "passed": None if confirm or not passed else passed == "yes",
+        }

@@ -2,25 +2,12 @@
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from assessments.grading.checks import RunTranscript
-from assessments.grading.grade import GradingTask, grade_run
+from assessments.grading.grade import GradeOutcome, GradingTask, grade_run
 from assessments.grading.judge import JudgeRequest, judge_call_model
 from assessments.modelapi.types import ModelResult
 from assessments.models import Submission
-
-
-@dataclass(frozen=True)
-class Graded:
-    status: str  # passed | failed | needs_review
-    score: float
-    would_pass: bool  # what the score and the required checks say, whatever sent it to review
-    rubric: list[dict]
-    check_results: list[dict]
-    judge: dict
-    injection: dict
-    reasons: list[str]
 
 
 def judge_step_key(step: str, round_: int) -> str:
@@ -38,7 +25,7 @@ def learner_prompt(submission: Submission) -> dict[str, str]:
 
 
 def grade(*, submission: Submission, results: list[ModelResult], spec: dict, round_: int,
-          step: Callable[[str, Callable[[], ModelResult]], ModelResult]) -> Graded:
+          step: Callable[[str, Callable[[], ModelResult]], ModelResult]) -> GradeOutcome:
     """Checks, injection scan and judge on `results`, graded against `spec` (the task's
     checks, rubric, pass threshold and the Markdown brief the content sync stores in it,
     which the judge reads as the task). Each judge call is stored as its own step."""
@@ -47,10 +34,5 @@ def grade(*, submission: Submission, results: list[ModelResult], spec: dict, rou
         return step(judge_step_key(request.step, round_), lambda: judge_call_model(request))
 
     task = GradingTask.from_spec(spec, brief=spec["brief"])
-    outcome = grade_run(task=task, transcript=RunTranscript.from_results(results),
-                        learner_prompt=learner_prompt(submission), call_model=call_model)
-    data = outcome.to_json()
-    return Graded(status=outcome.status, score=outcome.score, would_pass=outcome.would_pass,
-                  rubric=list(spec["rubric"]),
-                  check_results=data["check_results"], judge=data["judge"], injection=data["injection"],
-                  reasons=data["reasons"])
+    return grade_run(task=task, transcript=RunTranscript.from_results(results),
+                     learner_prompt=learner_prompt(submission), call_model=call_model)

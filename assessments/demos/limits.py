@@ -73,24 +73,26 @@ class ModelCallsBusy(Exception):
 class _RedisBackend:
     def __init__(self, client):
         self.client = client
+        self.in_flight_key = caches["default"].make_key("demo-calls:in-flight")
+        self.bucket_key = caches["default"].make_key("demo-calls:bucket")
         self.acquire_script = client.register_script(_ACQUIRE)
         self.in_flight_script = client.register_script(_IN_FLIGHT)
         self.token_script = client.register_script(_TAKE_TOKEN)
 
     def try_acquire(self, token: str, limit: int, ttl: float) -> bool:
-        return bool(self.acquire_script(keys=[caches["default"].make_key("demo-calls:in-flight")], args=[limit, ttl, token]))
+        return bool(self.acquire_script(keys=[self.in_flight_key], args=[limit, ttl, token]))
 
     def release(self, token: str) -> None:
-        self.client.zrem(caches["default"].make_key("demo-calls:in-flight"), token)
+        self.client.zrem(self.in_flight_key, token)
 
     def in_flight(self) -> int:
-        return int(self.in_flight_script(keys=[caches["default"].make_key("demo-calls:in-flight")]))
+        return int(self.in_flight_script(keys=[self.in_flight_key]))
 
     def take_token(self, rate: float, burst: float) -> float:
-        return float(self.token_script(keys=[caches["default"].make_key("demo-calls:bucket")], args=[rate, burst]))
+        return float(self.token_script(keys=[self.bucket_key], args=[rate, burst]))
 
     def reset(self) -> None:
-        self.client.delete(caches["default"].make_key("demo-calls:in-flight"), caches["default"].make_key("demo-calls:bucket"))
+        self.client.delete(self.in_flight_key, self.bucket_key)
 
 
 class _LocalBackend:

@@ -1,6 +1,7 @@
 """Reads for demos: task lists, a learner's submissions, what a result page shows, the review queue."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,9 +38,13 @@ def quota_remaining(*, learner, task: DemoTask) -> int:
     return max(0, task.limits["runs_per_hour"] - quota_used(learner=learner, task=task))
 
 
-def submission_list_for_learner(*, learner, task: DemoTask | None = None) -> QuerySet[Submission]:
-    submissions = Submission.objects.filter(learner=learner).select_related("task")
-    return submissions.filter(task=task) if task is not None else submissions
+# A submission's snapshot of its task (the spec with the brief, the text of every input
+# file) is only read to run, grade and show that one submission; lists leave it behind.
+_SNAPSHOT_FIELDS = ("task_spec", "task_inputs")
+
+
+def submission_list_for_learner(*, learner, task: DemoTask) -> QuerySet[Submission]:
+    return Submission.objects.filter(learner=learner, task=task).defer(*_SNAPSHOT_FIELDS)
 
 
 def best_by_task(*, learner) -> dict[int, Submission]:
@@ -83,9 +88,15 @@ class SubmissionView:
         return f"{self.submission.state}.{len(self.calls)}.{grade}.{self.review.pk if self.review else '-'}"
 
 
+def run_calls_in_order(calls: Iterable[ModelCallRecord]) -> list[ModelCallRecord]:
+    """The learner's run steps among `calls` ("run:0", "run:1", ... as `requests.run_submission`
+    keys them), in step order: "run:10" after "run:9"."""
+    return sorted((c for c in calls if c.step.startswith("run:")), key=lambda c: int(c.step.split(":")[1]))
+
+
 def submission_view(*, submission: Submission) -> SubmissionView:
     calls = list(ModelCallRecord.objects.filter(submission=submission))
-    run_calls = sorted((c for c in calls if c.step.startswith("run:")), key=lambda c: int(c.step.split(":")[1]))
+    run_calls = run_calls_in_order(calls)
     grade = GradeRecord.objects.filter(submission=submission).order_by("-round").first()
     return SubmissionView(
         submission=submission,
@@ -103,6 +114,7 @@ def review_queue() -> QuerySet[Submission]:
     return (
         Submission.objects.filter(state=SubmissionState.NEEDS_REVIEW)
         .select_related("task", "learner")
+        .defer(*_SNAPSHOT_FIELDS, "task__spec", "task__brief_html", "task__inputs", "task__reference")
         .order_by("finished_at", "id")
     )
 

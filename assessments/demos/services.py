@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from assessments.api import learner_progressed
+from assessments.grading.grade import GradeOutcome
 from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelAPIError, ModelResult
 from assessments.models import (
@@ -36,7 +37,7 @@ from assessments.models import (
 
 from . import grader, limits, validation
 from .requests import run_submission
-from .selectors import quota_used
+from .selectors import quota_used, run_calls_in_order
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +299,7 @@ def submission_run_and_grade(*, submission_id: int) -> RunOutcome:
         step = _step_runner(submission, renew_lease=True)
         results = run_submission(submission, get_client(), step)
         outcome = grader.grade(submission=submission, results=results, spec=submission.task_spec,
-                                round_=0, step=step)
+                               round_=0, step=step)
     except limits.ModelCallsBusy as exc:
         _release(submission_id)
         raise RetryLater(exc.retry_after, str(exc)) from exc
@@ -312,11 +313,13 @@ def submission_run_and_grade(*, submission_id: int) -> RunOutcome:
         _fail(submission_id, "Something went wrong on our side while running your prompt. Your prompt is saved: "
                              "press Retry to run it again.", error=f"{type(exc).__name__}: {exc}")
         raise
-    return _store_grade(submission_id, outcome, round_=0, task_version=submission.task_version)
+    return _store_grade(submission_id, outcome, rubric=submission.task_spec["rubric"], round_=0,
+                        task_version=submission.task_version)
 
 
-def _store_grade(submission_id: int, outcome: "grader.Graded", *, round_: int, task_version: str,
+def _store_grade(submission_id: int, outcome: GradeOutcome, *, rubric: list[dict], round_: int, task_version: str,
                  regrade: bool = False) -> RunOutcome:
+    """Write round `round_`'s grade, judged against `rubric`, once; a second call changes nothing."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
         if GradeRecord.objects.filter(submission=submission, round=round_).exists():
@@ -325,10 +328,11 @@ def _store_grade(submission_id: int, outcome: "grader.Graded", *, round_: int, t
             return RunOutcome(state=submission.state, skipped=True)
         if not regrade and submission.state != SubmissionState.RUNNING:
             return RunOutcome(state=submission.state, skipped=True)
+        data = outcome.to_json()
         GradeRecord.objects.create(
             submission=submission, round=round_, task_version=task_version, status=outcome.status,
-            score=outcome.score, passed=outcome.would_pass, rubric=outcome.rubric, check_results=outcome.check_results,
-            judge=outcome.judge, injection=outcome.injection, reasons=outcome.reasons,
+            score=outcome.score, passed=outcome.would_pass, rubric=list(rubric), check_results=data["check_results"],
+            judge=data["judge"], injection=data["injection"], reasons=data["reasons"],
         )
         review = outcome.status == "needs_review"
         submission.state = SubmissionState.NEEDS_REVIEW if review else SubmissionState.GRADED
@@ -341,7 +345,7 @@ def _store_grade(submission_id: int, outcome: "grader.Graded", *, round_: int, t
         submission.save()
         kind = DemoAuditEvent.Kind.REGRADED if regrade else (
             DemoAuditEvent.Kind.NEEDS_REVIEW if review else DemoAuditEvent.Kind.GRADED)
-        _audit(submission, kind, round=round_, status=outcome.status, score=outcome.score, reasons=outcome.reasons)
+        _audit(submission, kind, round=round_, status=outcome.status, score=outcome.score, reasons=data["reasons"])
         _notify_progress(submission)
     return RunOutcome(state=submission.state)
 
@@ -440,17 +444,14 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
     submission = Submission.objects.select_related("task").get(pk=submission_id)
     if submission.grade_round != round_ or GradeRecord.objects.filter(submission=submission, round=round_).exists():
         return RunOutcome(state=submission.state, skipped=True)
-    runs = sorted(
-        ModelCallRecord.objects.filter(submission=submission, step__startswith="run:"),
-        key=lambda record: int(record.step.split(":")[1]),
-    )
+    runs = run_calls_in_order(ModelCallRecord.objects.filter(submission=submission, step__startswith="run:"))
     results = [ModelResult.from_json(record.result) for record in runs]
     task = submission.task
     spec = dict(submission.task_spec, checks=task.spec.get("checks", []), rubric=task.spec["rubric"],
                 pass_threshold=task.spec["pass_threshold"], brief=task.spec["brief"])
     try:
         outcome = grader.grade(submission=submission, results=results, spec=spec, round_=round_,
-                                step=_step_runner(submission, renew_lease=False))
+                               step=_step_runner(submission, renew_lease=False))
     except limits.ModelCallsBusy as exc:
         raise RetryLater(exc.retry_after, str(exc)) from exc
     except ModelAPIError as exc:
@@ -465,4 +466,5 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
         Submission.objects.filter(pk=submission_id).update(transient_failures=0)
         _audit(submission, DemoAuditEvent.Kind.FAILED, round=round_, message="re-grade failed", error=exc.message)
         return RunOutcome(state=submission.state, skipped=True)
-    return _store_grade(submission_id, outcome, round_=round_, task_version=task.version, regrade=True)
+    return _store_grade(submission_id, outcome, rubric=spec["rubric"], round_=round_, task_version=task.version,
+                        regrade=True)

@@ -3,9 +3,7 @@
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
+from assessments.grading.checks import schema_error
 from assessments.modelapi import catalog
 
 MODALITIES = ("text", "structured_output", "function_calling", "search", "vision")
@@ -27,11 +25,9 @@ def image_mime(name: str, data: bytes) -> str | None:
 def json_schema_errors(schema: Any) -> list[str]:
     if not isinstance(schema, dict):
         return ["a JSON Schema must be a JSON object"]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        location = "/".join(str(part) for part in exc.path) or "the top level"
-        return [f"invalid JSON Schema at {location}: {exc.message}"]
+    if error := schema_error(schema):
+        where, message = error
+        return [f"invalid JSON Schema at {where}: {message}"]
     return []
 
 

@@ -85,8 +85,8 @@ def task_input(request: HttpRequest, task_slug: str, filename: str) -> HttpRespo
     return response
 
 
-def _status_context(submission: Submission) -> dict:
-    view = selectors.submission_view(submission=submission)
+def _status_context(submission: Submission, view: selectors.SubmissionView | None = None) -> dict:
+    view = view or selectors.submission_view(submission=submission)
     return {"view": view, "result": presenters.result(view), "fingerprint": view.fingerprint,
             "polling": submission.state in {SubmissionState.QUEUED, SubmissionState.RUNNING}}
 
@@ -105,10 +105,12 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 def submission_status(request: HttpRequest, submission_id: int) -> HttpResponse:
     """The live state: an HTML fragment for htmx polling, JSON for everything else."""
     submission = _own_submission_or_404(request, submission_id)
-    context = {"submission": submission, **_status_context(submission)}
+    view = selectors.submission_view(submission=submission)
+    if request.headers.get("HX-Request") and request.GET.get("v") == view.fingerprint:
+        # Nothing changed: htmx keeps the fragment and polls again, and the output is not rendered for nothing.
+        return HttpResponse(status=204)
+    context = {"submission": submission, **_status_context(submission, view)}
     if request.headers.get("HX-Request"):
-        if request.GET.get("v") == context["fingerprint"]:
-            return HttpResponse(status=204)  # nothing changed: htmx keeps the fragment and polls again
         return render(request, "assessments/demos/submission.html#status", context)
     html = render_to_string("assessments/demos/submission.html#status", context, request=request)
     return JsonResponse({
@@ -153,14 +155,8 @@ def review_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     form = ReviewForm(request.POST or None)
     context = _status_context(submission)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        confirm = data["decision"] == "confirm"
-        score = data["score_percent"] / 100 if data["score_percent"] is not None else None
         try:
-            services.review_decide(
-                submission_id=submission.pk, instructor=request.user, confirm=confirm, reason=data["reason"],
-                score=None if confirm else score, passed=None if confirm or not data["passed"] else data["passed"] == "yes",
-            )
+            services.review_decide(submission_id=submission.pk, instructor=request.user, **form.review_arguments())
         except services.SubmissionRefused as refused:
             for field, errors in refused.errors.items():
                 target = {"score": "score_percent"}.get(field, field)

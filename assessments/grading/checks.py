@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from jsonschema import FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, best_match
 from jsonschema.validators import validator_for
 
@@ -158,14 +158,26 @@ def _pattern(value: Any) -> str | None:
     return None
 
 
+def schema_error(schema: dict) -> tuple[str, str] | None:
+    """(where, message) when `schema` is not a valid JSON Schema, checked against the
+    draft it declares (2020-12 when it declares none); None when it is valid. The one
+    rule for every schema the platform accepts: a check's, a tool's parameters, a
+    learner's answer schema (`assessments.demos.validation`)."""
+    # validator_for crashes on a non-text "$schema"; the 2020-12 metaschema reports it instead.
+    validator = validator_for(schema) if isinstance(schema.get("$schema", ""), str) else Draft202012Validator
+    try:
+        validator.check_schema(schema)
+    except SchemaError as exc:
+        return "/".join(str(part) for part in exc.path) or "the top level", exc.message
+    return None
+
+
 def _schema(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must be a JSON Schema object"
-    try:
-        validator_for(value).check_schema(value)
-    except SchemaError as exc:
-        where = "/".join(str(part) for part in exc.path) or "the top level"
-        return f"is not a valid JSON Schema (at {where}): {exc.message}"
+    if error := schema_error(value):
+        where, message = error
+        return f"is not a valid JSON Schema (at {where}): {message}"
     return None
 
 

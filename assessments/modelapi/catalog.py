@@ -100,3 +100,18 @@ def price_for(model: str, price_table: dict) -> dict | None:
         return price_table[model]
     family = _family(model, price_table)
     return price_table[family] if family else None
+
+
+def cost_usd(price: dict, *, prompt_tokens: int, cached_tokens: int, output_tokens: int, server_tool_calls: int,
+             server_tool_price_per_1k: float) -> float:
+    """A call's cost by a price entry (USD per million tokens; `cached_input` defaults to
+    `input`) plus its server-side tool calls. `output_tokens` includes reasoning tokens.
+    The client prices a response that reports no cost this way; the simulator reports
+    the same figure as `cost_in_usd_ticks`."""
+    uncached = max(0, prompt_tokens - cached_tokens)
+    tokens_cost = (
+        uncached * price["input"]
+        + cached_tokens * price.get("cached_input", price["input"])
+        + output_tokens * price["output"]
+    ) / 1_000_000
+    return tokens_cost + server_tool_calls * server_tool_price_per_1k / 1000

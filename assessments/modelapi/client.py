@@ -330,14 +330,11 @@ class ModelClient:
         if price is None:
             logger.warning("model call: no price for %s and no cost in the response; cost recorded as 0", model)
             return 0.0
-        uncached = max(0, usage.prompt_tokens - usage.cached_tokens)
-        cached_price = price.get("cached_input", price["input"])
-        tokens_cost = (
-            uncached * price["input"]
-            + usage.cached_tokens * cached_price
-            + (usage.completion_tokens + usage.reasoning_tokens) * price["output"]
-        ) / 1_000_000
-        return tokens_cost + usage.server_side_tool_calls * self.server_tool_price_per_1k / 1000
+        return catalog.cost_usd(
+            price, prompt_tokens=usage.prompt_tokens, cached_tokens=usage.cached_tokens,
+            output_tokens=usage.completion_tokens + usage.reasoning_tokens,
+            server_tool_calls=usage.server_side_tool_calls, server_tool_price_per_1k=self.server_tool_price_per_1k,
+        )
 
     def _finish(self, *, call_api: str, requested: str, body: dict, text: str, finish_reason: str,
                 tool_calls: tuple[ToolCall, ...], citations: tuple[Citation, ...], refusal: str | None,

@@ -578,9 +578,8 @@ class ModelSimulator:
 
     def _cost_ticks(self, model: str, prompt: int, cached: int, output: int, server_tool_calls: int) -> int:
         price = catalog.price_for(model, self.price_table) or {"input": 0, "cached_input": 0, "output": 0}
-        usd = (
-            (prompt - cached) * price["input"] + cached * price.get("cached_input", price["input"]) + output * price["output"]
-        ) / 1_000_000 + server_tool_calls * self.server_tool_price_per_1k / 1000
+        usd = catalog.cost_usd(price, prompt_tokens=prompt, cached_tokens=cached, output_tokens=output,
+                               server_tool_calls=server_tool_calls, server_tool_price_per_1k=self.server_tool_price_per_1k)
         return int(round(usd * USD_TICKS_PER_USD))
 
     def _chat_answer(self, body: dict, model: str, script: dict) -> dict:

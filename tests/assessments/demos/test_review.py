@@ -124,3 +124,22 @@ def test_a_superseded_regrade_round_does_nothing(synced, learner, model_simulato
     model_simulator.reset()
     assert services.submission_regrade(submission_id=submission.pk, round_=1).skipped
     assert model_simulator.requests() == []
+
+
+def test_the_review_queue_reads_a_fixed_number_of_queries_however_long_it_is(in_review, instructor_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.accounts.factories import UserFactory
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert instructor_client.get(reverse("demos:review")).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for _ in range(4):  # more runs in review, each from another learner
+        in_review.pk = None
+        in_review.learner = UserFactory()
+        in_review.save()
+    assert queries() == one

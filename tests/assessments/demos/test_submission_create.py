@@ -90,6 +90,7 @@ def test_invalid_prompts_are_refused_per_field(synced, learner, fields, field, m
         ("", "Write the JSON Schema"),
         ("{not json", "This is not valid JSON"),
         (json.dumps({"type": "object", "properties": {"a": {"type": 5}}}), "invalid JSON Schema"),
+        (json.dumps({"$schema": 7, "type": "object"}), "invalid JSON Schema at $schema"),
     ],
 )
 def test_the_learners_json_schema_must_be_a_valid_schema(synced, learner, schema, message):

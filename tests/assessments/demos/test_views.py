@@ -159,3 +159,30 @@ def test_learners_cannot_see_or_retry_each_others_runs(synced, client, learner):
 def test_demo_pages_need_a_sign_in(synced, client):
     response = client.get(reverse("demos:task", args=["haiku"]))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_an_unchanged_poll_answers_204_without_rendering_the_result(synced, learner_client, learner, monkeypatch):
+    from assessments.demos import presenters
+
+    submission = submit(learner, synced["haiku"])
+    monkeypatch.setattr(presenters, "result", lambda view: pytest.fail("rendered the result for a 204"))
+    url = reverse("demos:submission_status", args=[submission.pk])
+    assert learner_client.get(url, {"v": "queued.0.-.-"}, headers={"HX-Request": "true"}).status_code == 204
+
+
+def test_the_task_pages_run_history_reads_a_fixed_number_of_queries(synced, learner_client, learner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert learner_client.get(reverse("demos:task", args=["haiku"])).status_code == 200
+        return len(captured)
+
+    submit(learner, synced["haiku"])
+    one = queries()
+    submit(learner, synced["haiku"])
+    submit(learner, synced["haiku"])
+    html = learner_client.get(reverse("demos:task", args=["haiku"])).content.decode()
+    assert html.count(">Queued<") == 3
+    assert queries() == one

@@ -122,6 +122,7 @@ def test_details_explain_the_failure_to_the_learner():
     ({"kind": "regex", "pattern": "(unclosed"}, "'pattern' is not a valid regular expression"),
     ({"kind": "json_schema", "schema": {"type": "obj"}}, "'schema' is not a valid JSON Schema"),
     ({"kind": "json_schema", "schema": "object"}, "'schema' must be a JSON Schema object"),
+    ({"kind": "json_schema", "schema": {"$schema": {"draft": 7}}}, "'schema' is not a valid JSON Schema (at $schema)"),
     ({"kind": "tool_called", "name": "f", "arguments_schema": {"required": "city"}}, "'arguments_schema' is not a valid"),
     ({"kind": "tool_called"}, "missing parameter 'name'"),
     ({"kind": "word_count"}, "give 'min', 'max' or both"),
