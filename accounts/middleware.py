@@ -1,7 +1,6 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.shortcuts import redirect
 from django.urls import reverse
-
-from allauth.mfa.utils import is_mfa_enabled
 
 # Paths an instructor or staff member without MFA may still reach: setting MFA up
 # needs the account pages, and the assets those pages load.

@@ -11,11 +11,16 @@ from .services import user_update_certificate_name
 def profile(request: HttpRequest) -> HttpResponse:
     form = CertificateNameForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        reissued = user_update_certificate_name(user=request.user,
-                                                certificate_name=form.cleaned_data["certificate_name"])
+        reissued = user_update_certificate_name(
+            user=request.user, certificate_name=form.cleaned_data["certificate_name"]
+        )
         messages.success(request, "Your certificate name is saved.")
         if reissued:
-            messages.info(request, "Your certificates are being re-issued with the new name: " + ", ".join(reissued)
-                          + ". The old ones now show as superseded.")
+            messages.info(
+                request,
+                "Your certificates are being re-issued with the new name: "
+                + ", ".join(reissued)
+                + ". The old ones now show as superseded.",
+            )
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})

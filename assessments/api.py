@@ -44,8 +44,15 @@ def exam_best_outcome(*, user_id: int, course_id: int, exam_slug: str) -> ExamOu
     attempt = attempt_best(user_id=user_id, exam=exam) if exam else None
     if attempt is None:
         return None
-    return ExamOutcome(exam_slug=exam.slug, passed=bool(attempt.passed), score_percent=float(attempt.score_percent),
-                       attempt_id=attempt.id, finished_at=attempt.finished_at, test_mode=attempt.test_mode)
+    return ExamOutcome(
+        exam_slug=exam.slug,
+        passed=bool(attempt.passed),
+        score_percent=float(attempt.score_percent),
+        attempt_id=attempt.id,
+        finished_at=attempt.finished_at,
+        test_mode=attempt.test_mode,
+    )
+
 
 def demo_passed_outcomes(*, user_id: int, course_id: int) -> list[DemoOutcome]:
     """The learner's best passing submission for each demo task of the course.
@@ -56,15 +63,24 @@ def demo_passed_outcomes(*, user_id: int, course_id: int) -> list[DemoOutcome]:
     from assessments.models import Submission, SubmissionState
 
     best: dict[int, Submission] = {}
-    passes = Submission.objects.filter(
-        learner_id=user_id, task__course_id=course_id, state=SubmissionState.GRADED, passed=True
-    ).select_related("task").order_by("-score", "finished_at", "id")
+    passes = (
+        Submission.objects.filter(
+            learner_id=user_id, task__course_id=course_id, state=SubmissionState.GRADED, passed=True
+        )
+        .select_related("task")
+        .order_by("-score", "finished_at", "id")
+    )
     for submission in passes:
         best.setdefault(submission.task_id, submission)
     return [
         DemoOutcome(
-            demo_slug=s.task.slug, title=s.task.title, passed=True, score=s.score or 0.0, submission_id=s.pk,
-            graded_at=s.finished_at, test_mode=s.test_mode,
+            demo_slug=s.task.slug,
+            title=s.task.title,
+            passed=True,
+            score=s.score or 0.0,
+            submission_id=s.pk,
+            graded_at=s.finished_at,
+            test_mode=s.test_mode,
         )
         for s in sorted(best.values(), key=lambda s: s.task.slug)
     ]

@@ -11,7 +11,8 @@ class AssessmentsConfig(AppConfig):
         # Importing the task modules registers them with the Celery app.
         from .demos import tasks as demo_tasks  # noqa: F401
         from .demos.content import DemoSection
-        from .exams import content, tasks as exam_tasks  # noqa: F401
+        from .exams import content
+        from .exams import tasks as exam_tasks  # noqa: F401
 
         register_content_section(content.ExamBankSection())
         register_content_section(DemoSection())

@@ -61,16 +61,21 @@ def timed(call) -> tuple[float, object]:
 
 def make_certificates(n: int) -> list[int]:
     now = timezone.now()
-    course = Course.objects.create(slug="bench-course", title="Applying xAI Grok 4 for Prompting, Tool Use, Search & Vision",
-                                   version="2026.11", metadata={"certificate": REQUIREMENTS})
+    course = Course.objects.create(
+        slug="bench-course",
+        title="Applying xAI Grok 4 for Prompting, Tool Use, Search & Vision",
+        version="2026.11",
+        metadata={"certificate": REQUIREMENTS},
+    )
     info = courses_api.course_get_by_id(course_id=course.pk)
     exam = ExamOutcome("certification-exam", True, 88.0, 1, now, False)
     demos = [DemoOutcome("structured-extraction", "Structured extraction", True, 0.9, 1, now, False)]
     eligibility = eligibility_evaluate(REQUIREMENTS, exam, demos, None)
     ids = []
     for i in range(n):
-        learner = User.objects.create_user(email=f"bench{i}@example.com", password=None,
-                                           certificate_name=NAMES[i % len(NAMES)])
+        learner = User.objects.create_user(
+            email=f"bench{i}@example.com", password=None, certificate_name=NAMES[i % len(NAMES)]
+        )
         ids.append(services.certificate_issue(user_id=learner.pk, course=info, eligibility=eligibility).pk)
     return ids
 
@@ -83,7 +88,9 @@ def run(n: int, page_requests: int) -> None:
     # The first render in a process pays for fonts and imports; report it, then measure warm.
     first_render, _ = timed(lambda: services.certificate_render_and_sign(certificate_id=warmup_id))
 
-    documents = [services.certificate_document(certificate=c) for c in Certificate.objects.filter(pk__in=certificate_ids)]
+    documents = [
+        services.certificate_document(certificate=c) for c in Certificate.objects.filter(pk__in=certificate_ids)
+    ]
     css_path = pdf.ASSETS_DIR / "certificate_pdf.css"
     bare, ours_render, sign = [], [], []
     signer = issuer.signer_load()
@@ -116,8 +123,10 @@ def run(n: int, page_requests: int) -> None:
 
     median_issue = statistics.median(issue)
     median_bare = statistics.median(bare)
-    print(f"Certificates benchmark: N={n}, {page_requests} page requests, database {connection.vendor}, "
-          f"PDF about {statistics.mean(len(f) for f in files) / 1024:.0f} KB")
+    print(
+        f"Certificates benchmark: N={n}, {page_requests} page requests, database {connection.vendor}, "
+        f"PDF about {statistics.mean(len(f) for f in files) / 1024:.0f} KB"
+    )
     print(f"{'first render + sign in the process':<44} {first_render * 1000:7.1f} ms")
     print(row("bare WeasyPrint render (defaults)", bare))
     print(row("our render (shared fonts + parsed CSS)", ours_render))
@@ -126,7 +135,9 @@ def run(n: int, page_requests: int) -> None:
     print(row("upload verification (pyHanko + lookup)", verify))
     print(row("verification page GET /verify/<id>/", page))
     print(f"ratio render+sign+store / bare render: {median_issue / median_bare:.2f}")
-    print(f"target render+sign < 120 ms median: {'PASS' if median_issue < 0.120 else 'FAIL'} ({median_issue * 1000:.1f} ms)")
+    print(
+        f"target render+sign < 120 ms median: {'PASS' if median_issue < 0.120 else 'FAIL'} ({median_issue * 1000:.1f} ms)"
+    )
     page_p95 = percentile(page, 0.95)
     print(f"target verification page p95 < 20 ms: {'PASS' if page_p95 < 0.020 else 'FAIL'} ({page_p95 * 1000:.1f} ms)")
 

@@ -42,8 +42,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=5.0, help="seconds the simulator takes per call")
     parser.add_argument("--concurrency", type=int, default=100, help="worker threads = DEMO_MAX_CONCURRENT_CALLS")
     parser.add_argument("--baseline-demos", type=int, default=8, help="submissions for the prefork -c 2 baseline")
-    parser.add_argument("--configured", action="store_true",
-                        help="use DATABASE_URL and REDIS_URL from the environment instead of a throwaway setup")
+    parser.add_argument(
+        "--configured",
+        action="store_true",
+        help="use DATABASE_URL and REDIS_URL from the environment instead of a throwaway setup",
+    )
     return parser.parse_args()
 
 
@@ -55,14 +58,16 @@ def free_port() -> int:
 
 def prepare_environment(args: argparse.Namespace, workdir: Path, port: int) -> dict:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "VAR_DIR": str(workdir),
-        "XAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
-        "DEMO_MAX_CONCURRENT_CALLS": str(args.concurrency),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "VAR_DIR": str(workdir),
+            "XAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+            "DEMO_MAX_CONCURRENT_CALLS": str(args.concurrency),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     env.pop("XAI_API_KEY", None)  # test mode: the simulator, never a real endpoint
     if not args.configured:
         env.pop("DATABASE_URL", None)
@@ -124,9 +129,26 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 
 
 def start_worker(env: dict, pool: str, concurrency: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "model_calls", "-P", pool,
-               "-c", str(concurrency), "--loglevel=INFO", "-n", f"bench-{pool}@%h", "--without-mingle",
-               "--without-gossip", "--without-heartbeat"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        "model_calls",
+        "-P",
+        pool,
+        "-c",
+        str(concurrency),
+        "--loglevel=INFO",
+        "-n",
+        f"bench-{pool}@%h",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+    ]
     handle = log.open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -146,8 +168,7 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def run_phase(name: str, env: dict, workdir: Path, pool: str, concurrency: int, demos: int,
-              latency: float) -> dict:
+def run_phase(name: str, env: dict, workdir: Path, pool: str, concurrency: int, demos: int, latency: float) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import close_old_connections
 
@@ -157,15 +178,20 @@ def run_phase(name: str, env: dict, workdir: Path, pool: str, concurrency: int, 
     limits.reset()
     task = DemoTask.objects.get(slug=TASK_SLUG)
     per_learner = 10
-    learners = [get_user_model().objects.create_user(email=f"bench-{name}-{n}@example.com")
-                for n in range(-(-demos // per_learner))]
+    learners = [
+        get_user_model().objects.create_user(email=f"bench-{name}-{n}@example.com")
+        for n in range(-(-demos // per_learner))
+    ]
     worker = start_worker(env, pool, concurrency, workdir / f"worker-{name}.log")
     try:
         started = time.monotonic()
         ids = [
-            services.submission_create(learner=learners[n // per_learner], task=task,
-                                       system_prompt="You write haiku.",
-                                       user_prompt=f"One haiku about rain, number {n}.").pk
+            services.submission_create(
+                learner=learners[n // per_learner],
+                task=task,
+                system_prompt="You write haiku.",
+                user_prompt=f"One haiku about rain, number {n}.",
+            ).pk
             for n in range(demos)
         ]
         submitted = time.monotonic() - started
@@ -181,11 +207,20 @@ def run_phase(name: str, env: dict, workdir: Path, pool: str, concurrency: int, 
     turnaround = [(s.finished_at - s.created_at).total_seconds() for s in done if s.finished_at]
     ideal_calls_per_s = concurrency / latency
     return {
-        "name": name, "pool": pool, "concurrency": concurrency, "demos": demos, "wall": wall,
-        "submit_seconds": submitted, "graded": done.filter(state="graded").count(),
-        "failed": done.filter(state="failed").count(), "review": done.filter(state="needs_review").count(),
-        "calls": calls, "calls_per_s": calls / wall, "demos_per_min": demos / wall * 60,
-        "ideal_calls_per_s": ideal_calls_per_s, "ratio": calls / wall / ideal_calls_per_s,
+        "name": name,
+        "pool": pool,
+        "concurrency": concurrency,
+        "demos": demos,
+        "wall": wall,
+        "submit_seconds": submitted,
+        "graded": done.filter(state="graded").count(),
+        "failed": done.filter(state="failed").count(),
+        "review": done.filter(state="needs_review").count(),
+        "calls": calls,
+        "calls_per_s": calls / wall,
+        "demos_per_min": demos / wall * 60,
+        "ideal_calls_per_s": ideal_calls_per_s,
+        "ratio": calls / wall / ideal_calls_per_s,
         "median_turnaround": statistics.median(turnaround) if turnaround else float("nan"),
     }
 
@@ -222,16 +257,22 @@ def main() -> None:
         call_command("sync_content", str(workdir / "content"), stdout=quiet, stderr=quiet)
     simulator = subprocess.Popen(
         [sys.executable, "manage.py", "model_simulator", "--port", str(port), "--latency", str(args.latency)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     results = []
     try:
         wait_for_port(port)
-        print(f"database {connection.vendor}, broker {settings.CELERY_BROKER_URL.split('://')[0]}, "
-              f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, simulator latency "
-              f"{args.latency:g} s, limits {settings.DEMO_MAX_CONCURRENT_CALLS} in flight / "
-              f"{settings.DEMO_CALLS_PER_SECOND:g} calls/s, {os.cpu_count()} CPUs", flush=True)
-        phases = [("threads", "threads", args.concurrency, args.demos),
-                  ("prefork", "prefork", 2, args.baseline_demos)]
+        print(
+            f"database {connection.vendor}, broker {settings.CELERY_BROKER_URL.split('://')[0]}, "
+            f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, simulator latency "
+            f"{args.latency:g} s, limits {settings.DEMO_MAX_CONCURRENT_CALLS} in flight / "
+            f"{settings.DEMO_CALLS_PER_SECOND:g} calls/s, {os.cpu_count()} CPUs",
+            flush=True,
+        )
+        phases = [("threads", "threads", args.concurrency, args.demos), ("prefork", "prefork", 2, args.baseline_demos)]
         for name, pool, concurrency, demos in phases:
             print(f"running {demos} demos on -P {pool} -c {concurrency} ...", flush=True)
             results.append(run_phase(name, env, workdir, pool, concurrency, demos, args.latency))
@@ -241,19 +282,27 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
-    print(f"{'worker':<22}{'demos':>7}{'wall s':>9}{'demos/min':>11}{'calls/s':>9}{'ideal':>8}{'of ideal':>10}"
-          f"{'median turnaround s':>21}{'failed':>8}")
+    print(
+        f"{'worker':<22}{'demos':>7}{'wall s':>9}{'demos/min':>11}{'calls/s':>9}{'ideal':>8}{'of ideal':>10}"
+        f"{'median turnaround s':>21}{'failed':>8}"
+    )
     for r in results:
-        print(f"{'-P ' + r['pool'] + ' -c ' + str(r['concurrency']):<22}{r['demos']:>7}{r['wall']:>9.1f}"
-              f"{r['demos_per_min']:>11.1f}{r['calls_per_s']:>9.2f}{r['ideal_calls_per_s']:>8.2f}"
-              f"{r['ratio']:>10.1%}{r['median_turnaround']:>21.1f}{r['failed'] + r['review']:>8}")
+        print(
+            f"{'-P ' + r['pool'] + ' -c ' + str(r['concurrency']):<22}{r['demos']:>7}{r['wall']:>9.1f}"
+            f"{r['demos_per_min']:>11.1f}{r['calls_per_s']:>9.2f}{r['ideal_calls_per_s']:>8.2f}"
+            f"{r['ratio']:>10.1%}{r['median_turnaround']:>21.1f}{r['failed'] + r['review']:>8}"
+        )
     threads, prefork = results
     print()
-    print(f"thread pool: {threads['ratio']:.1%} of the ideal {threads['ideal_calls_per_s']:.0f} calls/s "
-          f"(target 80%): {threads['calls']} model calls for {threads['graded']} graded demos in "
-          f"{threads['wall']:.1f} s ({threads['submit_seconds']:.1f} s of it spent submitting)")
-    print(f"prefork -c 2 reaches {prefork['calls_per_s'] / threads['ideal_calls_per_s']:.1%} of that ideal; "
-          f"the thread pool is {threads['calls_per_s'] / prefork['calls_per_s']:.0f}x faster")
+    print(
+        f"thread pool: {threads['ratio']:.1%} of the ideal {threads['ideal_calls_per_s']:.0f} calls/s "
+        f"(target 80%): {threads['calls']} model calls for {threads['graded']} graded demos in "
+        f"{threads['wall']:.1f} s ({threads['submit_seconds']:.1f} s of it spent submitting)"
+    )
+    print(
+        f"prefork -c 2 reaches {prefork['calls_per_s'] / threads['ideal_calls_per_s']:.1%} of that ideal; "
+        f"the thread pool is {threads['calls_per_s'] / prefork['calls_per_s']:.0f}x faster"
+    )
     sys.exit(0 if threads["ratio"] >= 0.8 and threads["failed"] == 0 else 1)
 
 

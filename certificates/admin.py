@@ -18,7 +18,13 @@ class CertificateAdmin(admin.ModelAdmin):
     """Read-only: revocation and re-issue go through the staff pages so they are audited."""
 
     list_display = [
-        "credential_id", "holder_name", "course_title", "course_version", "status", "test_mode", "issued_at",
+        "credential_id",
+        "holder_name",
+        "course_title",
+        "course_version",
+        "status",
+        "test_mode",
+        "issued_at",
     ]
     list_filter = ["status", "test_mode", "course_version"]
     search_fields = ["credential_id", "holder_name", "learner__email"]

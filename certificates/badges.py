@@ -59,12 +59,14 @@ def credential_build(certificate: Certificate, *, course: CourseInfo) -> dict:
         "credentialSubject": {
             "type": ["AchievementSubject"],
             # No e-mail or account id: the subject is the name printed on the certificate.
-            "identifier": [{
-                "type": "IdentityObject",
-                "identityType": "name",
-                "hashed": False,
-                "identityHash": certificate.holder_name,
-            }],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "name",
+                    "hashed": False,
+                    "identityHash": certificate.holder_name,
+                }
+            ],
             "achievement": {
                 "id": f"{site}/courses/{course.slug}/#certificate-{certificate.course_version}",
                 "type": ["Achievement"],
@@ -95,8 +97,12 @@ def credential_token(certificate: Certificate, *, course: CourseInfo, signer: Lo
     No `sub`: the subject has no identifier of its own (we publish no account ids).
     """
     credential = credential_build(certificate, course=course)
-    claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"],
-              "nbf": int(certificate.issued_at.timestamp())}
+    claims = {
+        **credential,
+        "iss": credential["issuer"]["id"],
+        "jti": credential["id"],
+        "nbf": int(certificate.issued_at.timestamp()),
+    }
     if certificate.expires_at:
         claims["exp"] = int(certificate.expires_at.timestamp())
     header = {"alg": "ES256", "kid": signer.kid, "typ": "vc+jwt", "cty": "vc"}

@@ -56,5 +56,6 @@ class RevokeForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label="Note for the audit trail", max_length=2000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="Note for the audit trail", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -16,9 +16,22 @@ CREDENTIAL_RECORD_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": [
-        "credential_id", "status", "status_label", "valid", "holder_name", "course", "issued_on", "expires_on",
-        "revoked_on", "revocation_reason", "superseded_by", "test_mode", "demos_passed", "pdf_sha256",
-        "verification_url", "issuer",
+        "credential_id",
+        "status",
+        "status_label",
+        "valid",
+        "holder_name",
+        "course",
+        "issued_on",
+        "expires_on",
+        "revoked_on",
+        "revocation_reason",
+        "superseded_by",
+        "test_mode",
+        "demos_passed",
+        "pdf_sha256",
+        "verification_url",
+        "issuer",
     ],
     "properties": {
         "credential_id": {"type": "string", "pattern": "^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]$"},
@@ -96,15 +109,17 @@ def openapi_document() -> dict:
                 "get": {
                     "operationId": "getCredential",
                     "summary": "Current status of a certificate",
-                    "parameters": [{
-                        "name": "credential_id",
-                        "in": "path",
-                        "required": True,
-                        "description": (
-                            "As printed, e.g. 7K3M-9Q2W-X4RT-8; case, hyphens, I/L for 1 and O for 0 are forgiven."
-                        ),
-                        "schema": {"type": "string"},
-                    }],
+                    "parameters": [
+                        {
+                            "name": "credential_id",
+                            "in": "path",
+                            "required": True,
+                            "description": (
+                                "As printed, e.g. 7K3M-9Q2W-X4RT-8; case, hyphens, I/L for 1 and O for 0 are forgiven."
+                            ),
+                            "schema": {"type": "string"},
+                        }
+                    ],
                     "responses": {
                         "200": {
                             "description": "The certificate and its current status.",

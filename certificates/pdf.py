@@ -42,7 +42,7 @@ class BundledAssetFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         if url.startswith(BUNDLED_SCHEME):
-            name = url[len(BUNDLED_SCHEME):]
+            name = url[len(BUNDLED_SCHEME) :]
             if name not in BUNDLED_ASSETS:
                 raise RefusedURL(f"Not a bundled certificate asset: {url}")
             return URLFetcherResponse(url, _bundled_asset(name), {"Content-Type": BUNDLED_ASSETS[name]})

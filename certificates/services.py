@@ -276,10 +276,18 @@ def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: 
     )
     certificate.superseded_by = replacement
     certificate.save(update_fields=["superseded_by"])
-    _event(certificate, CertificateEvent.Kind.SUPERSEDED, actor=actor,
-           note=f"Replaced by {replacement.display_id}. {note}".strip())
-    _event(replacement, CertificateEvent.Kind.REISSUED, actor=actor,
-           note=f"Replaces {certificate.display_id}. {note}".strip())
+    _event(
+        certificate,
+        CertificateEvent.Kind.SUPERSEDED,
+        actor=actor,
+        note=f"Replaced by {replacement.display_id}. {note}".strip(),
+    )
+    _event(
+        replacement,
+        CertificateEvent.Kind.REISSUED,
+        actor=actor,
+        note=f"Replaces {certificate.display_id}. {note}".strip(),
+    )
     transaction.on_commit(partial(tasks.certificate_finalize.delay, replacement.id))
     return replacement
 

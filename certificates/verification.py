@@ -158,8 +158,11 @@ def upload_verify(data: bytes, *, now: datetime.datetime) -> UploadResult:
     if not signatures:
         claimed = _certificate_named_in(reader)
         if claimed is not None:
-            return result(UploadVerdict.ALTERED, "The file presents itself as one of our certificates, "
-                                                 "but our signature is missing from it.", claimed)
+            return result(
+                UploadVerdict.ALTERED,
+                "The file presents itself as one of our certificates, but our signature is missing from it.",
+                claimed,
+            )
         return result(UploadVerdict.NOT_ISSUED, "The file carries no digital signature.")
 
     signature = signatures[0]

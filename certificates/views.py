@@ -62,14 +62,21 @@ def verify_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
         return render(request, "certificates/verify_form.html", context, status=400)
     certificate = selectors.certificate_get_public(credential_id=stored)
     if certificate is None:
-        context = {"form": CredentialIdForm(initial={"credential_id": credential_id}), "typed": credential_id,
-                   "lookup_error": _NOT_FOUND}
+        context = {
+            "form": CredentialIdForm(initial={"credential_id": credential_id}),
+            "typed": credential_id,
+            "lookup_error": _NOT_FOUND,
+        }
         return render(request, "certificates/verify_form.html", context, status=404)
-    return render(request, "certificates/verify_detail.html", {
-        "certificate": certificate,
-        **credential_status_display(certificate, now=timezone.now()),
-        "issuer_name": settings.CERT_ISSUER_NAME,
-    })
+    return render(
+        request,
+        "certificates/verify_detail.html",
+        {
+            "certificate": certificate,
+            **credential_status_display(certificate, now=timezone.now()),
+            "issuer_name": settings.CERT_ISSUER_NAME,
+        },
+    )
 
 
 class _InMemoryUploadHandler(MemoryFileUploadHandler):
@@ -123,8 +130,10 @@ def _json_error(error: str, detail: str, status: int, **extra) -> JsonResponse:
 def api_credential(request: HttpRequest, credential_id: str) -> JsonResponse:
     # allauth's rule for the client address, so one proxy setting serves every rate limit.
     wait = rate_limit_hit(
-        scope="api", ident=get_account_adapter().get_client_ip(request),
-        limit=settings.CERT_API_RATE_LIMIT, window=settings.CERT_API_RATE_WINDOW,
+        scope="api",
+        ident=get_account_adapter().get_client_ip(request),
+        limit=settings.CERT_API_RATE_LIMIT,
+        window=settings.CERT_API_RATE_WINDOW,
     )
     if wait is not None:
         response = _json_error("rate_limited", "Too many requests; retry later.", 429)
@@ -171,11 +180,14 @@ def _badge_certificate(credential_id: str) -> Certificate:
 @require_GET
 def badge_json(request: HttpRequest, credential_id: str) -> JsonResponse:
     certificate = _badge_certificate(credential_id)
-    response = JsonResponse({
-        "credential": badges.credential_payload(certificate.badge_jwt),
-        "proof_jwt": certificate.badge_jwt,
-        "jwks_uri": f"{settings.SITE_URL}/.well-known/jwks.json",
-    }, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        {
+            "credential": badges.credential_payload(certificate.badge_jwt),
+            "proof_jwt": certificate.badge_jwt,
+            "jwks_uri": f"{settings.SITE_URL}/.well-known/jwks.json",
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -198,8 +210,11 @@ def learner_list(request: HttpRequest) -> HttpResponse:
     new = services.certificate_notices_take(certificates=certificates)
     now = timezone.now()
     rows = [
-        {"certificate": certificate, **credential_status_display(certificate, now=now),
-         "linkedin_url": badges.linkedin_add_url(certificate)}
+        {
+            "certificate": certificate,
+            **credential_status_display(certificate, now=now),
+            "linkedin_url": badges.linkedin_add_url(certificate),
+        }
         for certificate in certificates
     ]
     return render(request, "certificates/list.html", {"rows": rows, "new": new})
@@ -212,7 +227,9 @@ def learner_download(request: HttpRequest, credential_id: str) -> FileResponse:
     if certificate.learner_id != request.user.pk or not certificate.pdf:
         raise Http404("No certificate of yours has this id.")
     return FileResponse(
-        certificate.pdf.open("rb"), as_attachment=True, filename=f"certificate-{certificate.credential_id[:12]}.pdf",
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"certificate-{certificate.credential_id[:12]}.pdf",
         content_type="application/pdf",
     )
 
@@ -227,9 +244,16 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.certificate_search(query=query), 25).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(certificate, credential_status_display(certificate, now=now)) for certificate in page.object_list]
-    return render(request, "certificates/manage_list.html", {
-        "page": page, "rows": rows, "query": query, "page_query": urlencode({"q": query}) + "&",
-    })
+    return render(
+        request,
+        "certificates/manage_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "page_query": urlencode({"q": query}) + "&",
+        },
+    )
 
 
 @instructor_required
@@ -253,8 +277,9 @@ def _manage_context(certificate: Certificate, **forms) -> dict:
 def _manage_action(request: HttpRequest, credential_id: str, form: RevokeForm | NoteForm, form_name: str, action):
     certificate = _public_certificate(credential_id)
     if not form.is_valid():
-        return render(request, "certificates/manage_detail.html", _manage_context(certificate, **{form_name: form}),
-                      status=400)
+        return render(
+            request, "certificates/manage_detail.html", _manage_context(certificate, **{form_name: form}), status=400
+        )
     try:
         message = action(certificate, form.cleaned_data)
     except services.CertificateStateError as exc:

@@ -1,9 +1,8 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-
-from allauth.account.decorators import secure_admin_login
 
 from courses import views as courses_views
 

@@ -13,7 +13,8 @@ from django.urls import reverse
 from .content.errors import ContentProblem, ContentReport, ContentValidationError  # noqa: F401
 from .content.markdown import render_inline_markdown, render_markdown, sanitize_html  # noqa: F401
 from .content.records import record_upsert, records_unpublish_missing  # noqa: F401
-from .content.registry import ChangeLog, CourseRef, CourseSource, register as register_content_section  # noqa: F401
+from .content.registry import ChangeLog, CourseRef, CourseSource  # noqa: F401
+from .content.registry import register as register_content_section  # noqa: F401
 from .content.yamlio import (  # noqa: F401
     LineDict,
     LineList,
@@ -56,8 +57,14 @@ class LessonsSummary:
 
 
 def _info(course: Course) -> CourseInfo:
-    return CourseInfo(id=course.id, slug=course.slug, title=course.title, version=course.version,
-                      facts_checked_on=course.facts_checked_on, metadata=dict(course.metadata))
+    return CourseInfo(
+        id=course.id,
+        slug=course.slug,
+        title=course.title,
+        version=course.version,
+        facts_checked_on=course.facts_checked_on,
+        metadata=dict(course.metadata),
+    )
 
 
 def course_get(*, slug: str) -> CourseInfo | None:
@@ -90,4 +97,3 @@ def lesson_reference_url(*, course_slug: str, reference: str) -> str:
     module_slug, _, lesson_slug = path.partition("/")
     url = reverse("courses:lesson", args=[course_slug, module_slug, lesson_slug])
     return f"{url}#{anchor}" if anchor else url
-

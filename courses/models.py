@@ -80,4 +80,3 @@ class LessonCompletion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_completion_per_lesson")]
-

@@ -85,7 +85,9 @@ def course_progress(*, user, course: Course) -> CourseProgress:
         .select_related("last_lesson__module")
         .first()
     )
-    return CourseProgress(completed=completed, total=total, resume_lesson=enrollment.last_lesson if enrollment else None)
+    return CourseProgress(
+        completed=completed, total=total, resume_lesson=enrollment.last_lesson if enrollment else None
+    )
 
 
 def enrollment_list_for_user(*, user) -> list[tuple[Course, CourseProgress]]:

@@ -10,6 +10,9 @@ urlpatterns = [
     path("courses/<slug:course_slug>/", views.course_overview, name="course"),
     path("courses/<slug:course_slug>/resume/", views.course_resume, name="resume"),
     path("courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>/", views.lesson_detail, name="lesson"),
-    path("courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>/complete/", views.lesson_complete,
-         name="lesson_complete"),
+    path(
+        "courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>/complete/",
+        views.lesson_complete,
+        name="lesson_complete",
+    ),
 ]

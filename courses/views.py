@@ -32,12 +32,16 @@ def _lesson_or_404(course_slug: str, module_slug: str, lesson_slug: str) -> Less
 
 def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = _course_or_404(course_slug)
-    return render(request, "courses/course.html", {
-        "course": course,
-        "modules": selectors.module_list_with_lessons(course=course),
-        "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
-        "progress": selectors.course_progress(user=request.user, course=course),
-    })
+    return render(
+        request,
+        "courses/course.html",
+        {
+            "course": course,
+            "modules": selectors.module_list_with_lessons(course=course),
+            "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
+            "progress": selectors.course_progress(user=request.user, course=course),
+        },
+    )
 
 
 @login_required
@@ -57,14 +61,18 @@ def lesson_detail(request: HttpRequest, course_slug: str, module_slug: str, less
         services.enrollment_record_visit(user=request.user, lesson=lesson)
     previous, following = selectors.lesson_neighbours(lesson=lesson)
     course = lesson.module.course
-    return render(request, "courses/lesson.html", {
-        "lesson": lesson,
-        "course": course,
-        "previous": previous,
-        "next": following,
-        "is_complete": lesson.pk in selectors.completed_lesson_ids(user=request.user, course=course),
-        "progress": selectors.course_progress(user=request.user, course=course),
-    })
+    return render(
+        request,
+        "courses/lesson.html",
+        {
+            "lesson": lesson,
+            "course": course,
+            "previous": previous,
+            "next": following,
+            "is_complete": lesson.pk in selectors.completed_lesson_ids(user=request.user, course=course),
+            "progress": selectors.course_progress(user=request.user, course=course),
+        },
+    )
 
 
 @login_required
@@ -74,15 +82,23 @@ def lesson_complete(request: HttpRequest, course_slug: str, module_slug: str, le
     lesson = _lesson_or_404(course_slug, module_slug, lesson_slug)
     services.lesson_mark_complete(user=request.user, lesson=lesson)
     if request.headers.get("HX-Request"):
-        context = {"lesson": lesson, "course": lesson.module.course, "is_complete": True,
-                   "progress": selectors.course_progress(user=request.user, course=lesson.module.course)}
+        context = {
+            "lesson": lesson,
+            "course": lesson.module.course,
+            "is_complete": True,
+            "progress": selectors.course_progress(user=request.user, course=lesson.module.course),
+        }
         return render(request, "courses/lesson.html#completion", context)
     return redirect("courses:lesson", course_slug, module_slug, lesson_slug)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "courses/dashboard.html", {
-        "enrollments": selectors.enrollment_list_for_user(user=request.user),
-        "courses": selectors.course_list_published(),
-    })
+    return render(
+        request,
+        "courses/dashboard.html",
+        {
+            "enrollments": selectors.enrollment_list_for_user(user=request.user),
+            "courses": selectors.course_list_published(),
+        },
+    )

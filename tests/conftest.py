@@ -1,6 +1,7 @@
 import pytest
 
 from tests.accounts.factories import InstructorFactory, UserFactory
+from tests.requirements import missing_requirement_summary, require_path
 
 
 @pytest.fixture
@@ -29,8 +30,15 @@ def instructor_client(client, instructor):
     return client
 
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -40,6 +48,8 @@ def browser_context(live_server, settings):
 
     from django.db import connections
     from playwright.sync_api import sync_playwright
+
+    require_path("/usr/bin/chromium", package="chromium")
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
     # make between page actions are still synchronous and safe.
@@ -102,3 +112,7 @@ def model_simulator(model_simulator_server, settings):
     yield control
     control.reset()
     control.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    missing_requirement_summary(terminalreporter)

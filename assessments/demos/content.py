@@ -36,8 +36,21 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RESERVED_SLUGS = {"submissions", "review"}
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^":/?#][^"]*)(")')
 _FRONT_KEYS = {
-    "slug", "title", "domain", "modality", "lesson", "learner_writes", "inputs", "model", "tools",
-    "tool_results", "server_tools", "checks", "rubric", "pass_threshold", "limits",
+    "slug",
+    "title",
+    "domain",
+    "modality",
+    "lesson",
+    "learner_writes",
+    "inputs",
+    "model",
+    "tools",
+    "tool_results",
+    "server_tools",
+    "checks",
+    "rubric",
+    "pass_threshold",
+    "limits",
 }
 _MODEL_KEYS = {"name", "temperature", "max_output_tokens", "reasoning_effort"}
 _LIMIT_DEFAULTS = {"prompt_max_chars": 4000, "runs_per_hour": 10}
@@ -104,9 +117,20 @@ class _TaskParser:
         if split is None:
             return None
         front, body, body_line = split
-        if not require_fields(front, {"slug": str, "title": str, "domain": str, "modality": str, "model": dict,
-                                      "learner_writes": list, "rubric": list},
-                              path=self.task_path, report=self.report):
+        if not require_fields(
+            front,
+            {
+                "slug": str,
+                "title": str,
+                "domain": str,
+                "modality": str,
+                "model": dict,
+                "learner_writes": list,
+                "rubric": list,
+            },
+            path=self.task_path,
+            report=self.report,
+        ):
             return None
         for key in front:
             if key not in _FRONT_KEYS:
@@ -120,14 +144,18 @@ class _TaskParser:
         self._domain(front)
         modality = front["modality"]
         if modality not in validation.MODALITIES:
-            self.error(front.line_of("modality"),
-                       f"unknown modality '{modality}' (expected one of {', '.join(validation.MODALITIES)})")
+            self.error(
+                front.line_of("modality"),
+                f"unknown modality '{modality}' (expected one of {', '.join(validation.MODALITIES)})",
+            )
         lesson_ref = self._lesson(front)
         learner_writes = self._learner_writes(front, modality)
         inputs, assets, texts = self._inputs(front, modality)
         if "user_prompt" not in learner_writes and learner_writes and not inputs:
-            self.error(front.line_of("learner_writes"),
-                       "the learner writes no user prompt and the task has no inputs: the model would get no request")
+            self.error(
+                front.line_of("learner_writes"),
+                "the learner writes no user prompt and the task has no inputs: the model would get no request",
+            )
         model = self._model(front)
         tools = self._tools(front, modality, learner_writes)
         self._server_tools(front, modality)
@@ -139,17 +167,32 @@ class _TaskParser:
         brief_html = self._brief(body, body_line, slug, {item["file"] for item in inputs if item["as"] == "image"})
         if len(self.report.errors) > self.errors_before:
             return None
-        spec = _plain({key: value for key, value in front.items()})
-        spec.update(model=model, limits=limits, rubric=rubric, learner_writes=learner_writes,
-                    tools=tools, tool_results=_plain(front.get("tool_results") or {}),
-                    server_tools=_plain(front.get("server_tools") or []), checks=_plain(front.get("checks") or []),
-                    inputs=[{"file": item["file"], "as": item["as"]} for item in inputs],
-                    # The brief's Markdown, given to the judge as trusted context.
-                    brief=body.strip())
+        spec = _plain(dict(front))
+        spec.update(
+            model=model,
+            limits=limits,
+            rubric=rubric,
+            learner_writes=learner_writes,
+            tools=tools,
+            tool_results=_plain(front.get("tool_results") or {}),
+            server_tools=_plain(front.get("server_tools") or []),
+            checks=_plain(front.get("checks") or []),
+            inputs=[{"file": item["file"], "as": item["as"]} for item in inputs],
+            # The brief's Markdown, given to the judge as trusted context.
+            brief=body.strip(),
+        )
         return DemoTaskSource(
-            slug=slug, title=front["title"], domain=front["domain"], modality=modality, lesson_ref=lesson_ref,
-            version=self._version(inputs), spec=spec, brief_html=brief_html, inputs=tuple(inputs),
-            assets=tuple(assets), reference=reference,
+            slug=slug,
+            title=front["title"],
+            domain=front["domain"],
+            modality=modality,
+            lesson_ref=lesson_ref,
+            version=self._version(inputs),
+            spec=spec,
+            brief_html=brief_html,
+            inputs=tuple(inputs),
+            assets=tuple(assets),
+            reference=reference,
             source_path=str(self.task_path.relative_to(self.source.directory.parent)),
         )
 
@@ -179,9 +222,10 @@ class _TaskParser:
             return []
         for item in items:
             if item not in validation.LEARNER_WRITES:
-                self.error(front.line_of("learner_writes"),
-                           f"unknown learner_writes item '{item}' (expected any of "
-                           f"{', '.join(validation.LEARNER_WRITES)})")
+                self.error(
+                    front.line_of("learner_writes"),
+                    f"unknown learner_writes item '{item}' (expected any of {', '.join(validation.LEARNER_WRITES)})",
+                )
         if not {"system_prompt", "user_prompt"} & set(items):
             self.error(front.line_of("learner_writes"), "learner_writes must include system_prompt or user_prompt")
         if "json_schema" in items and modality != "structured_output":
@@ -269,10 +313,16 @@ class _TaskParser:
             self.error(model.line_of("max_output_tokens"), "model.max_output_tokens must be a positive whole number")
         effort = model.get("reasoning_effort")
         if effort is not None and effort not in validation.REASONING_EFFORTS:
-            self.error(model.line_of("reasoning_effort"),
-                       f"model.reasoning_effort must be one of {', '.join(validation.REASONING_EFFORTS)}")
-        return {"name": model.get("name"), "temperature": temperature, "max_output_tokens": tokens,
-                "reasoning_effort": effort}
+            self.error(
+                model.line_of("reasoning_effort"),
+                f"model.reasoning_effort must be one of {', '.join(validation.REASONING_EFFORTS)}",
+            )
+        return {
+            "name": model.get("name"),
+            "temperature": temperature,
+            "max_output_tokens": tokens,
+            "reasoning_effort": effort,
+        }
 
     def _tools(self, front: LineDict, modality: str, learner_writes: list[str]) -> list:
         tools = front.get("tools") or []
@@ -282,8 +332,9 @@ class _TaskParser:
             for message in validation.tools_errors(_plain(tools)):
                 self.error(front.line_of("tools"), message)
         elif modality == "function_calling" and "tools" not in learner_writes:
-            self.error(front.line_of("modality"),
-                       "a function_calling task needs task 'tools' or 'tools' in learner_writes")
+            self.error(
+                front.line_of("modality"), "a function_calling task needs task 'tools' or 'tools' in learner_writes"
+            )
         results = front.get("tool_results") or {}
         if not isinstance(results, dict):
             self.error(front.line_of("tool_results"), "'tool_results' must map a tool name to its result")
@@ -302,8 +353,10 @@ class _TaskParser:
             return
         for tool in tools:
             if not isinstance(tool, dict) or tool.get("type") not in validation.SERVER_TOOLS:
-                self.error(_line(tool) or front.line_of("server_tools"),
-                           f"server tool type must be one of {', '.join(validation.SERVER_TOOLS)}")
+                self.error(
+                    _line(tool) or front.line_of("server_tools"),
+                    f"server tool type must be one of {', '.join(validation.SERVER_TOOLS)}",
+                )
         if modality == "search" and not tools:
             self.error(front.line_of("modality"), "a search task needs server_tools (web_search or x_search)")
         if tools and modality != "search":
@@ -388,21 +441,30 @@ class _TaskParser:
                     self.error(data.line_of(item), message, path)
         match = data.get("simulator_match")
         if not isinstance(match, str) or not match.strip():
-            self.error(data.line_of("simulator_match"), "'simulator_match' is required (text the simulator keys on)",
-                       path)
+            self.error(
+                data.line_of("simulator_match"), "'simulator_match' is required (text the simulator keys on)", path
+            )
         else:
             sent = "\n".join(texts + [json.dumps(tools)] + [p.name for p in self.folder.iterdir()])
             if match not in sent:
-                self.report.warn(path, data.line_of("simulator_match"),
-                                 "simulator_match is not in the task's inputs, so the simulator replays the "
-                                 "reference only when the learner's own prompt contains it")
+                self.report.warn(
+                    path,
+                    data.line_of("simulator_match"),
+                    "simulator_match is not in the task's inputs, so the simulator replays the "
+                    "reference only when the learner's own prompt contains it",
+                )
         responses = data.get("recorded_responses")
         needed = 2 if modality == "function_calling" else 1
-        if not isinstance(responses, LineList) or len(responses) < needed or not all(
-            isinstance(item, dict) for item in responses
+        if (
+            not isinstance(responses, LineList)
+            or len(responses) < needed
+            or not all(isinstance(item, dict) for item in responses)
         ):
-            self.error(data.line_of("recorded_responses"),
-                       f"'recorded_responses' must list at least {needed} raw API response(s)", path)
+            self.error(
+                data.line_of("recorded_responses"),
+                f"'recorded_responses' must list at least {needed} raw API response(s)",
+                path,
+            )
         return _plain(data)
 
     def _brief(self, body: str, body_line: int, slug: str, images: set[str]) -> str:
@@ -448,13 +510,18 @@ class DemoSection:
                 continue
             front_line = parser.slug_line
             if task.slug in slugs:
-                report.error(folder / "task.md", front_line, f"duplicate demo slug '{task.slug}' (also in {slugs[task.slug]})")
+                report.error(
+                    folder / "task.md", front_line, f"duplicate demo slug '{task.slug}' (also in {slugs[task.slug]})"
+                )
                 continue
             other = DemoTask.objects.filter(slug=task.slug).exclude(course__slug=source.slug).select_related("course")
             if other.exists():
-                report.error(folder / "task.md", front_line,
-                             f"demo slug '{task.slug}' is already used by course '{other.first().course.slug}'; "
-                             "demo slugs are unique across the platform")
+                report.error(
+                    folder / "task.md",
+                    front_line,
+                    f"demo slug '{task.slug}' is already used by course '{other.first().course.slug}'; "
+                    "demo slugs are unique across the platform",
+                )
                 continue
             slugs[task.slug] = folder / "task.md"
             tasks.append(task)
@@ -470,11 +537,24 @@ class DemoSection:
                     sha256=asset.sha256, defaults={"mime": asset.mime, "data": asset.data, "size": len(asset.data)}
                 )
             record_upsert(
-                DemoTask, existing.get(source.slug), identity={"course_id": course.id, "slug": source.slug},
-                fields={"title": source.title, "domain": source.domain, "modality": source.modality,
-                        "lesson_ref": source.lesson_ref, "version": source.version, "spec": source.spec,
-                        "brief_html": source.brief_html, "inputs": list(source.inputs), "reference": source.reference,
-                        "source_path": source.source_path, "is_published": True},
-                changes=changes, kind="demo", label=source.slug,
+                DemoTask,
+                existing.get(source.slug),
+                identity={"course_id": course.id, "slug": source.slug},
+                fields={
+                    "title": source.title,
+                    "domain": source.domain,
+                    "modality": source.modality,
+                    "lesson_ref": source.lesson_ref,
+                    "version": source.version,
+                    "spec": source.spec,
+                    "brief_html": source.brief_html,
+                    "inputs": list(source.inputs),
+                    "reference": source.reference,
+                    "source_path": source.source_path,
+                    "is_published": True,
+                },
+                changes=changes,
+                kind="demo",
+                label=source.slug,
             )
         records_unpublish_missing(existing, present={source.slug for source in value}, changes=changes, kind="demo")

@@ -11,7 +11,7 @@ from assessments.models import Submission
 
 
 def judge_step_key(step: str, round_: int) -> str:
-    """"judge" and "judge:strict" for the first grade; a re-grade round n gets "judge#n", "judge:strict#n"."""
+    """ "judge" and "judge:strict" for the first grade; a re-grade round n gets "judge#n", "judge:strict#n"."""
     return step if round_ == 0 else f"{step}#{round_}"
 
 
@@ -24,8 +24,14 @@ def learner_prompt(submission: Submission) -> dict[str, str]:
     return {key: value for key, value in written.items() if value}
 
 
-def grade(*, submission: Submission, results: list[ModelResult], spec: dict, round_: int,
-          step: Callable[[str, Callable[[], ModelResult]], ModelResult]) -> GradeOutcome:
+def grade(
+    *,
+    submission: Submission,
+    results: list[ModelResult],
+    spec: dict,
+    round_: int,
+    step: Callable[[str, Callable[[], ModelResult]], ModelResult],
+) -> GradeOutcome:
     """Checks, injection scan and judge on `results`, graded against `spec` (the task's
     checks, rubric, pass threshold and the Markdown brief the content sync stores in it,
     which the judge reads as the task). Each judge call is stored as its own step."""
@@ -34,5 +40,9 @@ def grade(*, submission: Submission, results: list[ModelResult], spec: dict, rou
         return step(judge_step_key(request.step, round_), lambda: judge_call_model(request))
 
     task = GradingTask.from_spec(spec, brief=spec["brief"])
-    return grade_run(task=task, transcript=RunTranscript.from_results(results),
-                     learner_prompt=learner_prompt(submission), call_model=call_model)
+    return grade_run(
+        task=task,
+        transcript=RunTranscript.from_results(results),
+        learner_prompt=learner_prompt(submission),
+        call_model=call_model,
+    )

@@ -59,14 +59,23 @@ class ResultView:
 
 def task_inputs(task: DemoTask) -> list[InputView]:
     return [
-        InputView(file=item["file"], kind=item["as"], url=reverse("demos:input", args=[task.slug, item["file"]]),
-                  text=item.get("text", ""))
+        InputView(
+            file=item["file"],
+            kind=item["as"],
+            url=reverse("demos:input", args=[task.slug, item["file"]]),
+            text=item.get("text", ""),
+        )
         for item in task.inputs
     ]
 
 
-_REFERENCE_LABELS = {"system_prompt": "System prompt", "user_prompt": "User prompt", "json_schema": "JSON Schema",
-                     "tools": "Tools", "simulator_match": "Simulator match"}
+_REFERENCE_LABELS = {
+    "system_prompt": "System prompt",
+    "user_prompt": "User prompt",
+    "json_schema": "JSON Schema",
+    "tools": "Tools",
+    "simulator_match": "Simulator match",
+}
 
 
 def reference_view(task: DemoTask) -> list[tuple[str, str]]:
@@ -99,9 +108,14 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
     final = results[-1][1]
     tool_results = submission.task_spec.get("tool_results") or {}
     tool_calls = [
-        ToolCallView(step=step, name=call.name, arguments=_pretty(call.arguments),
-                     result=_pretty(json.dumps(tool_results[call.name])) if call.name in tool_results else "")
-        for step, result in results for call in result.tool_calls
+        ToolCallView(
+            step=step,
+            name=call.name,
+            arguments=_pretty(call.arguments),
+            result=_pretty(json.dumps(tool_results[call.name])) if call.name in tool_results else "",
+        )
+        for step, result in results
+        for call in result.tool_calls
     ]
     text = final.text or ""
     try:
@@ -126,11 +140,16 @@ def criteria_view(grade: GradeRecord) -> list[CriterionView]:
     for criterion in grade.rubric:
         verdict = verdicts.get(criterion["id"])
         met = verdict.get("passed") if verdict else None
-        views.append(CriterionView(
-            id=criterion["id"], description=criterion["description"], weight=criterion["weight"],
-            verdict="Met" if met else "Not met" if met is False else "No verdict",
-            rationale=verdict.get("reasoning", "") if verdict else "", met=met,
-        ))
+        views.append(
+            CriterionView(
+                id=criterion["id"],
+                description=criterion["description"],
+                weight=criterion["weight"],
+                verdict="Met" if met else "Not met" if met is False else "No verdict",
+                rationale=verdict.get("reasoning", "") if verdict else "",
+                met=met,
+            )
+        )
     return views
 
 
@@ -138,8 +157,14 @@ def result(view) -> ResultView:
     """`view` is a selectors.SubmissionView; criteria are shown from the rubric the grade was judged on."""
     submission, grade = view.submission, view.grade
     if grade is None:
-        return ResultView(output=output_view(submission, view.run_calls), checks=[], criteria=[], reasons=[],
-                          judge_model="", judge_prompt_version="")
+        return ResultView(
+            output=output_view(submission, view.run_calls),
+            checks=[],
+            criteria=[],
+            reasons=[],
+            judge_model="",
+            judge_prompt_version="",
+        )
     judge = grade.judge or {}
     return ResultView(
         output=output_view(submission, view.run_calls),

@@ -84,14 +84,24 @@ def run_submission(submission: Submission, client: ModelClient, step: StepRunner
     modality = spec["modality"]
     settings_ = _model_settings(submission)
     if modality == "search":
-        return [step("run:0", lambda: client.respond(
-            input=user_text(submission), instructions=submission.system_prompt.strip() or None,
-            tools=spec.get("server_tools") or None, **settings_))]
+        return [
+            step(
+                "run:0",
+                lambda: client.respond(
+                    input=user_text(submission),
+                    instructions=submission.system_prompt.strip() or None,
+                    tools=spec.get("server_tools") or None,
+                    **settings_,
+                ),
+            )
+        ]
     messages = _chat_messages(submission)
     if modality == "structured_output":
         if submission.json_schema:
-            response_format = {"type": "json_schema",
-                               "json_schema": {"name": "learner_schema", "schema": submission.json_schema, "strict": True}}
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {"name": "learner_schema", "schema": submission.json_schema, "strict": True},
+            }
         else:
             response_format = {"type": "json_object"}
         return [step("run:0", lambda: client.chat(messages=messages, response_format=response_format, **settings_))]

@@ -20,8 +20,10 @@ from assessments.models import (
 
 
 def task_list_published() -> QuerySet[DemoTask]:
-    return DemoTask.objects.filter(is_published=True, course__is_published=True).select_related("course").order_by(
-        "course__title", "title"
+    return (
+        DemoTask.objects.filter(is_published=True, course__is_published=True)
+        .select_related("course")
+        .order_by("course__title", "title")
     )
 
 

@@ -92,7 +92,9 @@ def _parse_json_field(name: str, text: str, errors: dict[str, list[str]], check)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        errors.setdefault(name, []).append(f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
+        errors.setdefault(name, []).append(
+            f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        )
         return None
     problems = check(value)
     if problems:
@@ -153,12 +155,20 @@ def submission_create(
         now = timezone.now()
         per_hour = task.limits["runs_per_hour"]
         if quota_used(learner=learner, task=task, now=now) >= per_hour:
-            raise SubmissionRefused({"__all__": [
-                f"You have used this demo's {per_hour} runs for the last hour. Try again later."]})
+            raise SubmissionRefused(
+                {"__all__": [f"You have used this demo's {per_hour} runs for the last hour. Try again later."]}
+            )
         submission = Submission.objects.create(
-            learner=learner, task=task, task_version=task.version, task_spec=task.spec,
-            task_inputs=task.inputs, system_prompt=system_prompt, user_prompt=user_prompt,
-            json_schema=schema_value, tools=tools_value, test_mode=settings.PLATFORM_TEST_MODE,
+            learner=learner,
+            task=task,
+            task_version=task.version,
+            task_spec=task.spec,
+            task_inputs=task.inputs,
+            system_prompt=system_prompt,
+            user_prompt=user_prompt,
+            json_schema=schema_value,
+            tools=tools_value,
+            test_mode=settings.PLATFORM_TEST_MODE,
         )
         _audit(submission, DemoAuditEvent.Kind.SUBMITTED, actor=learner, task_version=task.version)
         _enqueue_run(submission.pk)
@@ -185,7 +195,9 @@ def _release_db_connection() -> None:
         connection.close()
 
 
-def _step_runner(submission: Submission, *, renew_lease: bool) -> Callable[[str, Callable[[], ModelResult]], ModelResult]:
+def _step_runner(
+    submission: Submission, *, renew_lease: bool
+) -> Callable[[str, Callable[[], ModelResult]], ModelResult]:
     stored = {
         record.step: ModelResult.from_json(record.result)
         for record in ModelCallRecord.objects.filter(submission=submission)
@@ -203,13 +215,26 @@ def _step_runner(submission: Submission, *, renew_lease: bool) -> Callable[[str,
         try:
             with transaction.atomic():
                 ModelCallRecord.objects.create(
-                    submission=submission, step=key, result=result.to_json(), resolved_model=result.resolved_model,
-                    prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-                    reasoning_tokens=usage.reasoning_tokens, cached_tokens=usage.cached_tokens,
-                    cost_usd=Decimal(str(round(result.cost_usd, 8))), latency_ms=result.latency_ms,
+                    submission=submission,
+                    step=key,
+                    result=result.to_json(),
+                    resolved_model=result.resolved_model,
+                    prompt_tokens=usage.prompt_tokens,
+                    completion_tokens=usage.completion_tokens,
+                    reasoning_tokens=usage.reasoning_tokens,
+                    cached_tokens=usage.cached_tokens,
+                    cost_usd=Decimal(str(round(result.cost_usd, 8))),
+                    latency_ms=result.latency_ms,
                 )
-                _audit(submission, DemoAuditEvent.Kind.MODEL_CALL, step=key, model=result.resolved_model,
-                       latency_ms=result.latency_ms, total_tokens=usage.total_tokens, cost_usd=result.cost_usd)
+                _audit(
+                    submission,
+                    DemoAuditEvent.Kind.MODEL_CALL,
+                    step=key,
+                    model=result.resolved_model,
+                    latency_ms=result.latency_ms,
+                    total_tokens=usage.total_tokens,
+                    cost_usd=result.cost_usd,
+                )
         except IntegrityError:
             # Another execution stored this step first; the submission keeps that answer.
             result = ModelResult.from_json(ModelCallRecord.objects.get(submission=submission, step=key).result)
@@ -233,8 +258,11 @@ def _claim(submission_id: int) -> Submission | None:
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         if submission.state in FINAL_STATES or submission.state == SubmissionState.FAILED:
             return None
-        if (submission.state == SubmissionState.RUNNING and submission.lease_expires_at
-                and submission.lease_expires_at > now):
+        if (
+            submission.state == SubmissionState.RUNNING
+            and submission.lease_expires_at
+            and submission.lease_expires_at > now
+        ):
             wait = (submission.lease_expires_at - now).total_seconds()
             raise RetryLater(min(wait, 60) + random.uniform(0, 5), "another execution is running this submission")
         submission.state = SubmissionState.RUNNING
@@ -272,12 +300,16 @@ def _model_error(submission_id: int, exc: ModelAPIError) -> RetryLater | None:
         submission.save(update_fields=["transient_failures", "lease_expires_at", "updated_at"])
         failures = submission.transient_failures
     if exc.retryable and failures <= settings.DEMO_MAX_RETRIES:
-        backoff = min(settings.DEMO_RETRY_BACKOFF_MAX_SECONDS, settings.DEMO_RETRY_BACKOFF_SECONDS * 2 ** (failures - 1))
+        backoff = min(
+            settings.DEMO_RETRY_BACKOFF_MAX_SECONDS, settings.DEMO_RETRY_BACKOFF_SECONDS * 2 ** (failures - 1)
+        )
         countdown = max(exc.retry_after or 0, random.uniform(backoff / 2, backoff))
         return RetryLater(countdown, f"model API error, retry {failures} of {settings.DEMO_MAX_RETRIES}: {exc}")
     if exc.retryable:
-        message = ("The model service did not answer after several tries. Your prompt is saved and nothing "
-                   "is lost: press Retry to run it again.")
+        message = (
+            "The model service did not answer after several tries. Your prompt is saved and nothing "
+            "is lost: press Retry to run it again."
+        )
     else:
         message = f"The model API refused the request: {exc.message}"
     _fail(submission_id, message, status=exc.status, code=exc.code, error=exc.message, failures=failures)
@@ -298,8 +330,7 @@ def submission_run_and_grade(*, submission_id: int) -> RunOutcome:
     try:
         step = _step_runner(submission, renew_lease=True)
         results = run_submission(submission, get_client(), step)
-        outcome = grader.grade(submission=submission, results=results, spec=submission.task_spec,
-                               round_=0, step=step)
+        outcome = grader.grade(submission=submission, results=results, spec=submission.task_spec, round_=0, step=step)
     except limits.ModelCallsBusy as exc:
         _release(submission_id)
         raise RetryLater(exc.retry_after, str(exc)) from exc
@@ -310,15 +341,27 @@ def submission_run_and_grade(*, submission_id: int) -> RunOutcome:
         return RunOutcome(state=SubmissionState.FAILED)
     except Exception as exc:
         logger.exception("demo submission %s: unexpected error", submission_id)
-        _fail(submission_id, "Something went wrong on our side while running your prompt. Your prompt is saved: "
-                             "press Retry to run it again.", error=f"{type(exc).__name__}: {exc}")
+        _fail(
+            submission_id,
+            "Something went wrong on our side while running your prompt. Your prompt is saved: "
+            "press Retry to run it again.",
+            error=f"{type(exc).__name__}: {exc}",
+        )
         raise
-    return _store_grade(submission_id, outcome, rubric=submission.task_spec["rubric"], round_=0,
-                        task_version=submission.task_version)
+    return _store_grade(
+        submission_id, outcome, rubric=submission.task_spec["rubric"], round_=0, task_version=submission.task_version
+    )
 
 
-def _store_grade(submission_id: int, outcome: GradeOutcome, *, rubric: list[dict], round_: int, task_version: str,
-                 regrade: bool = False) -> RunOutcome:
+def _store_grade(
+    submission_id: int,
+    outcome: GradeOutcome,
+    *,
+    rubric: list[dict],
+    round_: int,
+    task_version: str,
+    regrade: bool = False,
+) -> RunOutcome:
     """Write round `round_`'s grade, judged against `rubric`, once; a second call changes nothing."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
@@ -330,9 +373,17 @@ def _store_grade(submission_id: int, outcome: GradeOutcome, *, rubric: list[dict
             return RunOutcome(state=submission.state, skipped=True)
         data = outcome.to_json()
         GradeRecord.objects.create(
-            submission=submission, round=round_, task_version=task_version, status=outcome.status,
-            score=outcome.score, passed=outcome.would_pass, rubric=list(rubric), check_results=data["check_results"],
-            judge=data["judge"], injection=data["injection"], reasons=data["reasons"],
+            submission=submission,
+            round=round_,
+            task_version=task_version,
+            status=outcome.status,
+            score=outcome.score,
+            passed=outcome.would_pass,
+            rubric=list(rubric),
+            check_results=data["check_results"],
+            judge=data["judge"],
+            injection=data["injection"],
+            reasons=data["reasons"],
         )
         review = outcome.status == "needs_review"
         submission.state = SubmissionState.NEEDS_REVIEW if review else SubmissionState.GRADED
@@ -343,8 +394,11 @@ def _store_grade(submission_id: int, outcome: GradeOutcome, *, rubric: list[dict
         submission.transient_failures = 0
         submission.finished_at = timezone.now()
         submission.save()
-        kind = DemoAuditEvent.Kind.REGRADED if regrade else (
-            DemoAuditEvent.Kind.NEEDS_REVIEW if review else DemoAuditEvent.Kind.GRADED)
+        kind = (
+            DemoAuditEvent.Kind.REGRADED
+            if regrade
+            else (DemoAuditEvent.Kind.NEEDS_REVIEW if review else DemoAuditEvent.Kind.GRADED)
+        )
         _audit(submission, kind, round=round_, status=outcome.status, score=outcome.score, reasons=data["reasons"])
         _notify_progress(submission)
     return RunOutcome(state=submission.state)
@@ -372,8 +426,15 @@ def submission_retry(*, submission_id: int, learner) -> Submission:
 # --- instructor review and re-grade ---------------------------------------------------------
 
 
-def review_decide(*, submission_id: int, instructor, confirm: bool, reason: str,
-                  score: float | None = None, passed: bool | None = None) -> ReviewDecision:
+def review_decide(
+    *,
+    submission_id: int,
+    instructor,
+    confirm: bool,
+    reason: str,
+    score: float | None = None,
+    passed: bool | None = None,
+) -> ReviewDecision:
     """Confirm the automatic grade or override it; the reason is required and audit-logged.
 
     `score` (0-1) and `passed` are required when overriding.
@@ -403,16 +464,28 @@ def review_decide(*, submission_id: int, instructor, confirm: bool, reason: str,
         if confirm:
             score, passed = grade.score, grade.passed
         decision = ReviewDecision.objects.create(
-            submission=submission, grade=grade, instructor=instructor,
+            submission=submission,
+            grade=grade,
+            instructor=instructor,
             decision=ReviewDecision.Decision.CONFIRMED if confirm else ReviewDecision.Decision.OVERRIDDEN,
-            score=score, passed=passed, reason=reason,
+            score=score,
+            passed=passed,
+            reason=reason,
         )
         submission.state = SubmissionState.GRADED
         submission.score = score
         submission.passed = passed
         submission.save(update_fields=["state", "score", "passed", "updated_at"])
-        _audit(submission, DemoAuditEvent.Kind.REVIEW_CONFIRMED if confirm else DemoAuditEvent.Kind.REVIEW_OVERRIDDEN,
-               actor=instructor, reason=reason, before=before, score=score, passed=passed, round=grade.round)
+        _audit(
+            submission,
+            DemoAuditEvent.Kind.REVIEW_CONFIRMED if confirm else DemoAuditEvent.Kind.REVIEW_OVERRIDDEN,
+            actor=instructor,
+            reason=reason,
+            before=before,
+            score=score,
+            passed=passed,
+            round=grade.round,
+        )
         _notify_progress(submission)
     return decision
 
@@ -447,11 +520,21 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
     runs = run_calls_in_order(ModelCallRecord.objects.filter(submission=submission, step__startswith="run:"))
     results = [ModelResult.from_json(record.result) for record in runs]
     task = submission.task
-    spec = dict(submission.task_spec, checks=task.spec.get("checks", []), rubric=task.spec["rubric"],
-                pass_threshold=task.spec["pass_threshold"], brief=task.spec["brief"])
+    spec = dict(
+        submission.task_spec,
+        checks=task.spec.get("checks", []),
+        rubric=task.spec["rubric"],
+        pass_threshold=task.spec["pass_threshold"],
+        brief=task.spec["brief"],
+    )
     try:
-        outcome = grader.grade(submission=submission, results=results, spec=spec, round_=round_,
-                               step=_step_runner(submission, renew_lease=False))
+        outcome = grader.grade(
+            submission=submission,
+            results=results,
+            spec=spec,
+            round_=round_,
+            step=_step_runner(submission, renew_lease=False),
+        )
     except limits.ModelCallsBusy as exc:
         raise RetryLater(exc.retry_after, str(exc)) from exc
     except ModelAPIError as exc:
@@ -460,11 +543,13 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
             locked.transient_failures += 1
             locked.save(update_fields=["transient_failures", "updated_at"])
         if exc.retryable and locked.transient_failures <= settings.DEMO_MAX_RETRIES:
-            raise RetryLater(max(exc.retry_after or 0, settings.DEMO_RETRY_BACKOFF_SECONDS * locked.transient_failures),
-                             str(exc)) from exc
+            raise RetryLater(
+                max(exc.retry_after or 0, settings.DEMO_RETRY_BACKOFF_SECONDS * locked.transient_failures), str(exc)
+            ) from exc
         # The previous grade stays in force; the instructor can queue the re-grade again.
         Submission.objects.filter(pk=submission_id).update(transient_failures=0)
         _audit(submission, DemoAuditEvent.Kind.FAILED, round=round_, message="re-grade failed", error=exc.message)
         return RunOutcome(state=submission.state, skipped=True)
-    return _store_grade(submission_id, outcome, rubric=spec["rubric"], round_=round_, task_version=task.version,
-                        regrade=True)
+    return _store_grade(
+        submission_id, outcome, rubric=spec["rubric"], round_=round_, task_version=task.version, regrade=True
+    )

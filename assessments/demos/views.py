@@ -37,9 +37,14 @@ def _own_submission_or_404(request: HttpRequest, submission_id: int) -> Submissi
 def demo_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.task_list_published(), _PAGE_SIZE).get_page(request.GET.get("page"))
     best = selectors.best_by_task(learner=request.user)
-    return render(request, "assessments/demos/list.html", {
-        "page": page, "rows": [(task, best.get(task.pk)) for task in page],
-    })
+    return render(
+        request,
+        "assessments/demos/list.html",
+        {
+            "page": page,
+            "rows": [(task, best.get(task.pk)) for task in page],
+        },
+    )
 
 
 @login_required
@@ -56,17 +61,23 @@ def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
         else:
             return redirect("demos:submission", submission.pk)
     history = Paginator(selectors.submission_list_for_learner(learner=request.user, task=task), 10)
-    return render(request, "assessments/demos/task.html", {
-        "task": task,
-        "form": form,
-        "inputs": presenters.task_inputs(task),
-        "quota_left": selectors.quota_remaining(learner=request.user, task=task),
-        "history": history.get_page(request.GET.get("page")),
-        "lesson_url": lesson_reference_url(course_slug=task.course.slug, reference=task.lesson_ref)
-        if task.lesson_ref else "",
-        "task_tools": json.dumps(task.spec["tools"], indent=2) if task.spec.get("tools") else "",
-        "reference": presenters.reference_view(task) if request.user.is_instructor else [],
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "assessments/demos/task.html",
+        {
+            "task": task,
+            "form": form,
+            "inputs": presenters.task_inputs(task),
+            "quota_left": selectors.quota_remaining(learner=request.user, task=task),
+            "history": history.get_page(request.GET.get("page")),
+            "lesson_url": lesson_reference_url(course_slug=task.course.slug, reference=task.lesson_ref)
+            if task.lesson_ref
+            else "",
+            "task_tools": json.dumps(task.spec["tools"], indent=2) if task.spec.get("tools") else "",
+            "reference": presenters.reference_view(task) if request.user.is_instructor else [],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -87,16 +98,26 @@ def task_input(request: HttpRequest, task_slug: str, filename: str) -> HttpRespo
 
 def _status_context(submission: Submission, view: selectors.SubmissionView | None = None) -> dict:
     view = view or selectors.submission_view(submission=submission)
-    return {"view": view, "result": presenters.result(view), "fingerprint": view.fingerprint,
-            "polling": submission.state in {SubmissionState.QUEUED, SubmissionState.RUNNING}}
+    return {
+        "view": view,
+        "result": presenters.result(view),
+        "fingerprint": view.fingerprint,
+        "polling": submission.state in {SubmissionState.QUEUED, SubmissionState.RUNNING},
+    }
 
 
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = _own_submission_or_404(request, submission_id)
-    return render(request, "assessments/demos/submission.html", {
-        "submission": submission, "learner_json": presenters.learner_json(submission), **_status_context(submission),
-    })
+    return render(
+        request,
+        "assessments/demos/submission.html",
+        {
+            "submission": submission,
+            "learner_json": presenters.learner_json(submission),
+            **_status_context(submission),
+        },
+    )
 
 
 @login_required
@@ -113,17 +134,19 @@ def submission_status(request: HttpRequest, submission_id: int) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(request, "assessments/demos/submission.html#status", context)
     html = render_to_string("assessments/demos/submission.html#status", context, request=request)
-    return JsonResponse({
-        "id": submission.pk,
-        "state": submission.state,
-        "state_label": submission.get_state_display(),
-        "done": not context["polling"],
-        "score": submission.score,
-        "passed": submission.passed,
-        "test_mode": submission.test_mode,
-        "error": submission.error_message,
-        "html": html,
-    })
+    return JsonResponse(
+        {
+            "id": submission.pk,
+            "state": submission.state,
+            "state_label": submission.get_state_display(),
+            "done": not context["polling"],
+            "score": submission.score,
+            "passed": submission.passed,
+            "test_mode": submission.test_mode,
+            "error": submission.error_message,
+            "html": html,
+        }
+    )
 
 
 @login_required
@@ -165,15 +188,20 @@ def review_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Decision recorded for submission {submission.pk}.")
             return redirect("demos:review")
-    return render(request, "assessments/demos/review_detail.html", {
-        "submission": submission,
-        "form": form,
-        "audit": selectors.audit_events(submission=submission),
-        "learner_json": presenters.learner_json(submission),
-        "reference": presenters.reference_view(submission.task),
-        **context,
-        "injection": json.dumps(context["view"].grade.injection, indent=2) if context["view"].grade else "",
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "assessments/demos/review_detail.html",
+        {
+            "submission": submission,
+            "form": form,
+            "audit": selectors.audit_events(submission=submission),
+            "learner_json": presenters.learner_json(submission),
+            "reference": presenters.reference_view(submission.task),
+            **context,
+            "injection": json.dumps(context["view"].grade.injection, indent=2) if context["view"].grade else "",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @instructor_required
@@ -186,6 +214,8 @@ def review_tasks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def task_regrade(request: HttpRequest, task_id: int) -> HttpResponse:
     count = services.task_regrade(task_id=task_id, instructor=request.user)
-    messages.success(request, f"Queued {count} re-grade{'s' if count != 1 else ''}: only the judge runs again, "
-                              "on the stored outputs.")
+    messages.success(
+        request,
+        f"Queued {count} re-grade{'s' if count != 1 else ''}: only the judge runs again, on the stored outputs.",
+    )
     return redirect("demos:review_tasks")

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from assessments.models.exams import QuestionKind, ReviewPolicy
 from courses.api import (
     ChangeLog,
     ContentReport,
@@ -25,17 +26,35 @@ from courses.api import (
     require_fields,
 )
 
-from assessments.models.exams import QuestionKind, ReviewPolicy
-
 KINDS = set(QuestionKind.values)
 DIFFICULTIES = ("easy", "medium", "hard")
 MULTIPLE_SCORING = ("all_or_nothing", "partial")
 _LESSON_REF = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)/([a-z0-9]+(?:-[a-z0-9]+)*)#(\S+)$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_QUESTION_FIELDS = {"id", "kind", "domain", "difficulty", "points", "lesson", "stem", "explanation", "options",
-                    "scoring", "answer", "tolerance", "accepted", "pattern"}
-_EXAM_DEFAULTS = {"attempts_allowed": 1, "cooldown_hours": 0, "grace_seconds": 30, "shuffle_questions": True,
-                  "shuffle_options": True, "review": ReviewPolicy.SCORE_ONLY.value}
+_QUESTION_FIELDS = {
+    "id",
+    "kind",
+    "domain",
+    "difficulty",
+    "points",
+    "lesson",
+    "stem",
+    "explanation",
+    "options",
+    "scoring",
+    "answer",
+    "tolerance",
+    "accepted",
+    "pattern",
+}
+_EXAM_DEFAULTS = {
+    "attempts_allowed": 1,
+    "cooldown_hours": 0,
+    "grace_seconds": 30,
+    "shuffle_questions": True,
+    "shuffle_options": True,
+    "review": ReviewPolicy.SCORE_ONLY.value,
+}
 
 
 @dataclass(frozen=True)
@@ -56,9 +75,17 @@ class QuestionSource:
 
     def content(self) -> dict:
         """Everything a learner sees or is scored on; its hash decides whether a new version is made."""
-        return {"kind": self.kind, "domain": self.domain, "difficulty": self.difficulty, "points": str(self.points),
-                "lesson": self.lesson_ref, "stem": self.stem, "explanation": self.explanation,
-                "options": list(self.options), "key": self.key}
+        return {
+            "kind": self.kind,
+            "domain": self.domain,
+            "difficulty": self.difficulty,
+            "points": str(self.points),
+            "lesson": self.lesson_ref,
+            "stem": self.stem,
+            "explanation": self.explanation,
+            "options": list(self.options),
+            "key": self.key,
+        }
 
     @property
     def content_hash(self) -> str:
@@ -105,8 +132,9 @@ class ExamBankSection:
         return ExamBank(questions=tuple(questions), exams=tuple(exams))
 
     # --- questions -------------------------------------------------------------------
-    def _parse_questions(self, folder: Path, domains: set[str], anchors: dict, source: CourseSource,
-                         report: ContentReport) -> list[QuestionSource]:
+    def _parse_questions(
+        self, folder: Path, domains: set[str], anchors: dict, source: CourseSource, report: ContentReport
+    ) -> list[QuestionSource]:
         questions: list[QuestionSource] = []
         seen: dict[str, str] = {}
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
@@ -125,25 +153,35 @@ class ExamBankSection:
                 if question is None:
                     continue
                 if question.external_id in seen:
-                    report.error(path, item.line_of("id"),
-                                 f"duplicate question id '{question.external_id}' (also in {seen[question.external_id]})")
+                    report.error(
+                        path,
+                        item.line_of("id"),
+                        f"duplicate question id '{question.external_id}' (also in {seen[question.external_id]})",
+                    )
                     continue
                 seen[question.external_id] = f"{question.path}:{question.line}"
                 questions.append(question)
         return questions
 
-    def _parse_question(self, item: LineDict, path: Path, domains: set[str], anchors: dict, source: CourseSource,
-                        report: ContentReport) -> QuestionSource | None:
+    def _parse_question(
+        self, item: LineDict, path: Path, domains: set[str], anchors: dict, source: CourseSource, report: ContentReport
+    ) -> QuestionSource | None:
         errors_before = len(report.errors)
-        if not require_fields(item, {"id": str, "kind": str, "domain": str, "difficulty": str, "lesson": str,
-                                     "stem": str, "explanation": str}, path=path, report=report):
+        if not require_fields(
+            item,
+            {"id": str, "kind": str, "domain": str, "difficulty": str, "lesson": str, "stem": str, "explanation": str},
+            path=path,
+            report=report,
+        ):
             return None
         for name in item:
             if name not in _QUESTION_FIELDS:
                 report.warn(path, item.line_of(name), f"unknown field '{name}' is ignored")
         kind = item["kind"]
         if kind not in KINDS:
-            report.error(path, item.line_of("kind"), f"unknown kind '{kind}' (expected one of {', '.join(sorted(KINDS))})")
+            report.error(
+                path, item.line_of("kind"), f"unknown kind '{kind}' (expected one of {', '.join(sorted(KINDS))})"
+            )
             return None
         if item["domain"] not in domains:
             known = ", ".join(sorted(domains)) or "none declared in course.yaml"
@@ -160,10 +198,19 @@ class ExamBankSection:
         if len(report.errors) > errors_before:
             return None
         return QuestionSource(
-            external_id=item["id"], kind=kind, domain=item["domain"], difficulty=item["difficulty"],
-            points=Decimal(str(points)), lesson_ref=item["lesson"], module_slug=module_slug or "",
-            stem=item["stem"].strip(), explanation=item["explanation"].strip(), options=tuple(options), key=key,
-            path=str(path.relative_to(source.directory.parent)), line=item.line,
+            external_id=item["id"],
+            kind=kind,
+            domain=item["domain"],
+            difficulty=item["difficulty"],
+            points=Decimal(str(points)),
+            lesson_ref=item["lesson"],
+            module_slug=module_slug or "",
+            stem=item["stem"].strip(),
+            explanation=item["explanation"].strip(),
+            options=tuple(options),
+            key=key,
+            path=str(path.relative_to(source.directory.parent)),
+            line=item.line,
         )
 
     @staticmethod
@@ -192,8 +239,11 @@ class ExamBankSection:
                 report.error(path, item.line_of("options"), f"'options' is not used by kind '{kind}'")
             return []
         if not isinstance(raw, list) or len(raw) < 2:
-            report.error(path, item.line_of("options") if raw is not None else item.line,
-                         f"kind '{kind}' needs a list of at least two 'options'")
+            report.error(
+                path,
+                item.line_of("options") if raw is not None else item.line,
+                f"kind '{kind}' needs a list of at least two 'options'",
+            )
             return []
         options, ids = [], set()
         for option in raw:
@@ -215,13 +265,20 @@ class ExamBankSection:
                 report.error(path, line, "'correct' must be true or false")
                 continue
             if kind == QuestionKind.ORDERING and "correct" in option:
-                report.warn(path, line, "'correct' is not used by ordering questions: list options in the correct order")
+                report.warn(
+                    path, line, "'correct' is not used by ordering questions: list options in the correct order"
+                )
             text = option["text"].strip()
-            options.append({"id": option_id, "text": text, "correct": correct if kind != QuestionKind.ORDERING else False})
+            options.append(
+                {"id": option_id, "text": text, "correct": correct if kind != QuestionKind.ORDERING else False}
+            )
         correct_count = sum(1 for option in options if option["correct"])
         if kind == QuestionKind.SINGLE and correct_count != 1:
-            report.error(path, item.line_of("options"),
-                         f"a 'single' question needs exactly one correct option; this one has {correct_count}")
+            report.error(
+                path,
+                item.line_of("options"),
+                f"a 'single' question needs exactly one correct option; this one has {correct_count}",
+            )
         if kind == QuestionKind.MULTIPLE and correct_count < 1:
             report.error(path, item.line_of("options"), "a 'multiple' question needs at least one correct option")
         return options
@@ -237,7 +294,9 @@ class ExamBankSection:
             report.error(path, item.line_of("scoring"), f"'scoring' is not used by kind '{kind}'")
         if kind == QuestionKind.TRUE_FALSE:
             if not isinstance(item.get("answer"), bool):
-                report.error(path, item.line_of("answer"), "a 'true_false' question needs 'answer: true' or 'answer: false'")
+                report.error(
+                    path, item.line_of("answer"), "a 'true_false' question needs 'answer: true' or 'answer: false'"
+                )
             return {"answer": item.get("answer")}
         if kind == QuestionKind.NUMERIC:
             answer, tolerance = item.get("answer"), item.get("tolerance", 0)
@@ -248,8 +307,9 @@ class ExamBankSection:
             return {"answer": str(answer), "tolerance": str(tolerance)}
         if kind == QuestionKind.SHORT_TEXT:
             accepted, pattern = item.get("accepted", []), item.get("pattern")
-            if not isinstance(accepted, list) or not all(isinstance(a, str | int | float) and str(a).strip()
-                                                         for a in accepted):
+            if not isinstance(accepted, list) or not all(
+                isinstance(a, str | int | float) and str(a).strip() for a in accepted
+            ):
                 report.error(path, item.line_of("accepted"), "'accepted' must be a list of non-empty answers")
                 accepted = []
             if pattern is not None:
@@ -263,8 +323,9 @@ class ExamBankSection:
         return {}
 
     # --- exams -----------------------------------------------------------------------
-    def _parse_exams(self, folder: Path, domains: set[str], questions: list[QuestionSource],
-                     report: ContentReport) -> list[ExamSource]:
+    def _parse_exams(
+        self, folder: Path, domains: set[str], questions: list[QuestionSource], report: ContentReport
+    ) -> list[ExamSource]:
         available: dict[str, int] = {}
         for question in questions:
             available[question.domain] = available.get(question.domain, 0) + 1
@@ -278,22 +339,40 @@ class ExamBankSection:
             if exam is None:
                 continue
             if exam.slug in slugs:
-                report.error(path, data.line_of("slug"), f"duplicate exam slug '{exam.slug}' (also in {slugs[exam.slug]})")
+                report.error(
+                    path, data.line_of("slug"), f"duplicate exam slug '{exam.slug}' (also in {slugs[exam.slug]})"
+                )
                 continue
             slugs[exam.slug] = path
             exams.append(exam)
         return exams
 
     @staticmethod
-    def _parse_exam(data: LineDict, path: Path, domains: set[str], available: dict[str, int],
-                    report: ContentReport) -> ExamSource | None:
+    def _parse_exam(
+        data: LineDict, path: Path, domains: set[str], available: dict[str, int], report: ContentReport
+    ) -> ExamSource | None:
         errors_before = len(report.errors)
-        if not require_fields(data, {"slug": str, "title": str, "question_count": int, "time_limit_minutes": int,
-                                     "blueprint": dict, "pass_mark_percent": (int, float)}, path=path, report=report):
+        if not require_fields(
+            data,
+            {
+                "slug": str,
+                "title": str,
+                "question_count": int,
+                "time_limit_minutes": int,
+                "blueprint": dict,
+                "pass_mark_percent": (int, float),
+            },
+            path=path,
+            report=report,
+        ):
             return None
         values = {**_EXAM_DEFAULTS, **data}
         if not _SLUG.match(data["slug"]):
-            report.error(path, data.line_of("slug"), f"slug '{data['slug']}' must be lowercase letters, digits and single hyphens")
+            report.error(
+                path,
+                data.line_of("slug"),
+                f"slug '{data['slug']}' must be lowercase letters, digits and single hyphens",
+            )
         if data["time_limit_minutes"] <= 0:
             report.error(path, data.line_of("time_limit_minutes"), "'time_limit_minutes' must be positive")
         if not 0 < data["pass_mark_percent"] <= 100:
@@ -317,21 +396,34 @@ class ExamBankSection:
             elif not isinstance(count, int) or isinstance(count, bool) or count < 0:
                 report.error(path, line, f"blueprint count for '{domain}' must be a whole number")
             elif available.get(domain, 0) < count:
-                report.error(path, line, f"the bank cannot fill the blueprint: it asks for {count} '{domain}' "
-                                         f"questions and the bank has {available.get(domain, 0)}")
+                report.error(
+                    path,
+                    line,
+                    f"the bank cannot fill the blueprint: it asks for {count} '{domain}' "
+                    f"questions and the bank has {available.get(domain, 0)}",
+                )
         if len(report.errors) == errors_before and sum(blueprint.values()) != data["question_count"]:
-            report.error(path, data.line_of("question_count"),
-                         f"question_count is {data['question_count']} but the blueprint adds up to {sum(blueprint.values())}")
+            report.error(
+                path,
+                data.line_of("question_count"),
+                f"question_count is {data['question_count']} but the blueprint adds up to {sum(blueprint.values())}",
+            )
         if path.stem != data["slug"]:
             report.warn(path, data.line_of("slug"), f"file name differs from the slug '{data['slug']}'")
         if len(report.errors) > errors_before:
             return None
         return ExamSource(
-            slug=data["slug"], title=data["title"], question_count=data["question_count"],
-            time_limit_minutes=data["time_limit_minutes"], blueprint={k: int(v) for k, v in blueprint.items() if v},
-            pass_mark_percent=Decimal(str(data["pass_mark_percent"])), attempts_allowed=values["attempts_allowed"],
-            cooldown_hours=Decimal(str(values["cooldown_hours"])), grace_seconds=values["grace_seconds"],
-            shuffle_questions=values["shuffle_questions"], shuffle_options=values["shuffle_options"],
+            slug=data["slug"],
+            title=data["title"],
+            question_count=data["question_count"],
+            time_limit_minutes=data["time_limit_minutes"],
+            blueprint={k: int(v) for k, v in blueprint.items() if v},
+            pass_mark_percent=Decimal(str(data["pass_mark_percent"])),
+            attempts_allowed=values["attempts_allowed"],
+            cooldown_hours=Decimal(str(values["cooldown_hours"])),
+            grace_seconds=values["grace_seconds"],
+            shuffle_questions=values["shuffle_questions"],
+            shuffle_options=values["shuffle_options"],
             review=values["review"],
         )
 
@@ -341,8 +433,11 @@ class ExamBankSection:
         requires = certificate.get("requires") if isinstance(certificate, dict) else None
         slug = requires.get("exam") if isinstance(requires, dict) else None
         if slug and slug not in {exam.slug for exam in exams}:
-            report.error(source.spec_path, requires.line_of("exam") if isinstance(requires, LineDict) else None,
-                         f"certificate requires exam '{slug}', which is not under exams/")
+            report.error(
+                source.spec_path,
+                requires.line_of("exam") if isinstance(requires, LineDict) else None,
+                f"certificate requires exam '{slug}', which is not under exams/",
+            )
 
     # --- writing -----------------------------------------------------------------------
     def apply(self, value: ExamBank, course: CourseRef, changes: ChangeLog) -> None:
@@ -355,7 +450,9 @@ class ExamBankSection:
 
         from assessments.models.exams import Question, QuestionVersion
 
-        existing = {q.external_id: q for q in Question.objects.filter(course_id=course.id).select_related("current_version")}
+        existing = {
+            q.external_id: q for q in Question.objects.filter(course_id=course.id).select_related("current_version")
+        }
         for source in sources:
             question = existing.get(source.external_id)
             created = question is None
@@ -365,12 +462,21 @@ class ExamBankSection:
             if current is None or current.content_hash != source.content_hash:
                 number = (question.versions.aggregate(top=Max("number"))["top"] or 0) + 1
                 question.current_version = QuestionVersion.objects.create(
-                    question=question, number=number, kind=source.kind, domain=source.domain,
-                    difficulty=source.difficulty, points=source.points, lesson_ref=source.lesson_ref,
-                    module_slug=source.module_slug, stem=source.stem, stem_html=render_inline_markdown(source.stem),
-                    explanation=source.explanation, explanation_html=render_inline_markdown(source.explanation),
+                    question=question,
+                    number=number,
+                    kind=source.kind,
+                    domain=source.domain,
+                    difficulty=source.difficulty,
+                    points=source.points,
+                    lesson_ref=source.lesson_ref,
+                    module_slug=source.module_slug,
+                    stem=source.stem,
+                    stem_html=render_inline_markdown(source.stem),
+                    explanation=source.explanation,
+                    explanation_html=render_inline_markdown(source.explanation),
                     options=[{**option, "html": _inline_html(option["text"])} for option in source.options],
-                    key=source.key, content_hash=source.content_hash,
+                    key=source.key,
+                    content_hash=source.content_hash,
                 )
                 question.is_published = True
                 question.save(update_fields=["current_version", "is_published"])
@@ -382,8 +488,9 @@ class ExamBankSection:
                 question.is_published = True
                 question.save(update_fields=["is_published"])
                 changes.updated("question", f"{source.external_id} (published again)")
-        records_unpublish_missing(existing, present={source.external_id for source in sources}, changes=changes,
-                                  kind="question")
+        records_unpublish_missing(
+            existing, present={source.external_id for source in sources}, changes=changes, kind="question"
+        )
 
     @staticmethod
     def _apply_exams(sources: tuple[ExamSource, ...], course: CourseRef, changes: ChangeLog) -> None:
@@ -392,9 +499,17 @@ class ExamBankSection:
         existing = {exam.slug: exam for exam in Exam.objects.filter(course_id=course.id)}
         for source in sources:
             fields = {name: getattr(source, name) for name in ExamSource.__dataclass_fields__ if name != "slug"}
-            record_upsert(Exam, existing.get(source.slug), identity={"course_id": course.id, "slug": source.slug},
-                          fields={**fields, "is_published": True}, changes=changes, kind="exam", label=source.slug)
+            record_upsert(
+                Exam,
+                existing.get(source.slug),
+                identity={"course_id": course.id, "slug": source.slug},
+                fields={**fields, "is_published": True},
+                changes=changes,
+                kind="exam",
+                label=source.slug,
+            )
         records_unpublish_missing(existing, present={source.slug for source in sources}, changes=changes, kind="exam")
+
 
 def _inline_html(text: str) -> str:
     """An option's Markdown without the paragraph wrapper, so it sits inside a label."""

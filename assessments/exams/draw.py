@@ -34,9 +34,15 @@ class DrawError(Exception):
     """The bank cannot fill the requested counts."""
 
 
-def draw_questions(*, candidates: Iterable[Candidate], counts: Mapping[str, int], seed: int,
-                   seen_question_ids: frozenset[int] = frozenset(), shuffle_questions: bool = True,
-                   shuffle_options: bool = True) -> list[DrawnQuestion]:
+def draw_questions(
+    *,
+    candidates: Iterable[Candidate],
+    counts: Mapping[str, int],
+    seed: int,
+    seen_question_ids: frozenset[int] = frozenset(),
+    shuffle_questions: bool = True,
+    shuffle_options: bool = True,
+) -> list[DrawnQuestion]:
     """Pick `counts[group]` candidates per group, unseen questions first, each group at random."""
     rng = random.Random(seed)
     by_group: dict[str, list[Candidate]] = {}
@@ -55,8 +61,12 @@ def draw_questions(*, candidates: Iterable[Candidate], counts: Mapping[str, int]
         picked.extend(sorted(chosen, key=lambda c: c.external_id) if not shuffle_questions else chosen)
     if shuffle_questions:
         rng.shuffle(picked)
-    return [DrawnQuestion(version_id=c.version_id, question_id=c.question_id,
-                          option_order=_option_order(c, rng, shuffle_options)) for c in picked]
+    return [
+        DrawnQuestion(
+            version_id=c.version_id, question_id=c.question_id, option_order=_option_order(c, rng, shuffle_options)
+        )
+        for c in picked
+    ]
 
 
 def _option_order(candidate: Candidate, rng: random.Random, shuffle_options: bool) -> tuple[str, ...]:

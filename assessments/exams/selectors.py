@@ -38,32 +38,47 @@ def exam_list_published(*, course_id: int) -> QuerySet[Exam]:
     return Exam.objects.filter(course_id=course_id, is_published=True).order_by("title")
 
 
-def question_candidates(*, course_id: int, domains: set[str] | None = None,
-                        module_slug: str | None = None) -> list[Candidate]:
+def question_candidates(
+    *, course_id: int, domains: set[str] | None = None, module_slug: str | None = None
+) -> list[Candidate]:
     """The current version of every published question, ready for the draw."""
-    versions = QuestionVersion.objects.filter(question__course_id=course_id, question__is_published=True,
-                                              question__current_version_id=F("id"))
+    versions = QuestionVersion.objects.filter(
+        question__course_id=course_id, question__is_published=True, question__current_version_id=F("id")
+    )
     if domains is not None:
         versions = versions.filter(domain__in=domains)
     if module_slug is not None:
         versions = versions.filter(module_slug=module_slug)
-    rows = versions.values_list("id", "question_id", "question__external_id", "domain", "module_slug", "kind", "options")
+    rows = versions.values_list(
+        "id", "question_id", "question__external_id", "domain", "module_slug", "kind", "options"
+    )
     return [
-        Candidate(version_id=vid, question_id=qid, external_id=external_id,
-                  group=module if module_slug is not None else domain, kind=kind,
-                  option_ids=tuple(str(option["id"]) for option in options))
+        Candidate(
+            version_id=vid,
+            question_id=qid,
+            external_id=external_id,
+            group=module if module_slug is not None else domain,
+            kind=kind,
+            option_ids=tuple(str(option["id"]) for option in options),
+        )
         for vid, qid, external_id, domain, module, kind, options in rows
     ]
 
 
 def questions_seen_by(*, user, course_id: int) -> frozenset[int]:
-    return frozenset(AttemptQuestion.objects.filter(attempt__user=user, attempt__exam__course_id=course_id)
-                     .values_list("version__question_id", flat=True))
+    return frozenset(
+        AttemptQuestion.objects.filter(attempt__user=user, attempt__exam__course_id=course_id).values_list(
+            "version__question_id", flat=True
+        )
+    )
 
 
 def practice_seen_by(*, user, module_id: int) -> frozenset[int]:
-    return frozenset(PracticeQuestion.objects.filter(attempt__user=user, attempt__module_id=module_id)
-                     .values_list("version__question_id", flat=True))
+    return frozenset(
+        PracticeQuestion.objects.filter(attempt__user=user, attempt__module_id=module_id).values_list(
+            "version__question_id", flat=True
+        )
+    )
 
 
 # --- eligibility ------------------------------------------------------------------------
@@ -93,12 +108,21 @@ def exam_eligibility(*, user, exam: Exam, now: datetime.datetime) -> Eligibility
     counted = Attempt.objects.filter(user=user, exam=exam).exclude(state=AttemptState.VOIDED)
     used = counted.count()
     open_attempt = counted.filter(state=AttemptState.OPEN).first()
-    last_finish = counted.filter(state__in=FINALIZED).order_by("-finished_at").values_list("finished_at", flat=True).first()
+    last_finish = (
+        counted.filter(state__in=FINALIZED).order_by("-finished_at").values_list("finished_at", flat=True).first()
+    )
     next_start = last_finish + datetime.timedelta(hours=float(exam.cooldown_hours)) if last_finish else None
 
     def result(can_start: bool, reason: str) -> Eligibility:
-        return Eligibility(can_start=can_start, reason=reason, attempts_used=used, attempts_allowed=allowed,
-                           extra_minutes=extra_minutes, next_start_at=next_start, open_attempt=open_attempt)
+        return Eligibility(
+            can_start=can_start,
+            reason=reason,
+            attempts_used=used,
+            attempts_allowed=allowed,
+            extra_minutes=extra_minutes,
+            next_start_at=next_start,
+            open_attempt=open_attempt,
+        )
 
     if open_attempt is not None:
         return result(True, "You have an attempt in progress; continuing resumes it with the time it has left.")
@@ -140,8 +164,14 @@ class AttemptStatus:
         return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
 
     def as_json(self) -> dict:
-        return {"state": self.state, "remaining_seconds": self.remaining_seconds, "answered": self.answered,
-                "total": self.total, "deadline": self.deadline.isoformat(), "closes_at": self.closes_at.isoformat()}
+        return {
+            "state": self.state,
+            "remaining_seconds": self.remaining_seconds,
+            "answered": self.answered,
+            "total": self.total,
+            "deadline": self.deadline.isoformat(),
+            "closes_at": self.closes_at.isoformat(),
+        }
 
 
 def attempt_remaining_seconds(*, attempt: Attempt, now: datetime.datetime) -> int:
@@ -151,9 +181,14 @@ def attempt_remaining_seconds(*, attempt: Attempt, now: datetime.datetime) -> in
 
 def attempt_status(*, attempt: Attempt, now: datetime.datetime) -> AttemptStatus:
     counts = attempt.questions.aggregate(total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
-    return AttemptStatus(state=attempt.state, remaining_seconds=attempt_remaining_seconds(attempt=attempt, now=now),
-                         answered=counts["answered"], total=counts["total"], deadline=attempt.deadline,
-                         closes_at=attempt.closes_at)
+    return AttemptStatus(
+        state=attempt.state,
+        remaining_seconds=attempt_remaining_seconds(attempt=attempt, now=now),
+        answered=counts["answered"],
+        total=counts["total"],
+        deadline=attempt.deadline,
+        closes_at=attempt.closes_at,
+    )
 
 
 def attempt_events(*, attempt: Attempt) -> QuerySet[AttemptEvent]:
@@ -166,8 +201,11 @@ def attempt_list_for_user(*, user, exam: Exam) -> QuerySet[Attempt]:
 
 def attempt_best(*, user_id: int, exam: Exam) -> Attempt | None:
     """Best attempt counts: the highest score, the earliest such attempt on a tie."""
-    return (Attempt.objects.filter(user_id=user_id, exam=exam, state__in=FINALIZED)
-            .order_by("-score_percent", "finished_at", "id").first())
+    return (
+        Attempt.objects.filter(user_id=user_id, exam=exam, state__in=FINALIZED)
+        .order_by("-score_percent", "finished_at", "id")
+        .first()
+    )
 
 
 def accommodation_list(*, exam: Exam) -> QuerySet[Accommodation]:
@@ -181,14 +219,33 @@ def exam_results(*, exam: Exam) -> QuerySet[Attempt]:
 def exam_results_rows(*, exam: Exam) -> Iterator[list]:
     """The results export: a header row, then one row per attempt, newest first."""
     domains = sorted(exam.blueprint)
-    yield ["learner_email", "learner_name", "attempt", "state", "started_at", "finished_at", "extra_minutes",
-           "score_percent", "passed", "test_mode", *[f"{d}_percent" for d in domains]]
+    yield [
+        "learner_email",
+        "learner_name",
+        "attempt",
+        "state",
+        "started_at",
+        "finished_at",
+        "extra_minutes",
+        "score_percent",
+        "passed",
+        "test_mode",
+        *[f"{d}_percent" for d in domains],
+    ]
     for attempt in exam_results(exam=exam).iterator():
-        yield [attempt.user.email, attempt.user.display_name, attempt.number, attempt.state,
-               attempt.started_at.isoformat(), attempt.finished_at.isoformat() if attempt.finished_at else "",
-               attempt.extra_minutes, attempt.score_percent if attempt.score_percent is not None else "",
-               "" if attempt.passed is None else ("yes" if attempt.passed else "no"), attempt.test_mode,
-               *[attempt.domain_breakdown.get(d, {}).get("percent", "") for d in domains]]
+        yield [
+            attempt.user.email,
+            attempt.user.display_name,
+            attempt.number,
+            attempt.state,
+            attempt.started_at.isoformat(),
+            attempt.finished_at.isoformat() if attempt.finished_at else "",
+            attempt.extra_minutes,
+            attempt.score_percent if attempt.score_percent is not None else "",
+            "" if attempt.passed is None else ("yes" if attempt.passed else "no"),
+            attempt.test_mode,
+            *[attempt.domain_breakdown.get(d, {}).get("percent", "") for d in domains],
+        ]
 
 
 # --- item statistics ------------------------------------------------------------------------
@@ -221,8 +278,11 @@ def _correlation(xs: list[float], ys: list[float]) -> float | None:
 def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
     """Per question version, over finalized attempts: facility (mean share of the points, in %)
     and discrimination (100 x correlation of the item's share with the rest of the test's points)."""
-    slots = (AttemptQuestion.objects.filter(attempt__exam=exam).exclude(attempt__state=AttemptState.VOIDED)
-             .values_list("version_id", "attempt__state", "points_awarded", "version__points", "attempt__score_points"))
+    slots = (
+        AttemptQuestion.objects.filter(attempt__exam=exam)
+        .exclude(attempt__state=AttemptState.VOIDED)
+        .values_list("version_id", "attempt__state", "points_awarded", "version__points", "attempt__score_points")
+    )
     shown: dict[int, int] = {}
     pairs: dict[int, tuple[list[float], list[float]]] = {}
     for version_id, state, awarded, points, total in slots:
@@ -231,17 +291,24 @@ def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
             xs, ys = pairs.setdefault(version_id, ([], []))
             xs.append(float(Decimal(awarded) / Decimal(points)))
             ys.append(float(Decimal(total) - Decimal(awarded)))
-    versions = QuestionVersion.objects.filter(id__in=shown).select_related("question").order_by(
-        "question__external_id", "number")
+    versions = (
+        QuestionVersion.objects.filter(id__in=shown)
+        .select_related("question")
+        .order_by("question__external_id", "number")
+    )
     stats = []
     for version in versions:
         xs, ys = pairs.get(version.id, ([], []))
         correlation = _correlation(xs, ys)
-        stats.append(ItemStatistic(
-            version=version, times_shown=shown[version.id], scored=len(xs),
-            facility=round(100 * sum(xs) / len(xs), 1) if xs else None,
-            discrimination=round(100 * correlation, 1) if correlation is not None else None,
-        ))
+        stats.append(
+            ItemStatistic(
+                version=version,
+                times_shown=shown[version.id],
+                scored=len(xs),
+                facility=round(100 * sum(xs) / len(xs), 1) if xs else None,
+                discrimination=round(100 * correlation, 1) if correlation is not None else None,
+            )
+        )
     return stats
 
 

@@ -41,14 +41,16 @@ class AttemptClosedError(Exception):
 
 
 class FinalizeReason:
-    SUBMITTED = "submitted"     # the learner confirmed the submit
-    REQUEST = "request"         # the learner's next request came after the deadline plus grace
+    SUBMITTED = "submitted"  # the learner confirmed the submit
+    REQUEST = "request"  # the learner's next request came after the deadline plus grace
     DEADLINE_TASK = "deadline_task"
     SWEEP = "sweep"
 
 
-_TIME_UP = ("Time is up: the deadline and its grace period have passed, so this was not saved. "
-            "Your attempt was submitted with the answers saved before the deadline.")
+_TIME_UP = (
+    "Time is up: the deadline and its grace period have passed, so this was not saved. "
+    "Your attempt was submitted with the answers saved before the deadline."
+)
 _ALREADY_CLOSED = "This attempt has already been submitted; it no longer accepts changes."
 
 
@@ -86,23 +88,44 @@ def _create_attempt(*, user, exam: Exam, now: datetime.datetime, extra_minutes: 
     seed = secrets.randbits(62)
     drawn = draw_questions(
         candidates=selectors.question_candidates(course_id=exam.course_id, domains=set(exam.blueprint)),
-        counts=exam.blueprint, seed=seed,
+        counts=exam.blueprint,
+        seed=seed,
         seen_question_ids=selectors.questions_seen_by(user=user, course_id=exam.course_id),
-        shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options,
+        shuffle_questions=exam.shuffle_questions,
+        shuffle_options=exam.shuffle_options,
     )
     number = (Attempt.objects.filter(user=user, exam=exam).aggregate(top=Max("number"))["top"] or 0) + 1
     deadline = now + datetime.timedelta(minutes=exam.time_limit_minutes + extra_minutes)
     attempt = Attempt.objects.create(
-        user=user, exam=exam, number=number, seed=seed, started_at=now, extra_minutes=extra_minutes,
-        deadline=deadline, closes_at=deadline + datetime.timedelta(seconds=exam.grace_seconds),
-        pass_mark_percent=exam.pass_mark_percent, test_mode=settings.PLATFORM_TEST_MODE,
+        user=user,
+        exam=exam,
+        number=number,
+        seed=seed,
+        started_at=now,
+        extra_minutes=extra_minutes,
+        deadline=deadline,
+        closes_at=deadline + datetime.timedelta(seconds=exam.grace_seconds),
+        pass_mark_percent=exam.pass_mark_percent,
+        test_mode=settings.PLATFORM_TEST_MODE,
     )
-    AttemptQuestion.objects.bulk_create([
-        AttemptQuestion(attempt=attempt, position=index, version_id=item.version_id, option_order=list(item.option_order))
-        for index, item in enumerate(drawn, start=1)
-    ])
-    _event(attempt, EventKind.STARTED, now, actor=user, seed=seed, deadline=deadline.isoformat(),
-           extra_minutes=extra_minutes, questions=[item.version_id for item in drawn])
+    AttemptQuestion.objects.bulk_create(
+        [
+            AttemptQuestion(
+                attempt=attempt, position=index, version_id=item.version_id, option_order=list(item.option_order)
+            )
+            for index, item in enumerate(drawn, start=1)
+        ]
+    )
+    _event(
+        attempt,
+        EventKind.STARTED,
+        now,
+        actor=user,
+        seed=seed,
+        deadline=deadline.isoformat(),
+        extra_minutes=extra_minutes,
+        questions=[item.version_id for item in drawn],
+    )
     return attempt
 
 
@@ -164,8 +187,15 @@ def attempt_answer_save(*, attempt_id: int, position: int, raw, now: datetime.da
                 return SavedAnswer(slot=slot, changed=False)
             slot.response, slot.answered_at = response, now
             slot.save(update_fields=["response", "answered_at"])
-            _event(attempt, EventKind.ANSWER_SAVED, now, position=position, question=slot.version.question_id,
-                   version=slot.version_id, response=response)
+            _event(
+                attempt,
+                EventKind.ANSWER_SAVED,
+                now,
+                position=position,
+                question=slot.version.question_id,
+                version=slot.version_id,
+                response=response,
+            )
             return SavedAnswer(slot=slot, changed=True)
     except _Expired:
         raise _refuse_after_deadline(attempt_id, now, f"answer to question {position}") from None
@@ -215,7 +245,9 @@ def attempt_finalize(*, attempt_id: int, now: datetime.datetime, reason: str) ->
         earned, total, domains = Decimal(0), Decimal(0), {}
         for slot in slots:
             version = slot.version
-            fraction = score_fraction(kind=version.kind, options=version.options, key=version.key, response=slot.response)
+            fraction = score_fraction(
+                kind=version.kind, options=version.options, key=version.key, response=slot.response
+            )
             slot.points_awarded = points_for(points=version.points, fraction=fraction)
             earned += slot.points_awarded
             total += version.points
@@ -227,11 +259,18 @@ def attempt_finalize(*, attempt_id: int, now: datetime.datetime, reason: str) ->
         state = AttemptState.SUBMITTED if reason == FinalizeReason.SUBMITTED else AttemptState.TIMED_OUT
         finished_at = now if reason == FinalizeReason.SUBMITTED else attempt.closes_at
         fields = {
-            "state": state, "finished_at": finished_at, "score_points": earned, "max_points": total,
-            "score_percent": percent, "passed": percent >= attempt.pass_mark_percent,
+            "state": state,
+            "finished_at": finished_at,
+            "score_points": earned,
+            "max_points": total,
+            "score_percent": percent,
+            "passed": percent >= attempt.pass_mark_percent,
             "domain_breakdown": {
-                domain: {"points": str(points), "max": str(most),
-                         "percent": str((points * 100 / most).quantize(Decimal("0.01")) if most else Decimal(0))}
+                domain: {
+                    "points": str(points),
+                    "max": str(most),
+                    "percent": str((points * 100 / most).quantize(Decimal("0.01")) if most else Decimal(0)),
+                }
                 for domain, (points, most) in sorted(domains.items())
             },
         }
@@ -240,8 +279,15 @@ def attempt_finalize(*, attempt_id: int, now: datetime.datetime, reason: str) ->
             return False
         if reason == FinalizeReason.SUBMITTED:
             _event(attempt, EventKind.SUBMITTED, now, actor=attempt.user)
-        _event(attempt, EventKind.FINALIZED, now, reason=reason, score_percent=str(percent),
-               passed=fields["passed"], answered=sum(1 for slot in slots if slot.is_answered))
+        _event(
+            attempt,
+            EventKind.FINALIZED,
+            now,
+            reason=reason,
+            score_percent=str(percent),
+            passed=fields["passed"],
+            answered=sum(1 for slot in slots if slot.is_answered),
+        )
         user_id, course_id = attempt.user_id, attempt.exam.course_id
         transaction.on_commit(lambda: learner_progressed.send(sender=Attempt, user_id=user_id, course_id=course_id))
     return True
@@ -262,8 +308,11 @@ def attempt_close_if_due(*, attempt: Attempt, now: datetime.datetime) -> Attempt
 
 def attempt_sweep_overdue(*, now: datetime.datetime, limit: int = 500) -> int:
     """Finalize abandoned attempts past their deadline plus grace; returns how many this call closed."""
-    overdue = list(Attempt.objects.filter(state=AttemptState.OPEN, closes_at__lte=now)
-                   .order_by("closes_at").values_list("id", flat=True)[:limit])
+    overdue = list(
+        Attempt.objects.filter(state=AttemptState.OPEN, closes_at__lte=now)
+        .order_by("closes_at")
+        .values_list("id", flat=True)[:limit]
+    )
     return sum(attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.SWEEP) for attempt_id in overdue)
 
 
@@ -286,18 +335,27 @@ def attempt_reset(*, attempt_id: int, by, reason: str, now: datetime.datetime) -
     return attempt
 
 
-def accommodation_set(*, exam: Exam, user, extra_minutes: int, extra_attempts: int, note: str, by,
-                      now: datetime.datetime) -> Accommodation:
+def accommodation_set(
+    *, exam: Exam, user, extra_minutes: int, extra_attempts: int, note: str, by, now: datetime.datetime
+) -> Accommodation:
     """Extra time applies to attempts started afterwards, so it cannot change during an open attempt."""
     with transaction.atomic():
         accommodation = Accommodation.objects.select_for_update().filter(user=user, exam=exam).first()
         current_minutes = accommodation.extra_minutes if accommodation else 0
         if extra_minutes != current_minutes and selectors.attempt_open_for(user=user, exam=exam) is not None:
-            raise ValueError("This learner has an attempt in progress; extra time must be set before an attempt starts.")
+            raise ValueError(
+                "This learner has an attempt in progress; extra time must be set before an attempt starts."
+            )
         accommodation, _ = Accommodation.objects.update_or_create(
-            user=user, exam=exam,
-            defaults={"extra_minutes": extra_minutes, "extra_attempts": extra_attempts, "note": note.strip(),
-                      "set_by": by, "updated_at": now},
+            user=user,
+            exam=exam,
+            defaults={
+                "extra_minutes": extra_minutes,
+                "extra_attempts": extra_attempts,
+                "note": note.strip(),
+                "set_by": by,
+                "updated_at": now,
+            },
         )
     return accommodation
 
@@ -311,15 +369,22 @@ def practice_start(*, user, course_id: int, module, now: datetime.datetime) -> P
     if count == 0:
         raise ExamNotAvailable("This module has no practice questions yet.")
     seed = secrets.randbits(62)
-    drawn = draw_questions(candidates=candidates, counts={module.slug: count}, seed=seed,
-                           seen_question_ids=selectors.practice_seen_by(user=user, module_id=module.id))
+    drawn = draw_questions(
+        candidates=candidates,
+        counts={module.slug: count},
+        seed=seed,
+        seen_question_ids=selectors.practice_seen_by(user=user, module_id=module.id),
+    )
     with transaction.atomic():
         practice = PracticeAttempt.objects.create(user=user, module_id=module.id, seed=seed, started_at=now)
-        PracticeQuestion.objects.bulk_create([
-            PracticeQuestion(attempt=practice, position=index, version_id=item.version_id,
-                             option_order=list(item.option_order))
-            for index, item in enumerate(drawn, start=1)
-        ])
+        PracticeQuestion.objects.bulk_create(
+            [
+                PracticeQuestion(
+                    attempt=practice, position=index, version_id=item.version_id, option_order=list(item.option_order)
+                )
+                for index, item in enumerate(drawn, start=1)
+            ]
+        )
     return practice
 
 
@@ -332,7 +397,10 @@ def practice_answer(*, question: PracticeQuestion, raw, now: datetime.datetime) 
     fraction = score_fraction(kind=version.kind, options=version.options, key=version.key, response=response)
     answer, _ = PracticeAnswer.objects.get_or_create(
         question=question,
-        defaults={"response": response, "points_awarded": points_for(points=version.points, fraction=fraction),
-                  "answered_at": now},
+        defaults={
+            "response": response,
+            "points_awarded": points_for(points=version.points, fraction=fraction),
+            "answered_at": now,
+        },
     )
     return answer

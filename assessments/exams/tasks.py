@@ -11,10 +11,11 @@ from . import services
 def attempt_finalize_due(self, attempt_id: int) -> None:
     """Scheduled at start for the deadline plus grace; does nothing if the attempt is already closed."""
     try:
-        services.attempt_finalize(attempt_id=attempt_id, now=timezone.now(),
-                                  reason=services.FinalizeReason.DEADLINE_TASK)
+        services.attempt_finalize(
+            attempt_id=attempt_id, now=timezone.now(), reason=services.FinalizeReason.DEADLINE_TASK
+        )
     except OperationalError as exc:
-        raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
 
 
 @shared_task(bind=True, max_retries=3, acks_late=True)

@@ -80,12 +80,24 @@ def _question_context(slot, *, option_order) -> dict:
     options = [by_id[option_id] for option_id in option_order if option_id in by_id]
     response = slot.response if hasattr(slot, "response") else None
     chosen = set(response) if isinstance(response, list) else {response}
-    ranks = {option_id: index for index, option_id in enumerate(response, start=1)} if (
-        slot.version.kind == QuestionKind.ORDERING and isinstance(response, list)) else {}
-    return {"options": [{**option, "checked": str(option["id"]) in {str(c) for c in chosen},
-                         "rank": ranks.get(str(option["id"]), "")} for option in options],
-            "ordered": [by_id[str(i)] for i in response if str(i) in by_id] if ranks else [],
-            "response": response, "positions": range(1, len(options) + 1)}
+    ranks = (
+        {option_id: index for index, option_id in enumerate(response, start=1)}
+        if (slot.version.kind == QuestionKind.ORDERING and isinstance(response, list))
+        else {}
+    )
+    return {
+        "options": [
+            {
+                **option,
+                "checked": str(option["id"]) in {str(c) for c in chosen},
+                "rank": ranks.get(str(option["id"]), ""),
+            }
+            for option in options
+        ],
+        "ordered": [by_id[str(i)] for i in response if str(i) in by_id] if ranks else [],
+        "response": response,
+        "positions": range(1, len(options) + 1),
+    }
 
 
 def _certificate_exam(exam: Exam, metadata: dict) -> bool:
@@ -95,9 +107,15 @@ def _certificate_exam(exam: Exam, metadata: dict) -> bool:
 
 def _key_context(slot, *, course_slug: str) -> dict:
     """The correct answer, shaped like a learner's answer, and the lesson section that teaches it."""
-    order = [str(o["id"]) for o in slot.version.options] if slot.version.kind == QuestionKind.ORDERING else slot.option_order
-    return {"key": _question_context(_KeySlot(slot.version), option_order=order),
-            "lesson_url": lesson_reference_url(course_slug=course_slug, reference=slot.version.lesson_ref)}
+    order = (
+        [str(o["id"]) for o in slot.version.options]
+        if slot.version.kind == QuestionKind.ORDERING
+        else slot.option_order
+    )
+    return {
+        "key": _question_context(_KeySlot(slot.version), option_order=order),
+        "lesson_url": lesson_reference_url(course_slug=course_slug, reference=slot.version.lesson_ref),
+    }
 
 
 # --- course-level entry point -------------------------------------------------------------
@@ -105,25 +123,34 @@ def course_assessments(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = course_get(slug=course_slug)
     if course is None:
         raise Http404("No such course.")
-    return render(request, "assessments/exams/course_assessments.html", {
-        "course": course, "exams": selectors.exam_list_published(course_id=course.id),
-        "modules": module_list(course_id=course.id),
-    })
+    return render(
+        request,
+        "assessments/exams/course_assessments.html",
+        {
+            "course": course,
+            "exams": selectors.exam_list_published(course_id=course.id),
+            "modules": module_list(course_id=course.id),
+        },
+    )
 
 
 # --- exam and attempt lifecycle -------------------------------------------------------------
 def exam_detail(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
     exam = _exam_or_404(course_slug, exam_slug)
-    context = {"exam": exam,
-               "is_certificate_exam": _certificate_exam(exam, course_get_by_id(course_id=exam.course_id).metadata)}
+    context = {
+        "exam": exam,
+        "is_certificate_exam": _certificate_exam(exam, course_get_by_id(course_id=exam.course_id).metadata),
+    }
     if request.user.is_authenticated:
         now = timezone.now()
         open_attempt = selectors.attempt_open_for(user=request.user, exam=exam)
         if open_attempt is not None:
             services.attempt_close_if_due(attempt=open_attempt, now=now)
-        context |= {"eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
-                    "attempts": selectors.attempt_list_for_user(user=request.user, exam=exam),
-                    "best": selectors.attempt_best(user_id=request.user.id, exam=exam)}
+        context |= {
+            "eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
+            "attempts": selectors.attempt_list_for_user(user=request.user, exam=exam),
+            "best": selectors.attempt_best(user_id=request.user.id, exam=exam),
+        }
     return render(request, "assessments/exams/exam_detail.html", context)
 
 
@@ -148,12 +175,19 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
         return redirect("exams:result", attempt.public_id)
     slots = selectors.attempt_slots(attempt=attempt)
     slot = slots[_position(request.GET.get("q"), len(slots)) - 1]
-    return render(request, "assessments/exams/attempt.html", {
-        "attempt": attempt, "exam": attempt.exam, "slots": slots, "slot": slot,
-        "status": selectors.attempt_status(attempt=attempt, now=now),
-        "question": _question_context(slot, option_order=slot.option_order),
-        "in_grace": now >= attempt.deadline,
-    })
+    return render(
+        request,
+        "assessments/exams/attempt.html",
+        {
+            "attempt": attempt,
+            "exam": attempt.exam,
+            "slots": slots,
+            "slot": slot,
+            "status": selectors.attempt_status(attempt=attempt, now=now),
+            "question": _question_context(slot, option_order=slot.option_order),
+            "in_grace": now >= attempt.deadline,
+        },
+    )
 
 
 @login_required
@@ -169,8 +203,11 @@ def _fragments(request: HttpRequest, partial: str, context: dict) -> HttpRespons
     """One partial of the attempt page for htmx, plus the slot's navigator entry swapped out of band."""
     html = render_to_string(f"assessments/exams/attempt.html#{partial}", context, request=request)
     if context["slot"] is not None:
-        html += render_to_string("assessments/exams/attempt.html#nav_item",
-                                 {**context, "oob": True, "current_position": context["slot"].position}, request=request)
+        html += render_to_string(
+            "assessments/exams/attempt.html#nav_item",
+            {**context, "oob": True, "current_position": context["slot"].position},
+            request=request,
+        )
     return HttpResponse(html)
 
 
@@ -188,8 +225,11 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
     is_htmx = bool(request.headers.get("HX-Request"))
     try:
         saved = services.attempt_answer_save(
-            attempt_id=attempt.id, position=position,
-            raw=_raw_answer(slot.version.kind, slot.version.options, request.POST), now=timezone.now())
+            attempt_id=attempt.id,
+            position=position,
+            raw=_raw_answer(slot.version.kind, slot.version.options, request.POST),
+            now=timezone.now(),
+        )
     except services.AttemptClosedError as exc:
         if is_htmx:
             return _partial_response(request, attempt, None, error=str(exc))
@@ -216,8 +256,9 @@ def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
     attempt = _own_attempt_or_404(request, attempt_id)
     position = _slot_or_404(attempt, request.POST.get("position")).position
     try:
-        slot = services.attempt_flag_set(attempt_id=attempt.id, position=position,
-                                         flagged=request.POST.get("flagged") == "1", now=timezone.now())
+        slot = services.attempt_flag_set(
+            attempt_id=attempt.id, position=position, flagged=request.POST.get("flagged") == "1", now=timezone.now()
+        )
     except services.AttemptClosedError as exc:
         messages.error(request, str(exc))
         return redirect("exams:result", attempt.public_id)
@@ -244,10 +285,17 @@ def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
     if not attempt.is_open:
         return redirect("exams:result", attempt.public_id)
     slots = selectors.attempt_slots(attempt=attempt)
-    return render(request, "assessments/exams/submit_confirm.html", {
-        "attempt": attempt, "exam": attempt.exam, "status": selectors.attempt_status(attempt=attempt, now=now),
-        "unanswered": [s for s in slots if not s.is_answered], "flagged": [s for s in slots if s.flagged],
-    })
+    return render(
+        request,
+        "assessments/exams/submit_confirm.html",
+        {
+            "attempt": attempt,
+            "exam": attempt.exam,
+            "status": selectors.attempt_status(attempt=attempt, now=now),
+            "unanswered": [s for s in slots if not s.is_answered],
+            "flagged": [s for s in slots if s.flagged],
+        },
+    )
 
 
 @login_required
@@ -268,13 +316,22 @@ def attempt_result(request: HttpRequest, attempt_id) -> HttpResponse:
             items.append(item)
     metadata = course_get_by_id(course_id=exam.course_id).metadata
     domains = metadata.get("domains") or {}
-    return render(request, "assessments/exams/result.html", {
-        "attempt": attempt, "exam": exam, "review": review, "items": items,
-        "breakdown": [{"label": domains.get(name, name), **values} for name, values in attempt.domain_breakdown.items()],
-        "best": selectors.attempt_best(user_id=request.user.id, exam=exam),
-        "is_certificate_exam": _certificate_exam(exam, metadata),
-        "eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
-    })
+    return render(
+        request,
+        "assessments/exams/result.html",
+        {
+            "attempt": attempt,
+            "exam": exam,
+            "review": review,
+            "items": items,
+            "breakdown": [
+                {"label": domains.get(name, name), **values} for name, values in attempt.domain_breakdown.items()
+            ],
+            "best": selectors.attempt_best(user_id=request.user.id, exam=exam),
+            "is_certificate_exam": _certificate_exam(exam, metadata),
+            "eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
+        },
+    )
 
 
 class _KeySlot:
@@ -312,16 +369,23 @@ def practice_intro(request: HttpRequest, course_slug: str, module_slug: str) -> 
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         try:
-            practice = services.practice_start(user=request.user, course_id=course_id, module=module,
-                                               now=timezone.now())
+            practice = services.practice_start(
+                user=request.user, course_id=course_id, module=module, now=timezone.now()
+            )
         except services.ExamNotAvailable as exc:
             messages.error(request, str(exc))
             return redirect("exams:practice", course_slug, module_slug)
         return redirect("exams:practice_attempt", practice.public_id)
     available = len(selectors.question_candidates(course_id=course_id, module_slug=module.slug))
-    return render(request, "assessments/exams/practice_intro.html", {
-        "module": module, "course_slug": course_slug, "size": min(module.practice_questions, available),
-    })
+    return render(
+        request,
+        "assessments/exams/practice_intro.html",
+        {
+            "module": module,
+            "course_slug": course_slug,
+            "size": min(module.practice_questions, available),
+        },
+    )
 
 
 @login_required
@@ -337,22 +401,36 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.practice_answer(question=slot, raw=_raw_answer(slot.version.kind, slot.version.options,
-                                                                     request.POST), now=timezone.now())
+            services.practice_answer(
+                question=slot,
+                raw=_raw_answer(slot.version.kind, slot.version.options, request.POST),
+                now=timezone.now(),
+            )
         except InvalidResponse as exc:
             error = str(exc)
         else:
             return redirect(f"{reverse('exams:practice_attempt', args=[practice.public_id])}?q={position}")
     answer = getattr(slot, "answer", None)
     slot.response = answer.response if answer else None
-    context = {"practice": practice, "slots": slots, "slot": slot, "position": position, "error": error,
-               "answer": answer, "question": _question_context(slot, option_order=slot.option_order),
-               "answered": sum(1 for s in slots if hasattr(s, "answer")),
-               "score": sum(s.answer.points_awarded for s in slots if hasattr(s, "answer")),
-               "max_score": sum(s.version.points for s in slots)}
+    context = {
+        "practice": practice,
+        "slots": slots,
+        "slot": slot,
+        "position": position,
+        "error": error,
+        "answer": answer,
+        "question": _question_context(slot, option_order=slot.option_order),
+        "answered": sum(1 for s in slots if hasattr(s, "answer")),
+        "score": sum(s.answer.points_awarded for s in slots if hasattr(s, "answer")),
+        "max_score": sum(s.version.points for s in slots),
+    }
     if answer is not None:
-        context["correct"] = score_fraction(kind=slot.version.kind, options=slot.version.options,
-                                            key=slot.version.key, response=answer.response) == 1
+        context["correct"] = (
+            score_fraction(
+                kind=slot.version.kind, options=slot.version.options, key=slot.version.key, response=answer.response
+            )
+            == 1
+        )
         context |= _key_context(slot, course_slug=practice.module.course.slug)
     return render(request, "assessments/exams/practice_question.html", context)
 
@@ -381,9 +459,15 @@ def exam_results(request: HttpRequest, course_slug: str, exam_slug: str) -> Http
 @instructor_required
 def exam_items(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpResponse:
     exam = _exam_or_404(course_slug, exam_slug)
-    return render(request, "assessments/exams/manage_items.html", {
-        "exam": exam, "stats": selectors.item_statistics(exam=exam), "threshold": selectors.POOR_DISCRIMINATION,
-    })
+    return render(
+        request,
+        "assessments/exams/manage_items.html",
+        {
+            "exam": exam,
+            "stats": selectors.item_statistics(exam=exam),
+            "threshold": selectors.POOR_DISCRIMINATION,
+        },
+    )
 
 
 @instructor_required
@@ -396,9 +480,15 @@ def exam_accommodations(request: HttpRequest, course_slug: str, exam_slug: str) 
             form.add_error("email", "No learner has this e-mail address.")
         else:
             try:
-                services.accommodation_set(exam=exam, user=learner, extra_minutes=form.cleaned_data["extra_minutes"],
-                                           extra_attempts=form.cleaned_data["extra_attempts"],
-                                           note=form.cleaned_data["note"], by=request.user, now=timezone.now())
+                services.accommodation_set(
+                    exam=exam,
+                    user=learner,
+                    extra_minutes=form.cleaned_data["extra_minutes"],
+                    extra_attempts=form.cleaned_data["extra_attempts"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                    now=timezone.now(),
+                )
             except ValueError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -417,15 +507,23 @@ def attempt_log(request: HttpRequest, attempt_id) -> HttpResponse:
     form = ResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.attempt_reset(attempt_id=attempt.id, by=request.user, reason=form.cleaned_data["reason"],
-                                   now=timezone.now())
+            services.attempt_reset(
+                attempt_id=attempt.id, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
+            )
         except ValueError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "The attempt was reset; it no longer counts.")
             return redirect("exams:attempt_log", attempt.public_id)
-    return render(request, "assessments/exams/manage_attempt_log.html", {
-        "attempt": attempt, "exam": attempt.exam, "events": selectors.attempt_events(attempt=attempt), "form": form,
-        "slots": selectors.attempt_slots(attempt=attempt),
-        "remaining": selectors.attempt_remaining_seconds(attempt=attempt, now=timezone.now()),
-    })
+    return render(
+        request,
+        "assessments/exams/manage_attempt_log.html",
+        {
+            "attempt": attempt,
+            "exam": attempt.exam,
+            "events": selectors.attempt_events(attempt=attempt),
+            "form": form,
+            "slots": selectors.attempt_slots(attempt=attempt),
+            "remaining": selectors.attempt_remaining_seconds(attempt=attempt, now=timezone.now()),
+        },
+    )

@@ -67,9 +67,9 @@ class RunTranscript:
             citations=tuple(citation for result in results for citation in result.citations),
             finish_reason=final.finish_reason,
             refusal=next((result.refusal for result in reversed(results) if result.refusal), None),
-            usage=Usage(**{
-                name: sum(getattr(result.usage, name) for result in results) for name in Usage.__dataclass_fields__
-            }),
+            usage=Usage(
+                **{name: sum(getattr(result.usage, name) for result in results) for name in Usage.__dataclass_fields__}
+            ),
             cost_usd=sum(result.cost_usd for result in results),
         )
 
@@ -290,8 +290,9 @@ def _check_regex(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     return False, f"Nothing in the answer matches /{spec['pattern']}/{_ignoring_case(spec)}."
 
 
-@_register("equals", params={"value": Param(_text, required=True)},
-           label=lambda spec: f"Equals {_quote(spec['value'])}")
+@_register(
+    "equals", params={"value": Param(_text, required=True)}, label=lambda spec: f"Equals {_quote(spec['value'])}"
+)
 def _check_equals(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     # Both sides are trimmed: YAML block scalars end with a newline.
     if run.text.strip() == spec["value"].strip():
@@ -304,8 +305,11 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
-        hint = " It is wrapped in a Markdown code fence; the answer must be the JSON alone." if (
-            text.lstrip().startswith("```")) else ""
+        hint = (
+            " It is wrapped in a Markdown code fence; the answer must be the JSON alone."
+            if (text.lstrip().startswith("```"))
+            else ""
+        )
         return None, f"The answer is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.{hint}"
 
 
@@ -324,8 +328,9 @@ def _schema_problem(value: Any, schema: dict) -> str | None:
     return f"at {where}: {error.message}"
 
 
-@_register("json_schema", params={"schema": Param(_schema, required=True)},
-           label=lambda spec: "Answer matches the JSON Schema")
+@_register(
+    "json_schema", params={"schema": Param(_schema, required=True)}, label=lambda spec: "Answer matches the JSON Schema"
+)
 def _check_json_schema(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     value, problem = _parse_json(run.text)
     if problem:
@@ -423,10 +428,10 @@ def _check_refusal(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     expected = spec.get("expected", False)
     if refused:
         said = _quote(run.refusal or run.text, 100)
-        return expected, (f"The model refused, as the task requires: {said}." if expected
-                          else f"The model refused: {said}.")
-    return not expected, ("The model did not refuse; the task expects it to." if expected
-                          else "No refusal detected.")
+        return expected, (
+            f"The model refused, as the task requires: {said}." if expected else f"The model refused: {said}."
+        )
+    return not expected, ("The model did not refuse; the task expects it to." if expected else "No refusal detected.")
 
 
 @_register(
@@ -436,10 +441,15 @@ def _check_refusal(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 )
 def _check_token_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     used, budget = run.output_tokens, spec["max_output_tokens"]
-    spent = (f"The run used {used} output tokens ({run.usage.completion_tokens} visible + "
-             f"{run.usage.reasoning_tokens} reasoning)")
-    return (True, f"{spent}, within the budget of {budget}.") if used <= budget else (
-        False, f"{spent}, over the budget of {budget}.")
+    spent = (
+        f"The run used {used} output tokens ({run.usage.completion_tokens} visible + "
+        f"{run.usage.reasoning_tokens} reasoning)"
+    )
+    return (
+        (True, f"{spent}, within the budget of {budget}.")
+        if used <= budget
+        else (False, f"{spent}, over the budget of {budget}.")
+    )
 
 
 @_register(

@@ -126,6 +126,12 @@ def grade_run(
         call_model=call_model,
     )
     status, reasons = _decide(task=task, check_results=check_results, judge=judge, injection=injection)
-    return GradeOutcome(status=status, score=judge.score, check_results=check_results, judge=judge,
-                        injection=injection, reasons=reasons,
-                        would_pass=required_ok and _meets_pass_mark(judge.score, task))
+    return GradeOutcome(
+        status=status,
+        score=judge.score,
+        check_results=check_results,
+        judge=judge,
+        injection=injection,
+        reasons=reasons,
+        would_pass=required_ok and _meets_pass_mark(judge.score, task),
+    )

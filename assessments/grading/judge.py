@@ -193,12 +193,25 @@ def _data_pieces(learner_prompt: Mapping[str, str], transcript: RunTranscript) -
     if transcript.refusal:
         pieces.append(("model refusal message", transcript.refusal))
     if transcript.tool_calls:
-        pieces.append(("model tool calls", "\n".join(
-            f"{number}. {call.name}({call.arguments})" for number, call in enumerate(transcript.tool_calls, start=1))))
+        pieces.append(
+            (
+                "model tool calls",
+                "\n".join(
+                    f"{number}. {call.name}({call.arguments})"
+                    for number, call in enumerate(transcript.tool_calls, start=1)
+                ),
+            )
+        )
     if transcript.citations:
-        pieces.append(("model cited sources", "\n".join(
-            f"- {citation.url} ({citation.title})" if citation.title else f"- {citation.url}"
-            for citation in transcript.citations)))
+        pieces.append(
+            (
+                "model cited sources",
+                "\n".join(
+                    f"- {citation.url} ({citation.title})" if citation.title else f"- {citation.url}"
+                    for citation in transcript.citations
+                ),
+            )
+        )
     return pieces
 
 
@@ -232,12 +245,14 @@ def judge_request_build(
     nonce = _fresh_nonce([text for _, text in pieces])
     ids = ", ".join(criterion.id for criterion in rubric)
     rubric_text = "\n".join(
-        f"- `{criterion.id}` (weight {criterion.weight:g}): {criterion.description}" for criterion in rubric)
+        f"- `{criterion.id}` (weight {criterion.weight:g}): {criterion.description}" for criterion in rubric
+    )
     instructions = JUDGE_INSTRUCTIONS.format(title=title, brief=brief.strip(), rubric=rubric_text, nonce=nonce, ids=ids)
     if strict:
         instructions += STRICT_ADDENDUM
     blocks = "\n".join(
-        f"<<<BEGIN {nonce} {_label(name)}>>>\n{text}\n<<<END {nonce} {_label(name)}>>>\n" for name, text in pieces)
+        f"<<<BEGIN {nonce} {_label(name)}>>>\n{text}\n<<<END {nonce} {_label(name)}>>>\n" for name, text in pieces
+    )
     intro = DATA_INTRO.format(nonce=nonce, finish_reason=transcript.finish_reason or "none")
     data = f"{intro}\n{blocks}\n{DATA_REMINDER.format(nonce=nonce, ids=ids)}"
     return JudgeRequest(
@@ -290,8 +305,9 @@ def verdict_parse(text: str, rubric: Sequence[Criterion]) -> tuple[CriterionVerd
             raise VerdictError(f"criterion {cid!r} has verdict {verdict!r}, not pass or fail")
         if not isinstance(reasoning, str) or not reasoning.strip():
             raise VerdictError(f"criterion {cid!r} has no reasoning")
-        found[cid] = CriterionVerdict(id=cid, weight=by_id[cid].weight, passed=verdict == "pass",
-                                      reasoning=reasoning.strip())
+        found[cid] = CriterionVerdict(
+            id=cid, weight=by_id[cid].weight, passed=verdict == "pass", reasoning=reasoning.strip()
+        )
     if missing := [cid for cid in by_id if cid not in found]:
         raise VerdictError(f"the verdict leaves out criteria {', '.join(missing)}")
     return tuple(found[criterion.id] for criterion in rubric)
@@ -384,14 +400,24 @@ def judge_run(
 ) -> JudgeOutcome:
     """Judge a run against the rubric; re-check a perfect score with the stricter prompt
     when `recheck_perfect` (a caller whose submission cannot pass anyway skips it)."""
-    inputs = {"title": title, "brief": brief, "rubric": rubric, "learner_prompt": learner_prompt,
-              "transcript": transcript}
+    inputs = {
+        "title": title,
+        "brief": brief,
+        "rubric": rubric,
+        "learner_prompt": learner_prompt,
+        "transcript": transcript,
+    }
     first = _judge_pass(judge_request_build(**inputs), rubric, call_model)
     if first.error:
-        return JudgeOutcome(score=0.0, verdicts=(), passes=(first,),
-                            review_reason=f"The judge's verdict could not be used: {first.error}.")
-    outcome = JudgeOutcome(score=weighted_score(first.verdicts), verdicts=first.verdicts, review_reason="",
-                           passes=(first,))
+        return JudgeOutcome(
+            score=0.0,
+            verdicts=(),
+            passes=(first,),
+            review_reason=f"The judge's verdict could not be used: {first.error}.",
+        )
+    outcome = JudgeOutcome(
+        score=weighted_score(first.verdicts), verdicts=first.verdicts, review_reason="", passes=(first,)
+    )
     if not (recheck_perfect and first.all_passed):
         return outcome
     second = _judge_pass(judge_request_build(**inputs, strict=True), rubric, call_model)

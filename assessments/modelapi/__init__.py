@@ -4,8 +4,8 @@ Callers use `get_client().chat(...)` / `.respond(...)` and get `ModelResult`s ba
 `ModelAPIError`. `image_part` builds vision inputs.
 """
 
+from assessments.modelapi.client import ModelClient, get_client, image_part, input_image_part
 from assessments.modelapi.types import Citation, ModelAPIError, ModelResult, ToolCall, Usage
-from assessments.modelapi.client import ModelClient, get_client, image_part, input_image_part  # noqa: E402
 
 __all__ = [
     "Citation",

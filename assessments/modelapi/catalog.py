@@ -17,6 +17,7 @@ def image_format_ok(data: bytes, mime: str) -> bool:
     """True when the bytes really are the JPEG or PNG that `mime` claims."""
     return mime in IMAGE_MAGIC and data.startswith(IMAGE_MAGIC[mime])
 
+
 # reasoning_effort values each model family accepts on Chat Completions (and as
 # `reasoning.effort` on Responses). A family absent here rejects every value.
 _REASONING_EFFORTS: dict[str, frozenset[str]] = {
@@ -102,8 +103,15 @@ def price_for(model: str, price_table: dict) -> dict | None:
     return price_table[family] if family else None
 
 
-def cost_usd(price: dict, *, prompt_tokens: int, cached_tokens: int, output_tokens: int, server_tool_calls: int,
-             server_tool_price_per_1k: float) -> float:
+def cost_usd(
+    price: dict,
+    *,
+    prompt_tokens: int,
+    cached_tokens: int,
+    output_tokens: int,
+    server_tool_calls: int,
+    server_tool_price_per_1k: float,
+) -> float:
     """A call's cost by a price entry (USD per million tokens; `cached_input` defaults to
     `input`) plus its server-side tool calls. `output_tokens` includes reasoning tokens.
     The client prices a response that reports no cost this way; the simulator reports

@@ -213,7 +213,7 @@ class ModelClient:
         self,
         *,
         model: str,
-        input: str | list[dict],  # noqa: A002 - the API's own name
+        input: str | list[dict],
         instructions: str | None = None,
         tools: list[dict] | None = None,
         max_output_tokens: int | None = None,
@@ -286,8 +286,10 @@ class ModelClient:
                         body = None
                     if not isinstance(body, dict):
                         raise ModelAPIError(
-                            "response body is not a JSON object", status=response.status_code,
-                            code="invalid_response", attempts=attempts,
+                            "response body is not a JSON object",
+                            status=response.status_code,
+                            code="invalid_response",
+                            attempts=attempts,
                         )
                     return body, latency_ms, attempts
                 code, message = _parse_error(response)
@@ -317,8 +319,14 @@ class ModelClient:
         logger.log(
             logging.ERROR if final else logging.WARNING,
             "model call failed api=%s model=%s attempt=%d status=%s code=%r retryable=%s%s: %s",
-            call.api, call.model, error.attempts, error.status, error.code, error.retryable,
-            "" if final else " (retrying)", error.message[:300],
+            call.api,
+            call.model,
+            error.attempts,
+            error.status,
+            error.code,
+            error.retryable,
+            "" if final else " (retrying)",
+            error.message[:300],
         )
 
     # -- parsing --------------------------------------------------------------------------
@@ -331,25 +339,52 @@ class ModelClient:
             logger.warning("model call: no price for %s and no cost in the response; cost recorded as 0", model)
             return 0.0
         return catalog.cost_usd(
-            price, prompt_tokens=usage.prompt_tokens, cached_tokens=usage.cached_tokens,
+            price,
+            prompt_tokens=usage.prompt_tokens,
+            cached_tokens=usage.cached_tokens,
             output_tokens=usage.completion_tokens + usage.reasoning_tokens,
-            server_tool_calls=usage.server_side_tool_calls, server_tool_price_per_1k=self.server_tool_price_per_1k,
+            server_tool_calls=usage.server_side_tool_calls,
+            server_tool_price_per_1k=self.server_tool_price_per_1k,
         )
 
-    def _finish(self, *, call_api: str, requested: str, body: dict, text: str, finish_reason: str,
-                tool_calls: tuple[ToolCall, ...], citations: tuple[Citation, ...], refusal: str | None,
-                usage: Usage, latency_ms: int, attempts: int) -> ModelResult:
+    def _finish(
+        self,
+        *,
+        call_api: str,
+        requested: str,
+        body: dict,
+        text: str,
+        finish_reason: str,
+        tool_calls: tuple[ToolCall, ...],
+        citations: tuple[Citation, ...],
+        refusal: str | None,
+        usage: Usage,
+        latency_ms: int,
+        attempts: int,
+    ) -> ModelResult:
         resolved = str(body.get("model") or requested)
         raw_ticks = (body.get("usage") or {}).get("cost_in_usd_ticks")
         ticks = int(raw_ticks) if isinstance(raw_ticks, (int, float)) else None
         # Price a response that carries no cost by the model that actually served it.
-        cost = self._cost(model=resolved if catalog.price_for(resolved, self.price_table) else requested,
-                          usage=usage, ticks=ticks)
+        cost = self._cost(
+            model=resolved if catalog.price_for(resolved, self.price_table) else requested, usage=usage, ticks=ticks
+        )
         return ModelResult(
-            text=text, finish_reason=finish_reason, tool_calls=tool_calls, citations=citations,
-            refusal=refusal, requested_model=requested, resolved_model=resolved, usage=usage,
-            cost_usd_ticks=ticks, cost_usd=cost, latency_ms=latency_ms,
-            response_id=str(body.get("id") or ""), api=call_api, raw=body, attempts=attempts,
+            text=text,
+            finish_reason=finish_reason,
+            tool_calls=tool_calls,
+            citations=citations,
+            refusal=refusal,
+            requested_model=requested,
+            resolved_model=resolved,
+            usage=usage,
+            cost_usd_ticks=ticks,
+            cost_usd=cost,
+            latency_ms=latency_ms,
+            response_id=str(body.get("id") or ""),
+            api=call_api,
+            raw=body,
+            attempts=attempts,
         )
 
     def _chat_result(self, requested: str, body: dict, latency_ms: int, attempts: int) -> ModelResult:
@@ -385,9 +420,17 @@ class ModelClient:
             server_side_tool_calls=int(raw_usage.get("num_server_side_tools_used") or 0),
         )
         return self._finish(
-            call_api="chat", requested=requested, body=body, text=content or "", finish_reason=finish_reason,
-            tool_calls=tool_calls, citations=citations, refusal=message.get("refusal") or None,
-            usage=usage, latency_ms=latency_ms, attempts=attempts,
+            call_api="chat",
+            requested=requested,
+            body=body,
+            text=content or "",
+            finish_reason=finish_reason,
+            tool_calls=tool_calls,
+            citations=citations,
+            refusal=message.get("refusal") or None,
+            usage=usage,
+            latency_ms=latency_ms,
+            attempts=attempts,
         )
 
     def _responses_result(self, requested: str, body: dict, latency_ms: int, attempts: int) -> ModelResult:
@@ -410,11 +453,13 @@ class ModelClient:
                     elif part.get("type") == "refusal":
                         refusals.append(part.get("refusal") or "")
             elif kind == "function_call":
-                tool_calls.append(ToolCall(
-                    id=str(item.get("call_id") or item.get("id") or ""),
-                    name=str(item.get("name") or ""),
-                    arguments=str(item.get("arguments") or ""),
-                ))
+                tool_calls.append(
+                    ToolCall(
+                        id=str(item.get("call_id") or item.get("id") or ""),
+                        name=str(item.get("name") or ""),
+                        arguments=str(item.get("arguments") or ""),
+                    )
+                )
             elif isinstance(kind, str) and kind.endswith("_call"):
                 server_side_calls += 1  # web_search_call, x_search_call, code_interpreter_call, ...
         status = body.get("status") or "completed"
@@ -440,9 +485,17 @@ class ModelClient:
             server_side_tool_calls=int(raw_usage.get("num_server_side_tools_used") or server_side_calls),
         )
         return self._finish(
-            call_api="responses", requested=requested, body=body, text="".join(texts), finish_reason=finish_reason,
-            tool_calls=tuple(tool_calls), citations=_unique_citations(citations),
-            refusal="\n".join(refusals) or None, usage=usage, latency_ms=latency_ms, attempts=attempts,
+            call_api="responses",
+            requested=requested,
+            body=body,
+            text="".join(texts),
+            finish_reason=finish_reason,
+            tool_calls=tuple(tool_calls),
+            citations=_unique_citations(citations),
+            refusal="\n".join(refusals) or None,
+            usage=usage,
+            latency_ms=latency_ms,
+            attempts=attempts,
         )
 
 
@@ -452,9 +505,20 @@ def _logged(result: ModelResult) -> ModelResult:
     logger.info(
         "model call api=%s requested=%s resolved=%s id=%s finish=%s attempts=%d latency_ms=%d "
         "prompt=%d cached=%d completion=%d reasoning=%d total=%d server_tools=%d cost_usd=%.6f%s",
-        result.api, result.requested_model, result.resolved_model, result.response_id, result.finish_reason,
-        result.attempts, result.latency_ms, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens,
-        usage.reasoning_tokens, usage.total_tokens, usage.server_side_tool_calls, result.cost_usd,
+        result.api,
+        result.requested_model,
+        result.resolved_model,
+        result.response_id,
+        result.finish_reason,
+        result.attempts,
+        result.latency_ms,
+        usage.prompt_tokens,
+        usage.cached_tokens,
+        usage.completion_tokens,
+        usage.reasoning_tokens,
+        usage.total_tokens,
+        usage.server_side_tool_calls,
+        result.cost_usd,
         "" if result.cost_usd_ticks is not None else " (price table)",
     )
     return result

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import copy
 import itertools
 import json
@@ -92,7 +93,11 @@ _LIVE_SEARCH_GONE = (
 _CAMEL = {"stop": "stop", "presence_penalty": "presencePenalty", "frequency_penalty": "frequencyPenalty"}
 _OPENAI_ONLY_TOOL_FIELDS = ("search_context_size", "user_location", "external_web_access", "container")
 _REASONING_TOKENS = {"none": 0, "low": 48, "medium": 160, "high": 384, "xhigh": 768}
-_SERVER_TOOLS = {"web_search": "web_search_call", "x_search": "x_search_call", "code_interpreter": "code_interpreter_call"}
+_SERVER_TOOLS = {
+    "web_search": "web_search_call",
+    "x_search": "x_search_call",
+    "code_interpreter": "code_interpreter_call",
+}
 
 
 class _Reject(Exception):
@@ -146,7 +151,9 @@ def schema_instance(schema: dict, root: dict | None = None, name: str = "", dept
     if kind is None:
         kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
     if kind == "object":
-        return {key: schema_instance(sub, root, key, depth + 1) for key, sub in (schema.get("properties") or {}).items()}
+        return {
+            key: schema_instance(sub, root, key, depth + 1) for key, sub in (schema.get("properties") or {}).items()
+        }
     if kind == "array":
         return _array_instance(schema, root, name, depth)
     if kind == "string":
@@ -172,8 +179,7 @@ def _array_instance(schema: dict, root: dict, name: str, depth: int) -> list:
     if "$ref" in items:
         items = _resolve_ref(root, items["$ref"])
     enum_properties = [
-        key for key, sub in (items.get("properties") or {}).items()
-        if isinstance(sub, dict) and sub.get("enum")
+        key for key, sub in (items.get("properties") or {}).items() if isinstance(sub, dict) and sub.get("enum")
     ]
     if items.get("type") == "object" and enum_properties:
         # Prefer the property that names what is being enumerated (criterion, *_id).
@@ -191,8 +197,12 @@ def _array_instance(schema: dict, root: dict, name: str, depth: int) -> list:
 
 def _string_instance(schema: dict, name: str) -> str:
     fixed = {
-        "date": "2026-11-22", "date-time": "2026-11-22T09:30:00Z", "time": "09:30:00",
-        "email": "learner@example.com", "uri": "https://example.com/", "uuid": str(uuid.UUID(int=1)),
+        "date": "2026-11-22",
+        "date-time": "2026-11-22T09:30:00Z",
+        "time": "09:30:00",
+        "email": "learner@example.com",
+        "uri": "https://example.com/",
+        "uuid": str(uuid.UUID(int=1)),
     }
     value = fixed.get(schema.get("format", ""), f"simulated {name}".strip() if name else "simulated text")
     value = value.ljust(schema.get("minLength", 0), "x")
@@ -276,10 +286,12 @@ def _recording_fits(endpoint: str, recorded: dict, body: dict) -> bool:
             return False
         if any(i.get("type") == "function_call" for i in recorded["output"]) and not _function_tools(body):
             return False
-        fmt = ((body.get("text") or {}).get("format") or {})
+        fmt = (body.get("text") or {}).get("format") or {}
         schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
         text = "".join(
-            part.get("text", "") for item in recorded["output"] if item.get("type") == "message"
+            part.get("text", "")
+            for item in recorded["output"]
+            if item.get("type") == "message"
             for part in item.get("content") or ()
         )
     if schema is not None:
@@ -404,10 +416,7 @@ class ModelSimulator:
 
     def answer(self, endpoint: str, body: dict, script_item: dict | None) -> tuple[int, dict]:
         try:
-            if endpoint == "chat":
-                model = self._validate_chat(body)
-            else:
-                model = self._validate_responses(body)
+            model = self._validate_chat(body) if endpoint == "chat" else self._validate_responses(body)
         except _Reject as reject:
             return reject.status, _error_body(reject.status, reject.message)
         scripted_output = script_item and any(k in script_item for k in ("content", "tool_calls", "refusal"))
@@ -465,7 +474,9 @@ class ModelSimulator:
                 raise _Reject(400, f"Model {requested} does not support parameter reasoningEffort.")
             if not catalog.accepts_reasoning_effort(requested, effort):
                 allowed = ", ".join(sorted(catalog.accepted_reasoning_efforts(requested)))
-                raise _Reject(400, f"Invalid reasoning effort {effort!r} for model {requested}; expected one of {allowed}.")
+                raise _Reject(
+                    400, f"Invalid reasoning effort {effort!r} for model {requested}; expected one of {allowed}."
+                )
         return resolved
 
     def _validate_chat(self, body: dict) -> str:
@@ -474,7 +485,9 @@ class ModelSimulator:
         resolved = self._validate_common(body, messages_key="messages")
         messages = body["messages"]
         if not isinstance(messages, list) or not messages:
-            raise _Reject(422, "Failed to deserialize the JSON body into the target type: messages: expected a non-empty sequence")
+            raise _Reject(
+                422, "Failed to deserialize the JSON body into the target type: messages: expected a non-empty sequence"
+            )
         tools = body.get("tools") or []
         if len(tools) > 128:
             raise _Reject(400, "At most 128 tools may be provided.")
@@ -516,7 +529,9 @@ class ModelSimulator:
                 if field in tool:
                     raise _Reject(400, f"Argument not supported on this model: {field}")
             if kind == "function" and not tool.get("name"):
-                raise _Reject(422, "Failed to deserialize the JSON body into the target type: function tool without name")
+                raise _Reject(
+                    422, "Failed to deserialize the JSON body into the target type: function tool without name"
+                )
             filters = tool.get("filters") or {}
             if filters.get("allowed_domains") and filters.get("excluded_domains"):
                 raise _Reject(400, "Use allowed_domains or excluded_domains, not both.")
@@ -578,8 +593,14 @@ class ModelSimulator:
 
     def _cost_ticks(self, model: str, prompt: int, cached: int, output: int, server_tool_calls: int) -> int:
         price = catalog.price_for(model, self.price_table) or {"input": 0, "cached_input": 0, "output": 0}
-        usd = catalog.cost_usd(price, prompt_tokens=prompt, cached_tokens=cached, output_tokens=output,
-                               server_tool_calls=server_tool_calls, server_tool_price_per_1k=self.server_tool_price_per_1k)
+        usd = catalog.cost_usd(
+            price,
+            prompt_tokens=prompt,
+            cached_tokens=cached,
+            output_tokens=output,
+            server_tool_calls=server_tool_calls,
+            server_tool_price_per_1k=self.server_tool_price_per_1k,
+        )
         return int(round(usd * USD_TICKS_PER_USD))
 
     def _chat_answer(self, body: dict, model: str, script: dict) -> dict:
@@ -589,9 +610,13 @@ class ModelSimulator:
         images = sum(self._validate_parts(m.get("content"), image_type="image_url") for m in messages)
         names_by_call = {
             call.get("id"): (call.get("function") or {}).get("name")
-            for m in messages if m.get("role") == "assistant" for call in m.get("tool_calls") or ()
+            for m in messages
+            if m.get("role") == "assistant"
+            for call in m.get("tool_calls") or ()
         }
-        results = [(names_by_call.get(m.get("tool_call_id")), m.get("content")) for m in messages if m.get("role") == "tool"]
+        results = [
+            (names_by_call.get(m.get("tool_call_id")), m.get("content")) for m in messages if m.get("role") == "tool"
+        ]
         response_format = body.get("response_format") or {}
         message: dict[str, Any] = {"role": "assistant", "content": "", "refusal": None}
         finish_reason = "stop"
@@ -621,9 +646,7 @@ class ModelSimulator:
             finish_reason = "length"
         finish_reason = script.get("finish_reason", finish_reason)
 
-        prompt_text = _request_text("chat", body) + "".join(
-            json.dumps(tool) for tool in tools
-        )
+        prompt_text = _request_text("chat", body) + "".join(json.dumps(tool) for tool in tools)
         prompt = _tokens(prompt_text) + 256 * images
         completion = _tokens(message["content"]) + sum(_tokens(c[2]) + 8 for c in calls)
         reasoning = self._reasoning_tokens(body["model"], body.get("reasoning_effort"))
@@ -637,10 +660,18 @@ class ModelSimulator:
                 "prompt_tokens": prompt,
                 "completion_tokens": completion,
                 "total_tokens": prompt + completion + reasoning,
-                "prompt_tokens_details": {"text_tokens": prompt - 256 * images, "audio_tokens": 0,
-                                          "image_tokens": 256 * images, "cached_tokens": 0},
-                "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0,
-                                              "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+                "prompt_tokens_details": {
+                    "text_tokens": prompt - 256 * images,
+                    "audio_tokens": 0,
+                    "image_tokens": 256 * images,
+                    "cached_tokens": 0,
+                },
+                "completion_tokens_details": {
+                    "reasoning_tokens": reasoning,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
                 "num_sources_used": 0,
                 "cost_in_usd_ticks": self._cost_ticks(model, prompt, 0, completion + reasoning, 0),
             },
@@ -652,48 +683,89 @@ class ModelSimulator:
         """(call_id, name, arguments) for the tool calls this answer makes, if any."""
         if "tool_calls" in script:
             return [
-                (f"call_{random.randrange(10**7, 10**8)}", call["name"],
-                 call["arguments"] if isinstance(call.get("arguments"), str) else json.dumps(call.get("arguments") or {}))
+                (
+                    f"call_{random.randrange(10**7, 10**8)}",
+                    call["name"],
+                    call["arguments"]
+                    if isinstance(call.get("arguments"), str)
+                    else json.dumps(call.get("arguments") or {}),
+                )
                 for call in script["tool_calls"]
             ]
         if not tools or tool_choice == "none" or results or "content" in script or "refusal" in script:
             return []
-        functions = [(tool["name"], tool.get("parameters")) if flat else
-                     (tool["function"]["name"], tool["function"].get("parameters")) for tool in tools
-                     if tool.get("type") == "function"]
+        functions = [
+            (tool["name"], tool.get("parameters"))
+            if flat
+            else (tool["function"]["name"], tool["function"].get("parameters"))
+            for tool in tools
+            if tool.get("type") == "function"
+        ]
         if isinstance(tool_choice, dict):
             wanted = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
             functions = [f for f in functions if f[0] == wanted]
         if body.get("parallel_tool_calls") is False:
             functions = functions[:1]
         return [
-            (f"call_{random.randrange(10**7, 10**8)}", name, json.dumps(schema_instance(parameters or {"type": "object"})))
+            (
+                f"call_{random.randrange(10**7, 10**8)}",
+                name,
+                json.dumps(schema_instance(parameters or {"type": "object"})),
+            )
             for name, parameters in functions
         ]
 
     def _responses_answer(self, body: dict, model: str, script: dict) -> dict:
         items = body["input"] if isinstance(body["input"], list) else [{"role": "user", "content": body["input"]}]
         question = _last_user_text(items)
-        images = sum(self._validate_parts(i.get("content"), image_type="input_image") for i in items if isinstance(i, dict))
-        names_by_call = {i.get("call_id"): i.get("name") for i in items if isinstance(i, dict) and i.get("type") == "function_call"}
-        results = [(names_by_call.get(i.get("call_id")), i.get("output")) for i in items
-                   if isinstance(i, dict) and i.get("type") == "function_call_output"]
+        images = sum(
+            self._validate_parts(i.get("content"), image_type="input_image") for i in items if isinstance(i, dict)
+        )
+        names_by_call = {
+            i.get("call_id"): i.get("name") for i in items if isinstance(i, dict) and i.get("type") == "function_call"
+        }
+        results = [
+            (names_by_call.get(i.get("call_id")), i.get("output"))
+            for i in items
+            if isinstance(i, dict) and i.get("type") == "function_call_output"
+        ]
         tools = body.get("tools") or []
         effort = (body.get("reasoning") or {}).get("effort")
         reasoning = self._reasoning_tokens(body["model"], effort)
         output: list[dict] = []
         if reasoning:
-            output.append({"type": "reasoning", "id": f"rs_{uuid.uuid4()}", "status": "completed",
-                           "summary": [{"type": "summary_text", "text": "Worked out what the question asks."}]})
-        calls = self._scripted_or_generated_calls(script, _function_tools(body), body.get("tool_choice", "auto"),
-                                                  body, results, flat=True)
-        server_calls = {"web_search_calls": 0, "x_search_calls": 0, "code_interpreter_calls": 0,
-                        "file_search_calls": 0, "mcp_calls": 0, "document_search_calls": 0}
+            output.append(
+                {
+                    "type": "reasoning",
+                    "id": f"rs_{uuid.uuid4()}",
+                    "status": "completed",
+                    "summary": [{"type": "summary_text", "text": "Worked out what the question asks."}],
+                }
+            )
+        calls = self._scripted_or_generated_calls(
+            script, _function_tools(body), body.get("tool_choice", "auto"), body, results, flat=True
+        )
+        server_calls = {
+            "web_search_calls": 0,
+            "x_search_calls": 0,
+            "code_interpreter_calls": 0,
+            "file_search_calls": 0,
+            "mcp_calls": 0,
+            "document_search_calls": 0,
+        }
         annotations: list[dict] = []
         text = ""
         for call_id, name, arguments in calls:
-            output.append({"type": "function_call", "id": f"fc_{uuid.uuid4()}", "call_id": call_id, "name": name,
-                           "arguments": arguments, "status": "completed"})
+            output.append(
+                {
+                    "type": "function_call",
+                    "id": f"fc_{uuid.uuid4()}",
+                    "call_id": call_id,
+                    "name": name,
+                    "arguments": arguments,
+                    "status": "completed",
+                }
+            )
         if not calls:
             search_tools = [tool for tool in tools if tool.get("type") in _SERVER_TOOLS]
             fmt = (body.get("text") or {}).get("format") or {}
@@ -708,8 +780,15 @@ class ModelSimulator:
             content: list[dict] = [{"type": "output_text", "text": text, "logprobs": [], "annotations": annotations}]
             if "refusal" in script:
                 content = [{"type": "refusal", "refusal": script["refusal"]}]
-            output.append({"type": "message", "id": f"msg_{uuid.uuid4()}", "role": "assistant",
-                           "status": "completed", "content": content})
+            output.append(
+                {
+                    "type": "message",
+                    "id": f"msg_{uuid.uuid4()}",
+                    "role": "assistant",
+                    "status": "completed",
+                    "content": content,
+                }
+            )
         prompt = _tokens(_request_text("responses", body) + "".join(json.dumps(t) for t in tools)) + 256 * images
         visible = _tokens(text) + sum(_tokens(c[2]) + 8 for c in calls)
         status, incomplete = "completed", None
@@ -745,20 +824,32 @@ class ModelSimulator:
         }
 
     @staticmethod
-    def _search(search_tools: list[dict], question: str, output: list[dict], server_calls: dict) -> tuple[str, list[dict]]:
+    def _search(
+        search_tools: list[dict], question: str, output: list[dict], server_calls: dict
+    ) -> tuple[str, list[dict]]:
         """Server-side search: the calls the server made, an answer, and its url_citation annotations."""
         sources: list[tuple[str, str]] = []
         for tool in search_tools:
             kind = tool["type"]
             query = _summary(question, 80)
             name = {"web_search": "web_search", "x_search": "x_semantic_search"}.get(kind, "code_execution")
-            output.append({"type": _SERVER_TOOLS[kind], "id": f"fc_{uuid.uuid4()}_0", "call_id": "", "name": name,
-                           "arguments": json.dumps({"query": query, "num_results": 5}), "status": "completed"})
+            output.append(
+                {
+                    "type": _SERVER_TOOLS[kind],
+                    "id": f"fc_{uuid.uuid4()}_0",
+                    "call_id": "",
+                    "name": name,
+                    "arguments": json.dumps({"query": query, "num_results": 5}),
+                    "status": "completed",
+                }
+            )
             server_calls[f"{kind}_calls"] += 1
             if kind == "web_search":
                 domains = (tool.get("filters") or {}).get("allowed_domains") or ["docs.x.ai", "x.ai"]
-                sources += [(f"https://{domain}/search-result-{n}", f"Result {n} from {domain}")
-                            for n, domain in enumerate(domains[:2] if len(domains) > 1 else domains * 2, start=1)]
+                sources += [
+                    (f"https://{domain}/search-result-{n}", f"Result {n} from {domain}")
+                    for n, domain in enumerate(domains[:2] if len(domains) > 1 else domains * 2, start=1)
+                ]
             elif kind == "x_search":
                 handle = (tool.get("allowed_x_handles") or ["xai"])[0]
                 sources.append((f"https://x.com/{handle}/status/1990000000000000001", f"Post by @{handle}"))
@@ -766,8 +857,15 @@ class ModelSimulator:
         annotations = []
         for n, (url, title) in enumerate(sources, start=1):
             text += f"\n[{n}] "
-            annotations.append({"type": "url_citation", "url": url, "title": title,
-                                "start_index": len(text), "end_index": len(text) + len(url)})
+            annotations.append(
+                {
+                    "type": "url_citation",
+                    "url": url,
+                    "title": title,
+                    "start_index": len(text),
+                    "end_index": len(text) + len(url),
+                }
+            )
             text += url
         return text, annotations
 
@@ -775,9 +873,14 @@ class ModelSimulator:
 def _normalize_script_item(item: dict) -> dict:
     fault = str(item.get("fault", "")).lower()
     normal = {
-        "status": item.get("status"), "body": item.get("body"), "headers": dict(item.get("headers") or {}),
-        "delay": float(item.get("delay", 0)), "drop": fault == "drop", "endpoint": item.get("endpoint"),
-        "error_shape": item.get("error_shape", "xai"), "message": item.get("message"),
+        "status": item.get("status"),
+        "body": item.get("body"),
+        "headers": dict(item.get("headers") or {}),
+        "delay": float(item.get("delay", 0)),
+        "drop": fault == "drop",
+        "endpoint": item.get("endpoint"),
+        "error_shape": item.get("error_shape", "xai"),
+        "message": item.get("message"),
     }
     if fault in {"rate_limit", "429"}:
         normal["status"] = 429
@@ -812,7 +915,9 @@ def _text_answer(model: str, question: str, images: int, results: list) -> str:
     if images:
         parts.append(f"I can see {images} image{'s' if images != 1 else ''} in your message.")
     if results:
-        parts.append("Using the tool results: " + "; ".join(f"{name} returned {content}" for name, content in results) + ".")
+        parts.append(
+            "Using the tool results: " + "; ".join(f"{name} returned {content}" for name, content in results) + "."
+        )
     parts.append(f"You asked: {_summary(question)}")
     return " ".join(parts)
 
@@ -836,7 +941,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)
 
     # -- plumbing --------------------------------------------------------------------------
@@ -860,10 +965,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _json_request(self, raw: bytes) -> dict:
         if "json" not in (self.headers.get("Content-Type") or "") or not raw:
@@ -878,13 +981,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routes ------------------------------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         sim = self.server.simulator
         if self.path == "/v1/models":
             created = 1_760_000_000
-            self._send_json(200, {"object": "list", "data": [
-                {"id": name, "created": created, "object": "model", "owned_by": "xai"} for name in catalog.known_models()
-            ]})
+            self._send_json(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": name, "created": created, "object": "model", "owned_by": "xai"}
+                        for name in catalog.known_models()
+                    ],
+                },
+            )
         elif self.path.startswith("/_sim/requests"):
             self._send_json(200, {"requests": sim.requests_log()})
         elif self.path == "/_sim/health":
@@ -892,7 +1002,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(404, _error_body(404, f"No route for GET {self.path}."))
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         endpoint = {"/v1/chat/completions": "chat", "/v1/responses": "responses"}.get(self.path)
         raw = self._read_body()
         if endpoint:
@@ -917,8 +1027,11 @@ class _Handler(BaseHTTPRequestHandler):
                     sim.latency = float(body["latency"])
                 self._send_json(200, {"latency": sim.latency})
             elif self.path == "/_sim/replies":
-                scripts = (load_reply_library(body["path"]) if "path" in body else
-                           [ReplyScript(match=body["match"], responses=tuple(body["responses"]), source="control API")])
+                scripts = (
+                    load_reply_library(body["path"])
+                    if "path" in body
+                    else [ReplyScript(match=body["match"], responses=tuple(body["responses"]), source="control API")]
+                )
                 sim.add_replies(scripts)
                 self._send_json(200, {"added": len(scripts)})
             else:
@@ -936,8 +1049,16 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         if "authorization" in headers:
             headers["authorization"] = headers["authorization"][:7] + "***"
-        entry = sim.log_request({"time": time.time(), "method": "POST", "path": self.path,
-                                  "endpoint": endpoint, "headers": headers, "body": body})
+        entry = sim.log_request(
+            {
+                "time": time.time(),
+                "method": "POST",
+                "path": self.path,
+                "endpoint": endpoint,
+                "headers": headers,
+                "body": body,
+            }
+        )
         item = sim.next_script_item(endpoint)
         exact = item is not None and (item["body"] is not None or item["status"] not in (None, 200))
         if item is not None and (item["delay"] or exact or item["drop"]):
@@ -950,8 +1071,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if exact:
             status = item["status"] or 200
-            reply = item["body"] if item["body"] is not None else _error_body(
-                status, item["message"] or _FAULT_MESSAGES.get(status, "Scripted error."), item["error_shape"]
+            reply = (
+                item["body"]
+                if item["body"] is not None
+                else _error_body(
+                    status, item["message"] or _FAULT_MESSAGES.get(status, "Scripted error."), item["error_shape"]
+                )
             )
             entry["outcome"] = status
             self._send_json(status, reply, item["headers"])

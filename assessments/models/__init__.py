@@ -1,2 +1,2 @@
-from .demos import *  # noqa: F401,F403
-from .exams import *  # noqa: F401,F403
+from .demos import *  # noqa: F403
+from .exams import *  # noqa: F403

@@ -4,8 +4,16 @@ from django.conf import settings
 from django.db import models
 
 __all__ = [
-    "DemoAsset", "DemoAuditEvent", "DemoTask", "FINAL_STATES", "GradeRecord", "Modality", "ModelCallRecord",
-    "ReviewDecision", "Submission", "SubmissionState",
+    "DemoAsset",
+    "DemoAuditEvent",
+    "DemoTask",
+    "FINAL_STATES",
+    "GradeRecord",
+    "Modality",
+    "ModelCallRecord",
+    "ReviewDecision",
+    "Submission",
+    "SubmissionState",
 ]
 
 
@@ -209,8 +217,9 @@ class DemoAuditEvent(models.Model):
         REGRADED = "regraded", "Re-graded"
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=24, choices=Kind.choices)
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -35,8 +35,9 @@ class Question(models.Model):
 
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="questions")
     external_id = models.CharField(max_length=80)
-    current_version = models.ForeignKey("QuestionVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    current_version = models.ForeignKey(
+        "QuestionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_published = models.BooleanField(default=True)
 
     class Meta:
@@ -148,7 +149,9 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "exam"], condition=Q(state="open"), name="one_open_attempt_per_exam"),
+            models.UniqueConstraint(
+                fields=["user", "exam"], condition=Q(state="open"), name="one_open_attempt_per_exam"
+            ),
             models.UniqueConstraint(fields=["user", "exam", "number"], name="attempt_number_unique"),
         ]
         indexes = [models.Index(fields=["state", "closes_at"], name="attempt_state_closes_idx")]
@@ -205,8 +208,9 @@ class AttemptEvent(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -258,7 +262,9 @@ class PracticeQuestion(models.Model):
 
     class Meta:
         ordering = ["attempt_id", "position"]
-        constraints = [models.UniqueConstraint(fields=["attempt", "position"], name="practice_question_position_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="practice_question_position_unique")
+        ]
 
 
 class PracticeAnswer(models.Model):

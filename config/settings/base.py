@@ -314,10 +314,12 @@ JUDGE_MODEL = os.environ.get("JUDGE_MODEL", "grok-4.3")
 # Model calls wait on the network, so they run on their own queue, consumed by a
 # thread-pool worker (`celery -A config worker -Q model_calls -P threads -c 100`);
 # CPU work (PDFs) stays on the prefork `default` queue.
-CELERY_TASK_ROUTES.update({
-    "assessments.demos.tasks.demo_run_and_grade": {"queue": "model_calls"},
-    "assessments.demos.tasks.demo_regrade": {"queue": "model_calls"},
-})
+CELERY_TASK_ROUTES.update(
+    {
+        "assessments.demos.tasks.demo_run_and_grade": {"queue": "model_calls"},
+        "assessments.demos.tasks.demo_regrade": {"queue": "model_calls"},
+    }
+)
 # Platform-wide limits on model calls, shared through Redis when REDIS_URL is set.
 DEMO_MAX_CONCURRENT_CALLS = int(os.environ.get("DEMO_MAX_CONCURRENT_CALLS", "100"))
 DEMO_CALLS_PER_SECOND = float(os.environ.get("DEMO_CALLS_PER_SECOND", "50"))  # 0 turns the rate limit off

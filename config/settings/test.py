@@ -6,8 +6,8 @@ from pathlib import Path
 
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="certify-test-var-"))
 
-from .base import *  # noqa: E402,F403
-from .base import CACHES, DATABASES, REDIS_URL  # noqa: E402
+from .base import *  # noqa: F403
+from .base import CACHES, DATABASES, REDIS_URL
 
 # Live-server threads must not hold connections open past a test, or the test
 # database cannot be dropped at the end of the run.

@@ -1,42 +1,61 @@
 """Draws the course diagrams with Pillow: python content/tools/make_diagrams.py content/grok4-applied"""
-import math, sys
+
+import math
+import sys
 from pathlib import Path
+
 from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(sys.argv[1])
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-INK = (31, 41, 55); MUTED = (75, 85, 99); WHITE = (255, 255, 255)
-BLUE = (219, 234, 254); BLUE_D = (29, 78, 216)
-GREEN = (220, 252, 231); GREEN_D = (21, 128, 61)
-AMBER = (254, 243, 199); AMBER_D = (180, 83, 9)
-RED = (254, 226, 226); RED_D = (185, 28, 28)
-GREY = (243, 244, 246); GREY_D = (107, 114, 128)
-PURPLE = (237, 233, 254); PURPLE_D = (109, 40, 217)
+INK = (31, 41, 55)
+MUTED = (75, 85, 99)
+WHITE = (255, 255, 255)
+BLUE = (219, 234, 254)
+BLUE_D = (29, 78, 216)
+GREEN = (220, 252, 231)
+GREEN_D = (21, 128, 61)
+AMBER = (254, 243, 199)
+AMBER_D = (180, 83, 9)
+RED = (254, 226, 226)
+RED_D = (185, 28, 28)
+GREY = (243, 244, 246)
+GREY_D = (107, 114, 128)
+PURPLE = (237, 233, 254)
+PURPLE_D = (109, 40, 217)
+
 
 def f(size, bold=False, mono=False):
     return ImageFont.truetype(MONO if mono else (BOLD if bold else FONT), size)
+
 
 def canvas(w, h):
     img = Image.new("RGB", (w, h), WHITE)
     return img, ImageDraw.Draw(img)
 
+
 def text_center(d, cx, cy, lines, fonts, fill=INK, gap=8):
-    heights = [d.textbbox((0, 0), t, font=fo)[3] - d.textbbox((0, 0), t, font=fo)[1] for t, fo in zip(lines, fonts)]
+    heights = [
+        d.textbbox((0, 0), t, font=fo)[3] - d.textbbox((0, 0), t, font=fo)[1]
+        for t, fo in zip(lines, fonts, strict=True)
+    ]
     total = sum(heights) + gap * (len(lines) - 1)
     y = cy - total / 2
-    for t, fo, h in zip(lines, fonts, heights):
+    for t, fo, h in zip(lines, fonts, heights, strict=True):
         w = d.textlength(t, font=fo)
         top = d.textbbox((0, 0), t, font=fo)[1]
         d.text((cx - w / 2, y - top), t, font=fo, fill=fill)
         y += h + gap
+
 
 def box(d, x, y, w, h, fill, outline, title, body=(), tsize=30, bsize=22, mono_body=False):
     d.rounded_rectangle((x, y, x + w, y + h), radius=18, fill=fill, outline=outline, width=4)
     lines = [title] + list(body)
     fonts = [f(tsize, bold=True)] + [f(bsize, mono=mono_body)] * len(body)
     text_center(d, x + w / 2, y + h / 2, lines, fonts)
+
 
 def arrow(d, p1, p2, color=INK, width=5, head=18):
     d.line([p1, p2], fill=color, width=width)
@@ -45,16 +64,20 @@ def arrow(d, p1, p2, color=INK, width=5, head=18):
     a2 = (p2[0] - head * math.cos(ang + 0.45), p2[1] - head * math.sin(ang + 0.45))
     d.polygon([p2, a1, a2], fill=color)
 
+
 def label(d, x, y, t, size=22, fill=MUTED, bold=False, anchor="la", mono=False):
     d.text((x, y), t, font=f(size, bold=bold, mono=mono), fill=fill, anchor=anchor)
 
+
 def title(d, w, t):
     d.text((w / 2, 40), t, font=f(38, bold=True), fill=INK, anchor="mm")
+
 
 def save(img, rel):
     path = ROOT / rel
     img.save(path, optimize=True)
     print(path, img.size)
+
 
 # 1. Model timeline ------------------------------------------------------------
 def model_timeline():
@@ -89,16 +112,41 @@ def model_timeline():
     label(d, 660, 575, "current", size=21, anchor="lm")
     save(img, "01-fundamentals/model-timeline.png")
 
+
 # 2. Prompt anatomy ------------------------------------------------------------
 def prompt_anatomy():
     W, H = 1500, 860
     img, d = canvas(W, H)
     title(d, W, "Anatomy of a precise prompt")
     parts = [
-        ("Role", "Who the model is, and for whom it works", "You are a support triage assistant for Acme Cloud.", BLUE, BLUE_D),
-        ("Task", "One clear verb and its object; numbered steps", "Classify one ticket and summarise it.", PURPLE, PURPLE_D),
-        ("Context", "Facts, data, definitions, today's date", "P1 = no access at all ...   <ticket> ... </ticket>", AMBER, AMBER_D),
-        ("Output format", "The exact shape of the answer", '{"priority": "P1|P2|P3", "area": ..., "summary": ...}', GREEN, GREEN_D),
+        (
+            "Role",
+            "Who the model is, and for whom it works",
+            "You are a support triage assistant for Acme Cloud.",
+            BLUE,
+            BLUE_D,
+        ),
+        (
+            "Task",
+            "One clear verb and its object; numbered steps",
+            "Classify one ticket and summarise it.",
+            PURPLE,
+            PURPLE_D,
+        ),
+        (
+            "Context",
+            "Facts, data, definitions, today's date",
+            "P1 = no access at all ...   <ticket> ... </ticket>",
+            AMBER,
+            AMBER_D,
+        ),
+        (
+            "Output format",
+            "The exact shape of the answer",
+            '{"priority": "P1|P2|P3", "area": ..., "summary": ...}',
+            GREEN,
+            GREEN_D,
+        ),
     ]
     y = 100
     for name, what, example, fill, out in parts:
@@ -108,6 +156,7 @@ def prompt_anatomy():
         d.text((100, y + 135), example, font=f(22, mono=True), fill=MUTED, anchor="lm")
         y += 185
     save(img, "02-precision-prompting/prompt-anatomy.png")
+
 
 # 3. Iteration loop ------------------------------------------------------------
 def iteration_loop():
@@ -124,7 +173,7 @@ def iteration_loop():
     angles = [-90, 0, 90, 180]
     centres = [(cx + r * math.cos(math.radians(a)) * 1.45, cy + r * math.sin(math.radians(a))) for a in angles]
     bw, bh = 400, 150
-    for (name, body, fill, out), (x, y) in zip(steps, centres):
+    for (name, body, fill, out), (x, y) in zip(steps, centres, strict=True):
         box(d, x - bw / 2, y - bh / 2, bw, bh, fill, out, name, body, tsize=28, bsize=22)
     # arrows between boxes (clockwise)
     pts = [
@@ -137,8 +186,11 @@ def iteration_loop():
         mid = (p2[0], p1[1]) if abs(p1[1] - centres[0][1]) < 1 or abs(p1[1] - centres[2][1]) < 1 else (p1[0], p2[1])
         d.line([p1, mid], fill=INK, width=5)
         arrow(d, mid, p2)
-    text_center(d, cx, cy, ["Test set", "typical, edge and", "adversarial cases"], [f(28, bold=True), f(22), f(22)], fill=MUTED)
+    text_center(
+        d, cx, cy, ["Test set", "typical, edge and", "adversarial cases"], [f(28, bold=True), f(22), f(22)], fill=MUTED
+    )
     save(img, "02-precision-prompting/prompt-iteration-loop.png")
+
 
 # 4. Function-calling round trip ----------------------------------------------
 def function_round_trip():
@@ -154,9 +206,19 @@ def function_round_trip():
         d.line([(x, 170), (x, 860)], fill=c, width=3)
     rows = [
         (240, "right", "1  messages + tools (get_weather), tool_choice: auto", None),
-        (340, "left", "2  finish_reason: tool_calls", 'tool_calls: [{id: "call_1", name: "get_weather", arguments: "{\\"city\\":\\"Oslo\\"}"}]'),
-        (470, "self", "3  parse arguments, validate, run get_weather(\"Oslo\")", None),
-        (590, "right", "4  same messages + assistant tool_calls message", '+ {role: "tool", tool_call_id: "call_1", content: "{\\"rain_chance_pct\\": 80}"}'),
+        (
+            340,
+            "left",
+            "2  finish_reason: tool_calls",
+            'tool_calls: [{id: "call_1", name: "get_weather", arguments: "{\\"city\\":\\"Oslo\\"}"}]',
+        ),
+        (470, "self", '3  parse arguments, validate, run get_weather("Oslo")', None),
+        (
+            590,
+            "right",
+            "4  same messages + assistant tool_calls message",
+            '+ {role: "tool", tool_call_id: "call_1", content: "{\\"rain_chance_pct\\": 80}"}',
+        ),
         (730, "left", "5  finish_reason: stop", 'content: "Pack an umbrella for Oslo: 80% chance of rain."'),
     ]
     for y, direction, text, sub in rows:
@@ -167,12 +229,18 @@ def function_round_trip():
         else:
             d.rounded_rectangle((ax - 200, y - 45, ax + 620, y + 45), radius=14, fill=AMBER, outline=AMBER_D, width=3)
         tx = ax + 30 if direction != "self" else ax - 180
-        d.text((tx, y - 14 if direction != "self" else y), text, font=f(24, bold=True), fill=INK,
-               anchor="ls" if direction != "self" else "lm")
+        d.text(
+            (tx, y - 14 if direction != "self" else y),
+            text,
+            font=f(24, bold=True),
+            fill=INK,
+            anchor="ls" if direction != "self" else "lm",
+        )
         if sub:
             d.text((ax + 30, y + 36), sub, font=f(19, mono=True), fill=MUTED, anchor="ls")
     label(d, 800, 870, "The model never runs your code: it asks, you run, you answer.", size=24, fill=INK, anchor="mm")
     save(img, "03-tool-use/function-calling-round-trip.png")
+
 
 # 5. Agent tool loop -------------------------------------------------------------
 def agent_tool_loop():
@@ -182,7 +250,18 @@ def agent_tool_loop():
     box(d, 60, 330, 330, 200, BLUE, BLUE_D, "Your application", ["one request:", "input + tools"], tsize=28)
     d.rounded_rectangle((520, 110, 1540, 800), radius=24, fill=GREY, outline=GREY_D, width=4)
     label(d, 550, 140, "Inside xAI: the server runs the loop", size=26, fill=GREY_D, bold=True)
-    box(d, 600, 330, 300, 200, PURPLE, PURPLE_D, "Grok model", ["decides: search more,", "run code, or answer"], tsize=28)
+    box(
+        d,
+        600,
+        330,
+        300,
+        200,
+        PURPLE,
+        PURPLE_D,
+        "Grok model",
+        ["decides: search more,", "run code, or answer"],
+        tsize=28,
+    )
     tools = [("web_search", 235), ("x_search", 360), ("code_interpreter", 485), ("file_search (collections)", 610)]
     for name, y in tools:
         box(d, 1080, y - 50, 420, 100, GREEN, GREEN_D, name, [], tsize=25)
@@ -193,9 +272,18 @@ def agent_tool_loop():
     arrow(d, (600, 470), (390, 470), color=PURPLE_D)
     d.rounded_rectangle((40, 580, 480, 820), radius=16, fill=WHITE, outline=INK, width=3)
     label(d, 60, 600, "One response back:", size=24, fill=INK, bold=True)
-    for i, t in enumerate(["web_search_call items", "  (name + arguments)", "message: output_text +", "  url_citation annotations", "usage: server-side tool counts"]):
+    for i, t in enumerate(
+        [
+            "web_search_call items",
+            "  (name + arguments)",
+            "message: output_text +",
+            "  url_citation annotations",
+            "usage: server-side tool counts",
+        ]
+    ):
         label(d, 60, 640 + i * 34, t, size=21, fill=MUTED)
     save(img, "03-tool-use/agent-tool-loop.png")
+
 
 # 6. Sign-ups chart (worked example input) --------------------------------------
 def signups_chart():
@@ -223,6 +311,7 @@ def signups_chart():
     d.text((W / 2, 790), "month (2026)", font=f(22), fill=MUTED, anchor="mm")
     save(img, "05-vision/signups-chart.png")
 
+
 # 7. Injection defence layers -------------------------------------------------
 def injection_defences():
     W, H = 1500, 1000
@@ -245,5 +334,14 @@ def injection_defences():
     d.text((cx, 565), "Model", font=f(32, bold=True), fill=INK, anchor="mm")
     save(img, "06-responsible-use/injection-defences.png")
 
-for fn in (model_timeline, prompt_anatomy, iteration_loop, function_round_trip, agent_tool_loop, signups_chart, injection_defences):
+
+for fn in (
+    model_timeline,
+    prompt_anatomy,
+    iteration_loop,
+    function_round_trip,
+    agent_tool_loop,
+    signups_chart,
+    injection_defences,
+):
     fn()

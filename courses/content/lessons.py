@@ -79,8 +79,11 @@ class LessonSection:
             if module is None:
                 continue
             if module.slug in module_slugs:
-                report.error(module_dir / "module.yaml", module.slug_line,
-                             f"duplicate module slug '{module.slug}' (also in {module_slugs[module.slug]})")
+                report.error(
+                    module_dir / "module.yaml",
+                    module.slug_line,
+                    f"duplicate module slug '{module.slug}' (also in {module_slugs[module.slug]})",
+                )
                 continue
             module_slugs[module.slug] = module_dir / "module.yaml"
             modules.append(module)
@@ -89,12 +92,14 @@ class LessonSection:
         modules.sort(key=lambda m: (m.order, m.slug))
         return CourseLessons(modules=tuple(modules))
 
-    def _parse_module(self, module_dir: Path, source: CourseSource, report: ContentReport,
-                      lesson_slugs: dict[str, Path]) -> ModuleSource | None:
+    def _parse_module(
+        self, module_dir: Path, source: CourseSource, report: ContentReport, lesson_slugs: dict[str, Path]
+    ) -> ModuleSource | None:
         spec_path = module_dir / "module.yaml"
         spec = load_yaml_file(spec_path, report)
-        if spec is None or not require_fields(spec, {"title": str, "slug": str, "order": int},
-                                              path=spec_path, report=report):
+        if spec is None or not require_fields(
+            spec, {"title": str, "slug": str, "order": int}, path=spec_path, report=report
+        ):
             return None
         if not _check_slug(spec["slug"], field_line=spec.line_of("slug"), path=spec_path, report=report):
             return None
@@ -104,8 +109,11 @@ class LessonSection:
             if lesson is None:
                 continue
             if lesson.slug in lesson_slugs:
-                report.error(lesson_path, lesson.slug_line,
-                             f"duplicate lesson slug '{lesson.slug}' (also in {lesson_slugs[lesson.slug]})")
+                report.error(
+                    lesson_path,
+                    lesson.slug_line,
+                    f"duplicate lesson slug '{lesson.slug}' (also in {lesson_slugs[lesson.slug]})",
+                )
                 continue
             lesson_slugs[lesson.slug] = lesson_path
             lessons.append(lesson)
@@ -131,14 +139,16 @@ class LessonSection:
             slug_line=spec.line_of("slug"),
         )
 
-    def _parse_lesson(self, path: Path, module_dir: Path, source: CourseSource, module_slug: str,
-                      report: ContentReport) -> LessonSource | None:
+    def _parse_lesson(
+        self, path: Path, module_dir: Path, source: CourseSource, module_slug: str, report: ContentReport
+    ) -> LessonSource | None:
         split = split_front_matter(path, report)
         if split is None:
             return None
         front, body, body_line = split
-        if not require_fields(front, {"title": str, "slug": str, "order": int, "minutes": int},
-                              path=path, report=report):
+        if not require_fields(
+            front, {"title": str, "slug": str, "order": int, "minutes": int}, path=path, report=report
+        ):
             return None
         if not _check_slug(front["slug"], field_line=front.line_of("slug"), path=path, report=report):
             return None
@@ -161,8 +171,16 @@ class LessonSection:
         )
 
     @staticmethod
-    def _link_images(html: str, body: str, body_line: int, path: Path, module_dir: Path, course_slug: str,
-                     module_slug: str, report: ContentReport) -> str:
+    def _link_images(
+        html: str,
+        body: str,
+        body_line: int,
+        path: Path,
+        module_dir: Path,
+        course_slug: str,
+        module_slug: str,
+        report: ContentReport,
+    ) -> str:
         def replace(match: re.Match) -> str:
             name = match.group(2)
             if not (module_dir / name).is_file() or "/" in name or name.startswith("."):
@@ -180,26 +198,50 @@ class LessonSection:
         existing_lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(module__course_id=course.id)}
         for module_source in value.modules:
             module = record_upsert(
-                Module, existing_modules.get(module_source.slug),
+                Module,
+                existing_modules.get(module_source.slug),
                 identity={"course_id": course.id, "slug": module_source.slug},
-                fields={"title": module_source.title, "summary": module_source.summary, "order": module_source.order,
-                        "practice_questions": module_source.practice_questions, "is_published": True},
-                changes=changes, kind="module", label=module_source.slug,
+                fields={
+                    "title": module_source.title,
+                    "summary": module_source.summary,
+                    "order": module_source.order,
+                    "practice_questions": module_source.practice_questions,
+                    "is_published": True,
+                },
+                changes=changes,
+                kind="module",
+                label=module_source.slug,
             )
             for lesson in module_source.lessons:
                 record_upsert(
-                    Lesson, existing_lessons.get(lesson.slug), identity={"slug": lesson.slug},
-                    fields={"module": module, "title": lesson.title, "order": lesson.order,
-                            "estimated_minutes": lesson.minutes, "body_html": lesson.body_html,
-                            "toc_html": lesson.toc_html, "source_path": lesson.path,
-                            "source_hash": lesson.source_hash, "is_published": True},
-                    changes=changes, kind="lesson", label=f"{module.slug}/{lesson.slug}",
+                    Lesson,
+                    existing_lessons.get(lesson.slug),
+                    identity={"slug": lesson.slug},
+                    fields={
+                        "module": module,
+                        "title": lesson.title,
+                        "order": lesson.order,
+                        "estimated_minutes": lesson.minutes,
+                        "body_html": lesson.body_html,
+                        "toc_html": lesson.toc_html,
+                        "source_path": lesson.path,
+                        "source_hash": lesson.source_hash,
+                        "is_published": True,
+                    },
+                    changes=changes,
+                    kind="lesson",
+                    label=f"{module.slug}/{lesson.slug}",
                 )
             transaction.on_commit(lambda m=module_source: _copy_images(course.slug, m))
-        records_unpublish_missing(existing_modules, present={m.slug for m in value.modules}, changes=changes,
-                                  kind="module")
-        records_unpublish_missing(existing_lessons, present={lesson.slug for m in value.modules for lesson in m.lessons},
-                                  changes=changes, kind="lesson")
+        records_unpublish_missing(
+            existing_modules, present={m.slug for m in value.modules}, changes=changes, kind="module"
+        )
+        records_unpublish_missing(
+            existing_lessons,
+            present={lesson.slug for m in value.modules for lesson in m.lessons},
+            changes=changes,
+            kind="lesson",
+        )
 
 
 def _copy_images(course_slug: str, module: ModuleSource) -> None:

@@ -21,10 +21,49 @@ _EXTENSION_CONFIGS = {
 }
 
 _ALLOWED_TAGS = {
-    "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "kbd", "li",
-    "mark", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "img",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
@@ -80,5 +119,10 @@ def render_markdown(text: str) -> RenderedMarkdown:
 
 def render_inline_markdown(text: str) -> str:
     """Short Markdown such as a question stem or an explanation: no table of contents."""
-    return sanitize_html(markdown.markdown(text, extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
-                                           extension_configs={"codehilite": _EXTENSION_CONFIGS["codehilite"]}))
+    return sanitize_html(
+        markdown.markdown(
+            text,
+            extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
+            extension_configs={"codehilite": _EXTENSION_CONFIGS["codehilite"]},
+        )
+    )

@@ -8,8 +8,16 @@ from django.db import models
 from .registry import ChangeLog
 
 
-def record_upsert(model: type[models.Model], current: models.Model | None, *, identity: Mapping[str, Any],
-                  fields: Mapping[str, Any], changes: ChangeLog, kind: str, label: str) -> models.Model:
+def record_upsert(
+    model: type[models.Model],
+    current: models.Model | None,
+    *,
+    identity: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    changes: ChangeLog,
+    kind: str,
+    label: str,
+) -> models.Model:
     """Create the record, or save only the fields that differ; log what happened.
 
     `identity` holds the fields that locate a new record (course, slug...). A second sync
@@ -28,8 +36,9 @@ def record_upsert(model: type[models.Model], current: models.Model | None, *, id
     return current
 
 
-def records_unpublish_missing(existing: Mapping[str, models.Model], *, present: set[str], changes: ChangeLog,
-                              kind: str) -> None:
+def records_unpublish_missing(
+    existing: Mapping[str, models.Model], *, present: set[str], changes: ChangeLog, kind: str
+) -> None:
     """Content removed from the tree is unpublished, never deleted: learner records point at it."""
     for key, record in existing.items():
         if key not in present and record.is_published:

@@ -25,8 +25,10 @@ class SyncResult:
 
 
 def _discover(root: Path, report: ContentReport) -> list[CourseSource]:
-    directories = [root] if (root / "course.yaml").is_file() else sorted(
-        p for p in root.iterdir() if p.is_dir() and (p / "course.yaml").is_file()
+    directories = (
+        [root]
+        if (root / "course.yaml").is_file()
+        else sorted(p for p in root.iterdir() if p.is_dir() and (p / "course.yaml").is_file())
     )
     if not directories:
         report.error(root, None, "no course found: expected course.yaml here or in a sub-folder")
@@ -37,7 +39,11 @@ def _discover(root: Path, report: ContentReport) -> list[CourseSource]:
         if spec is None or not require_fields(spec, _COURSE_FIELDS, path=spec_path, report=report):
             continue
         if spec["slug"] in slugs:
-            report.error(spec_path, spec.line_of("slug"), f"duplicate course slug '{spec['slug']}' (also in {slugs[spec['slug']]})")
+            report.error(
+                spec_path,
+                spec.line_of("slug"),
+                f"duplicate course slug '{spec['slug']}' (also in {slugs[spec['slug']]})",
+            )
             continue
         facts = spec.get("facts_checked_on")
         if facts is not None and not isinstance(facts, datetime.date):
@@ -83,8 +89,9 @@ def content_sync(*, root: Path, dry_run: bool = False) -> SyncResult:
                 section.apply(parsed[section.name], ref, changes)
         if not (root / "course.yaml").is_file():
             published = {course.slug: course for course in Course.objects.filter(is_published=True)}
-            records_unpublish_missing(published, present={source.slug for source, _ in parsed_courses},
-                                      changes=changes, kind="course")
+            records_unpublish_missing(
+                published, present={source.slug for source, _ in parsed_courses}, changes=changes, kind="course"
+            )
         if dry_run:
             transaction.set_rollback(True)
     return SyncResult(changes=changes.lines, warnings=[str(w) for w in report.warnings], dry_run=dry_run)
@@ -95,7 +102,9 @@ def _upsert_course(source: CourseSource, changes: ChangeLog):
 
     spec = source.spec
     return record_upsert(
-        Course, Course.objects.filter(slug=source.slug).first(), identity={"slug": source.slug},
+        Course,
+        Course.objects.filter(slug=source.slug).first(),
+        identity={"slug": source.slug},
         fields={
             "title": spec["title"],
             "summary": str(spec.get("summary", "") or "").strip(),
@@ -104,5 +113,7 @@ def _upsert_course(source: CourseSource, changes: ChangeLog):
             "metadata": _plain({k: v for k, v in spec.items() if k not in {"slug", "title", "summary", "version"}}),
             "is_published": True,
         },
-        changes=changes, kind="course", label=source.slug,
+        changes=changes,
+        kind="course",
+        label=source.slug,
     )

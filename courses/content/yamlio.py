@@ -31,9 +31,7 @@ class _LineLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             if key in seen:
-                raise yaml.MarkedYAMLError(
-                    problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
-                )
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             seen.add(key)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
@@ -64,7 +62,7 @@ def _shift(value: Any, offset: int) -> Any:
 def parse_yaml(text: str, *, path: Path, report: ContentReport, line_offset: int = 0) -> Any | None:
     """Parse YAML text; on a syntax error record it with its line and return None."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None

@@ -15,16 +15,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_signup_requires_email_verification_before_login(client):
-    response = client.post(reverse("account_signup"), {
-        "email": "new.person@example.com", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9",
-    })
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.person@example.com",
+            "password1": "a-long-passphrase-9",
+            "password2": "a-long-passphrase-9",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
 
     client.logout()
-    login = client.post(reverse("account_login"), {"login": "new.person@example.com", "password": "a-long-passphrase-9"})
+    login = client.post(
+        reverse("account_login"), {"login": "new.person@example.com", "password": "a-long-passphrase-9"}
+    )
     assert login["Location"] == reverse("account_email_verification_sent")
 
     confirm_path = link.split("testserver", 1)[-1]
@@ -104,18 +111,25 @@ def test_pages_carry_a_csp_with_nonce(client):
 
 def test_production_settings_refuse_to_start_without_secrets():
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.production"}
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode != 0
     assert "Production settings need the environment variable SECRET_KEY" in result.stderr
 
 
 def test_production_settings_refuse_test_mode():
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.production",
-           "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.com", "DATABASE_URL": "sqlite:////tmp/x.db",
-           "XAI_API_KEY": ""}
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
-                            capture_output=True, text=True, check=False)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "example.com",
+        "DATABASE_URL": "sqlite:////tmp/x.db",
+        "XAI_API_KEY": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode != 0
     assert "XAI_API_KEY" in result.stderr
 
@@ -124,8 +138,10 @@ def test_password_reset_mail_leads_to_a_new_password(client, learner):
     client.post(reverse("account_reset_password"), {"email": learner.email})
     link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
     form_page = client.get(link, follow=True)
-    response = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
-                           {"password1": "brand-new-passphrase-3", "password2": "brand-new-passphrase-3"})
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+        {"password1": "brand-new-passphrase-3", "password2": "brand-new-passphrase-3"},
+    )
     assert response.status_code == 302
     learner.refresh_from_db()
     assert learner.check_password("brand-new-passphrase-3")
@@ -157,9 +173,16 @@ def test_admin_lists_assessment_records_read_only(client):
     staff.save()
     TOTP.activate(staff, generate_totp_secret())
     client.force_login(staff)
-    for path in ["/admin/assessments/attempt/", "/admin/assessments/submission/", "/admin/assessments/question/",
-                 "/admin/assessments/modelcallrecord/", "/admin/assessments/demoauditevent/",
-                 "/admin/assessments/attemptevent/", "/admin/assessments/exam/", "/admin/assessments/demotask/"]:
+    for path in [
+        "/admin/assessments/attempt/",
+        "/admin/assessments/submission/",
+        "/admin/assessments/question/",
+        "/admin/assessments/modelcallrecord/",
+        "/admin/assessments/demoauditevent/",
+        "/admin/assessments/attemptevent/",
+        "/admin/assessments/exam/",
+        "/admin/assessments/demotask/",
+    ]:
         assert client.get(path).status_code == 200, path
     assert client.get("/admin/assessments/attempt/add/").status_code == 403
 

@@ -15,11 +15,27 @@ from tests.conftest import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PUBLIC_PAGES = ["/", "/courses/", "/courses/grok4-applied/", "/courses/grok4-applied/tool-use/function-calling/",
-                "/verify/", "/verify/upload/", "/accounts/login/", "/accounts/signup/"]
-LEARNER_PAGES = ["/dashboard/", "/accounts/profile/", "/demos/", "/demos/structured-extraction/",
-                 "/demos/chart-analysis/", "/exams/grok4-applied/", "/exams/grok4-applied/certification-exam/",
-                 "/practice/grok4-applied/fundamentals/", "/certificates/"]
+PUBLIC_PAGES = [
+    "/",
+    "/courses/",
+    "/courses/grok4-applied/",
+    "/courses/grok4-applied/tool-use/function-calling/",
+    "/verify/",
+    "/verify/upload/",
+    "/accounts/login/",
+    "/accounts/signup/",
+]
+LEARNER_PAGES = [
+    "/dashboard/",
+    "/accounts/profile/",
+    "/demos/",
+    "/demos/structured-extraction/",
+    "/demos/chart-analysis/",
+    "/exams/grok4-applied/",
+    "/exams/grok4-applied/certification-exam/",
+    "/practice/grok4-applied/fundamentals/",
+    "/certificates/",
+]
 
 
 def violations(page, url: str) -> list[str]:
@@ -27,8 +43,9 @@ def violations(page, url: str) -> list[str]:
 
     page.goto(url)
     found = Axe().run(page).response["violations"]
-    return [f"{url}: {item['impact']} {item['id']} at {[node['target'] for node in item['nodes'][:3]]}"
-            for item in found]
+    return [
+        f"{url}: {item['impact']} {item['id']} at {[node['target'] for node in item['nodes'][:3]]}" for item in found
+    ]
 
 
 def test_pages_have_no_accessibility_violations(browser_context, live_server, learner):

@@ -11,7 +11,11 @@ from tests.accounts.factories import UserFactory
 COURSE_TITLE = "Applying xAI Grok 4 for Prompting, Tool Use, Search & Vision"
 CERTIFICATE_REQUIREMENTS = {
     "validity_months": 24,
-    "requires": {"exam": "certification-exam", "demos": ["structured-extraction", "function-calling"], "all_lessons": False},
+    "requires": {
+        "exam": "certification-exam",
+        "demos": ["structured-extraction", "function-calling"],
+        "all_lessons": False,
+    },
 }
 
 
@@ -38,9 +42,11 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     course_version = factory.LazyAttribute(lambda certificate: certificate.course.version)
     holder_name = factory.LazyAttribute(lambda certificate: certificate.learner.certificate_name)
     exam_score = 86.0
-    demos_passed = factory.LazyFunction(lambda: [
-        {"slug": "structured-extraction", "title": "Structured extraction", "score": 0.9},
-        {"slug": "function-calling", "title": "Function calling", "score": 0.85},
-    ])
+    demos_passed = factory.LazyFunction(
+        lambda: [
+            {"slug": "structured-extraction", "title": "Structured extraction", "score": 0.9},
+            {"slug": "function-calling", "title": "Function calling", "score": 0.85},
+        ]
+    )
     issued_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda certificate: certificate.issued_at + datetime.timedelta(days=730))

@@ -5,6 +5,7 @@ import subprocess
 from django.utils import timezone
 
 from certificates.models import Certificate
+from tests.requirements import require_program
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
@@ -14,6 +15,7 @@ def pdf_bytes(certificate: Certificate) -> bytes:
 
 def pdf_text(data: bytes) -> str:
     """Text as poppler's pdftotext extracts it: an independent reader of our PDFs."""
+    require_program("pdftotext", package="poppler-utils")
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True, timeout=30
     ).stdout.decode()

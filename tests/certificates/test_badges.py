@@ -37,7 +37,8 @@ def test_a_tampered_badge_fails_verification(client, issue):
     certificate = issue()
     header, payload, signature = certificate.badge_jwt.split(".")
     forged_payload = jws.extract_compact(certificate.badge_jwt.encode()).payload.replace(
-        certificate.holder_name.encode(), b"Mallory")
+        certificate.holder_name.encode(), b"Mallory"
+    )
     forged = ".".join([header, base64.urlsafe_b64encode(forged_payload).rstrip(b"=").decode(), signature])
     with pytest.raises(BadSignatureError):
         jwt.decode(forged, jwks_of(client), algorithms=["ES256"])
@@ -78,4 +79,6 @@ def test_jwks_lists_every_key_so_badges_from_before_a_rotation_verify(client, is
     assert {key["kid"] for key in keys} == {before.signing_key.kid, after.signing_key.kid}
     assert all(set(key) >= {"kty", "crv", "x", "y", "kid", "alg", "use"} and "d" not in key for key in keys)
     for certificate in (before, after):
-        assert jwt.decode(certificate.badge_jwt, jwks_of(client)).claims["jti"].endswith(f"{certificate.display_id}.json")
+        assert (
+            jwt.decode(certificate.badge_jwt, jwks_of(client)).claims["jti"].endswith(f"{certificate.display_id}.json")
+        )

@@ -51,25 +51,28 @@ def test_every_single_substitution_and_adjacent_swap_is_caught():
         for symbol in ALPHABET:
             if symbol == body[position]:
                 continue
-            typo = body[:position] + symbol + body[position + 1:] + stored[12]
+            typo = body[:position] + symbol + body[position + 1 :] + stored[12]
             with pytest.raises(CredentialIdError) as caught:
                 credential_id_parse(typo)
             assert caught.value.mistyped
     for position in range(11):
         if body[position] == body[position + 1]:
             continue
-        swapped = body[:position] + body[position + 1] + body[position] + body[position + 2:] + stored[12]
+        swapped = body[:position] + body[position + 1] + body[position] + body[position + 2 :] + stored[12]
         with pytest.raises(CredentialIdError):
             credential_id_parse(swapped)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "13 characters"),
-    ("7K3M-9Q2W-X4RT", "13 characters"),
-    ("7K3M-9Q2W-X4RT-ZZ", "13 characters"),
-    ("7K3M-9Q2W-X4R!-Z", "cannot contain !"),
-    ("UK3M-9Q2W-X4RT-Z", "cannot contain U"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "13 characters"),
+        ("7K3M-9Q2W-X4RT", "13 characters"),
+        ("7K3M-9Q2W-X4RT-ZZ", "13 characters"),
+        ("7K3M-9Q2W-X4R!-Z", "cannot contain !"),
+        ("UK3M-9Q2W-X4RT-Z", "cannot contain U"),
+    ],
+)
 def test_malformed_ids_are_refused_with_a_reason(text, message):
     with pytest.raises(CredentialIdError, match=message) as caught:
         credential_id_parse(text)

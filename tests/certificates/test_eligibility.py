@@ -7,17 +7,30 @@ from courses.api import LessonsSummary
 NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 REQUIREMENTS = {
     "validity_months": 24,
-    "requires": {"exam": "certification-exam", "demos": ["structured-extraction", "function-calling"], "all_lessons": False},
+    "requires": {
+        "exam": "certification-exam",
+        "demos": ["structured-extraction", "function-calling"],
+        "all_lessons": False,
+    },
 }
 
 
 def exam(*, passed=True, score=86.0, slug="certification-exam", test_mode=False) -> ExamOutcome:
-    return ExamOutcome(exam_slug=slug, passed=passed, score_percent=score, attempt_id=1, finished_at=NOW, test_mode=test_mode)
+    return ExamOutcome(
+        exam_slug=slug, passed=passed, score_percent=score, attempt_id=1, finished_at=NOW, test_mode=test_mode
+    )
 
 
 def demo(slug, *, passed=True, score=0.9, test_mode=False, title=None) -> DemoOutcome:
-    return DemoOutcome(demo_slug=slug, title=title or slug.replace("-", " ").capitalize(), passed=passed, score=score,
-                       submission_id=1, graded_at=NOW, test_mode=test_mode)
+    return DemoOutcome(
+        demo_slug=slug,
+        title=title or slug.replace("-", " ").capitalize(),
+        passed=passed,
+        score=score,
+        submission_id=1,
+        graded_at=NOW,
+        test_mode=test_mode,
+    )
 
 
 BOTH_DEMOS = [demo("structured-extraction"), demo("function-calling")]
@@ -41,7 +54,9 @@ def test_no_exam_result_or_failed_or_other_exam_is_not_eligible():
 
 
 def test_each_missing_or_failed_demo_is_listed():
-    result = eligibility_evaluate(REQUIREMENTS, exam(), [demo("structured-extraction"), demo("function-calling", passed=False)], None)
+    result = eligibility_evaluate(
+        REQUIREMENTS, exam(), [demo("structured-extraction"), demo("function-calling", passed=False)], None
+    )
     assert not result.eligible
     assert result.unmet == ("Pass the hands-on demo “function-calling”.",)
     result = eligibility_evaluate(REQUIREMENTS, exam(), [], None)
@@ -57,8 +72,10 @@ def test_all_lessons_requirement_uses_the_lessons_summary():
 
 def test_a_requirement_added_to_the_course_applies_to_the_next_check():
     before = eligibility_evaluate(REQUIREMENTS, exam(), BOTH_DEMOS, None)
-    stricter = {**REQUIREMENTS, "requires": {**REQUIREMENTS["requires"],
-                                             "demos": ["structured-extraction", "function-calling", "vision-ocr"]}}
+    stricter = {
+        **REQUIREMENTS,
+        "requires": {**REQUIREMENTS["requires"], "demos": ["structured-extraction", "function-calling", "vision-ocr"]},
+    }
     after = eligibility_evaluate(stricter, exam(), BOTH_DEMOS, None)
     assert before.eligible and not after.eligible
     assert after.unmet == ("Pass the hands-on demo “vision-ocr”.",)
@@ -78,8 +95,11 @@ def test_test_mode_result_that_counts_makes_a_test_mode_certificate():
 
 
 def test_a_real_pass_outranks_a_test_mode_pass_of_the_same_demo():
-    demos = [demo("structured-extraction", test_mode=True, score=1.0), demo("structured-extraction", score=0.8),
-             demo("function-calling")]
+    demos = [
+        demo("structured-extraction", test_mode=True, score=1.0),
+        demo("structured-extraction", score=0.8),
+        demo("function-calling"),
+    ]
     result = eligibility_evaluate(REQUIREMENTS, exam(), demos, None)
     assert result.eligible and not result.test_mode
     assert result.demos_passed[0] == PassedDemo(slug="structured-extraction", title="Structured extraction", score=0.8)
@@ -90,7 +110,12 @@ def test_extra_demos_are_listed_after_required_ones_but_test_mode_ones_only_on_t
     real = eligibility_evaluate(REQUIREMENTS, exam(), demos, None)
     assert [d.slug for d in real.demos_passed] == ["structured-extraction", "function-calling", "vision-ocr"]
     test = eligibility_evaluate(REQUIREMENTS, exam(test_mode=True), demos, None)
-    assert [d.slug for d in test.demos_passed] == ["structured-extraction", "function-calling", "agent-search", "vision-ocr"]
+    assert [d.slug for d in test.demos_passed] == [
+        "structured-extraction",
+        "function-calling",
+        "agent-search",
+        "vision-ocr",
+    ]
 
 
 def test_validity_months_must_be_a_positive_whole_number():

@@ -19,21 +19,30 @@ from courses import api as courses_api
 from tests.accounts.factories import UserFactory
 from tests.assessments.records import record_passes
 from tests.certificates.factories import CERTIFICATE_REQUIREMENTS, CertificateFactory, CourseFactory
+from tests.requirements import require_postgresql
 
 NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 
 
 def exam_outcome(*, passed=True, test_mode=False):
-    return assessments_api.ExamOutcome(exam_slug="certification-exam", passed=passed, score_percent=91.5, attempt_id=7,
-                                       finished_at=NOW, test_mode=test_mode)
+    return assessments_api.ExamOutcome(
+        exam_slug="certification-exam",
+        passed=passed,
+        score_percent=91.5,
+        attempt_id=7,
+        finished_at=NOW,
+        test_mode=test_mode,
+    )
 
 
 def demo_outcomes(*, test_mode=False):
     return [
-        assessments_api.DemoOutcome(demo_slug=slug, title=title, passed=True, score=0.9, submission_id=i,
-                                    graded_at=NOW, test_mode=test_mode)
-        for i, (slug, title) in enumerate([("structured-extraction", "Structured extraction"),
-                                           ("function-calling", "Function calling")])
+        assessments_api.DemoOutcome(
+            demo_slug=slug, title=title, passed=True, score=0.9, submission_id=i, graded_at=NOW, test_mode=test_mode
+        )
+        for i, (slug, title) in enumerate(
+            [("structured-extraction", "Structured extraction"), ("function-calling", "Function calling")]
+        )
     ]
 
 
@@ -80,7 +89,11 @@ def test_running_the_task_twice_changes_nothing(results, course, learner, signin
     run_issue_task(learner, course)
     assert Certificate.objects.filter(learner=learner).count() == 1
     again = Certificate.objects.get(learner=learner)
-    assert (again.credential_id, again.pdf_sha256, again.issued_at) == (first.credential_id, first.pdf_sha256, first.issued_at)
+    assert (again.credential_id, again.pdf_sha256, again.issued_at) == (
+        first.credential_id,
+        first.pdf_sha256,
+        first.issued_at,
+    )
     assert CertificateEvent.objects.count() == events_before
     assert len(mail.outbox) == 1
 
@@ -116,8 +129,15 @@ def test_a_new_course_version_earns_a_new_certificate_and_keeps_the_old(results,
 
 @pytest.mark.django_db
 def test_a_requirement_added_to_course_yaml_holds_back_the_certificate(results, course, learner):
-    course.metadata = {"certificate": {**CERTIFICATE_REQUIREMENTS, "requires": {
-        **CERTIFICATE_REQUIREMENTS["requires"], "demos": ["structured-extraction", "function-calling", "vision-ocr"]}}}
+    course.metadata = {
+        "certificate": {
+            **CERTIFICATE_REQUIREMENTS,
+            "requires": {
+                **CERTIFICATE_REQUIREMENTS["requires"],
+                "demos": ["structured-extraction", "function-calling", "vision-ocr"],
+            },
+        }
+    }
     course.save()
     run_issue_task(learner, course)
     assert not Certificate.objects.exists()
@@ -142,17 +162,21 @@ def test_a_learner_without_any_name_waits_for_one(course):
 @pytest.mark.django_db
 def test_validity_is_counted_in_calendar_months(course, learner):
     info = courses_api.course_get_by_id(course_id=course.pk)
-    eligibility = eligibility_evaluate({**CERTIFICATE_REQUIREMENTS, "validity_months": 1},
-                                       exam_outcome(), demo_outcomes(), None)
-    certificate = services.certificate_issue(user_id=learner.pk, course=info, eligibility=eligibility,
-                                             now=datetime.datetime(2026, 1, 31, 12, tzinfo=datetime.UTC))
+    eligibility = eligibility_evaluate(
+        {**CERTIFICATE_REQUIREMENTS, "validity_months": 1}, exam_outcome(), demo_outcomes(), None
+    )
+    certificate = services.certificate_issue(
+        user_id=learner.pk,
+        course=info,
+        eligibility=eligibility,
+        now=datetime.datetime(2026, 1, 31, 12, tzinfo=datetime.UTC),
+    )
     assert certificate.expires_at == datetime.datetime(2026, 2, 28, 12, tzinfo=datetime.UTC)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_issuance_makes_exactly_one_certificate(course, learner):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite serialises writers itself; the row lock under test is PostgreSQL's")
+    require_postgresql(connection.vendor, "the row lock under test is PostgreSQL's; SQLite serialises writers itself")
     info = courses_api.course_get_by_id(course_id=course.pk)
     eligibility = eligibility_evaluate(CERTIFICATE_REQUIREMENTS, exam_outcome(), demo_outcomes(), None)
     barrier = threading.Barrier(6)
@@ -197,8 +221,9 @@ def test_the_database_refuses_a_second_current_certificate_for_one_course_versio
 
 
 @pytest.mark.django_db
-def test_changing_the_name_on_the_profile_reissues_the_certificate(results, course, learner, client, signing_issuer,
-                                                                    django_capture_on_commit_callbacks):
+def test_changing_the_name_on_the_profile_reissues_the_certificate(
+    results, course, learner, client, signing_issuer, django_capture_on_commit_callbacks
+):
     run_issue_task(learner, course)
     old = Certificate.objects.get(learner=learner)
     client.force_login(learner)

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 # --- Learner ------------------------------------------------------------------------------------
 
+
 def test_learner_sees_an_empty_state_without_certificates(learner_client):
     response = learner_client.get("/certificates/")
     assert response.status_code == 200
@@ -36,8 +37,11 @@ def test_learner_list_links_download_share_badge_and_linkedin(learner_client, le
     assert f"/certificates/{certificate.display_id}/download/" in body
     assert certificate.verification_url in body
     assert f"/credentials/{certificate.display_id}.json" in body
-    linkedin = next(unescape(part.split('"')[0]) for part in body.split('href="')
-                    if part.startswith("https://www.linkedin.com/profile/add?"))
+    linkedin = next(
+        unescape(part.split('"')[0])
+        for part in body.split('href="')
+        if part.startswith("https://www.linkedin.com/profile/add?")
+    )
     query = parse_qs(urlparse(linkedin).query)
     assert query["startTask"] == ["CERTIFICATION_NAME"]
     assert query["name"] == [certificate.course_title]
@@ -96,11 +100,13 @@ def test_a_revoked_certificate_offers_no_linkedin_link(learner_client, learner, 
 
 # --- Staff -------------------------------------------------------------------------------------
 
+
 def test_learners_cannot_reach_the_staff_pages(learner_client):
     certificate = CertificateFactory()
     assert learner_client.get("/certificates/manage/").status_code == 403
-    response = learner_client.post(f"/certificates/manage/{certificate.display_id}/revoke/",
-                                   {"reason": "other", "note": "x"})
+    response = learner_client.post(
+        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "x"}
+    )
     assert response.status_code == 403
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.VALID
@@ -148,7 +154,9 @@ def test_the_staff_list_makes_the_same_queries_for_one_or_many_rows(instructor_c
 def test_staff_revoke_and_reinstate_are_audited(instructor_client, instructor, client):
     certificate = CertificateFactory()
     url = f"/certificates/manage/{certificate.display_id}"
-    response = instructor_client.post(f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers"})
+    response = instructor_client.post(
+        f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers"}
+    )
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED
@@ -177,8 +185,9 @@ def test_revoking_needs_a_reason_and_a_note(instructor_client):
 
 def test_revoking_twice_is_refused_with_a_message(instructor_client):
     certificate = CertificateFactory(status=Certificate.Status.REVOKED)
-    response = instructor_client.post(f"/certificates/manage/{certificate.display_id}/revoke/",
-                                      {"reason": "other", "note": "again"}, follow=True)
+    response = instructor_client.post(
+        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "again"}, follow=True
+    )
     assert "Only a current certificate can be revoked." in response.content.decode()
     assert not certificate.events.exists()
 

@@ -74,9 +74,13 @@ def test_rotate_without_an_issuer_is_an_error(empty_issuer_dir):
 
 def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
     env = {
-        "PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.com", "DATABASE_URL": "sqlite:///" + str(tmp_path / "db"),
-        "XAI_API_KEY": "test", "VAR_DIR": str(tmp_path),
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "example.com",
+        "DATABASE_URL": "sqlite:///" + str(tmp_path / "db"),
+        "XAI_API_KEY": "test",
+        "VAR_DIR": str(tmp_path),
     }
     code = "import django; django.setup()"
     root = Path(__file__).resolve().parents[2]

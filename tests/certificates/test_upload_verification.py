@@ -65,16 +65,22 @@ def _replace_page_with(data: bytes, text: bytes) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     page_ref = writer.root["/Pages"]["/Kids"].raw_get(0)
     page = page_ref.get_object()
-    font = writer.add_object(generic.DictionaryObject({
-        generic.NameObject("/Type"): generic.NameObject("/Font"),
-        generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
-        generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
-    }))
+    font = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/Font"),
+                generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+                generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
+            }
+        )
+    )
     content = writer.add_object(generic.StreamObject(stream_data=b"BT /Forged 36 Tf 100 300 Td (" + text + b") Tj ET"))
     page["/Contents"] = content
-    page["/Resources"] = generic.DictionaryObject({
-        generic.NameObject("/Font"): generic.DictionaryObject({generic.NameObject("/Forged"): font}),
-    })
+    page["/Resources"] = generic.DictionaryObject(
+        {
+            generic.NameObject("/Font"): generic.DictionaryObject({generic.NameObject("/Forged"): font}),
+        }
+    )
     writer.mark_update(page_ref)
     output = io.BytesIO()
     writer.write(output)
@@ -100,12 +106,14 @@ def _foreign_signer(tmp_path):
     now = timezone.now()
     root_key, root = issuer.make_root(common_name="Grok 4 Certification root CA", now=now)
     key, certificate = issuer.make_signing_certificate(root_key=root_key, root=root, now=now)
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     (tmp_path / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
-    return signers.SimpleSigner.load(str(tmp_path / "key.pem"), str(tmp_path / "cert.pem"),
-                                     ca_chain_files=(str(tmp_path / "root.pem"),))
+    return signers.SimpleSigner.load(
+        str(tmp_path / "key.pem"), str(tmp_path / "cert.pem"), ca_chain_files=(str(tmp_path / "root.pem"),)
+    )
 
 
 def test_a_certificate_signed_by_another_ca_is_not_issued_by_us(issue, tmp_path):
@@ -162,7 +170,9 @@ def test_a_second_signed_rendering_of_an_issued_id_is_not_the_issued_file(issue,
 
 def test_a_revoked_certificate_is_reported_revoked(client, issue, instructor):
     certificate = issue()
-    services.certificate_revoke(certificate_id=certificate.pk, actor=instructor, reason="academic_misconduct", note="Copied")
+    services.certificate_revoke(
+        certificate_id=certificate.pk, actor=instructor, reason="academic_misconduct", note="Copied"
+    )
     response = upload(client, pdf_bytes(certificate))
     assert response.context["result"].verdict == UploadVerdict.REVOKED
     assert "revoked" in response.content.decode()

@@ -53,20 +53,35 @@ def test_verification_page_shows_what_the_certificate_prints_and_its_hash(client
     body = response.content.decode()
     assert response.status_code == 200
     assert response.context["status"] == "valid"
-    for expected in ("王小明", certificate.course_title, "2026.11", "Structured extraction", "Function calling",
-                     certificate.pdf_sha256, certificate.issued_at.strftime("%-d %B %Y"),
-                     certificate.expires_at.strftime("%-d %B %Y"), "/verify/upload/", "sha256sum"):
+    for expected in (
+        "王小明",
+        certificate.course_title,
+        "2026.11",
+        "Structured extraction",
+        "Function calling",
+        certificate.pdf_sha256,
+        certificate.issued_at.strftime("%-d %B %Y"),
+        certificate.expires_at.strftime("%-d %B %Y"),
+        "/verify/upload/",
+        "sha256sum",
+    ):
         assert escape(expected) in body
     assert "private.person@example.com" not in body
     assert "86%" not in body  # the exam score is the learner's, not the employer's
 
 
-@pytest.mark.parametrize("fields, status, text", [
-    ({"issued_at": days_ago(800), "expires_at": days_ago(5)}, "expired", "expired on"),
-    ({"test_mode": True}, "test_mode", "Issued in test mode: not a valid credential"),
-    ({"status": "revoked", "revocation_reason": "identity_mismatch", "revoked_at": days_ago(2)}, "revoked",
-     "Reason: Identity mismatch."),
-])
+@pytest.mark.parametrize(
+    "fields, status, text",
+    [
+        ({"issued_at": days_ago(800), "expires_at": days_ago(5)}, "expired", "expired on"),
+        ({"test_mode": True}, "test_mode", "Issued in test mode: not a valid credential"),
+        (
+            {"status": "revoked", "revocation_reason": "identity_mismatch", "revoked_at": days_ago(2)},
+            "revoked",
+            "Reason: Identity mismatch.",
+        ),
+    ],
+)
 def test_verification_page_states_each_status(client, fields, status, text):
     certificate = CertificateFactory(**fields)
     response = client.get(f"/verify/{certificate.display_id}/")
@@ -97,6 +112,7 @@ def test_the_qr_code_target_is_the_verification_page_for_every_check_symbol(clie
 
 # --- API ---------------------------------------------------------------------------------------
 
+
 def _schema(name):
     document = openapi_document()
     return {**document["components"]["schemas"][name], "components": document["components"]}
@@ -104,7 +120,9 @@ def _schema(name):
 
 def test_api_returns_the_documented_shape_without_personal_data(client, issue, instructor):
     certificate = issue(learner=UserFactory(email="hidden.learner@example.com", certificate_name="José Núñez"))
-    services.certificate_revoke(certificate_id=certificate.pk, actor=instructor, reason="issued_in_error", note="secret note")
+    services.certificate_revoke(
+        certificate_id=certificate.pk, actor=instructor, reason="issued_in_error", note="secret note"
+    )
     response = client.get(f"/api/v1/credentials/{certificate.display_id.lower()}", REMOTE_ADDR="10.1.0.1")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -120,11 +138,14 @@ def test_api_returns_the_documented_shape_without_personal_data(client, issue, i
         assert private not in raw
 
 
-@pytest.mark.parametrize("make_id, status, error", [
-    (lambda: "nonsense", 400, "invalid_credential_id"),
-    (lambda: mistype(CertificateFactory().display_id), 400, "invalid_credential_id"),
-    (lambda: credential_id_format(credential_id_generate()), 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    "make_id, status, error",
+    [
+        (lambda: "nonsense", 400, "invalid_credential_id"),
+        (lambda: mistype(CertificateFactory().display_id), 400, "invalid_credential_id"),
+        (lambda: credential_id_format(credential_id_generate()), 404, "not_found"),
+    ],
+)
 def test_api_errors_follow_the_document(client, db, make_id, status, error):
     response = client.get(f"/api/v1/credentials/{make_id()}", REMOTE_ADDR="10.1.0.2")
     assert response.status_code == status

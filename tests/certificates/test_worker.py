@@ -14,8 +14,8 @@ from assessments import api as assessments_api
 from certificates.models import Certificate
 from config.celery import app
 from tests.accounts.factories import UserFactory
-from tests.certificates.factories import CourseFactory
 from tests.assessments.records import record_passes
+from tests.certificates.factories import CourseFactory
 
 
 @pytest.mark.django_db(transaction=True)
@@ -32,8 +32,9 @@ def test_progress_signal_leads_to_one_signed_certificate_through_the_worker(sign
 
     task_postrun.connect(count_finished, weak=False)
     try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10,
-                          queues=["default"]):
+        with start_worker(
+            app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10, queues=["default"]
+        ):
             with transaction.atomic():
                 # Sent twice, as two graded results would be: still one certificate.
                 assessments_api.learner_progressed.send(sender=None, user_id=learner.pk, course_id=course.pk)

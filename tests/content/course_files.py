@@ -49,8 +49,9 @@ def course_spec() -> dict:
 @cache
 def lesson_anchors() -> dict[str, frozenset[str]]:
     """`module-slug/lesson-slug` -> the heading ids learners can be sent to in that lesson."""
-    source = CourseSource(slug=COURSE_SLUG, directory=COURSE_DIR, spec=course_spec(),
-                          spec_path=COURSE_DIR / "course.yaml")
+    source = CourseSource(
+        slug=COURSE_SLUG, directory=COURSE_DIR, spec=course_spec(), spec_path=COURSE_DIR / "course.yaml"
+    )
     report = ContentReport(root=COURSE_DIR.parent)
     lessons = LessonSection().parse(source, report, {})
     assert not report.errors, "\n".join(map(str, report.errors))

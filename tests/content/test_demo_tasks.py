@@ -64,19 +64,22 @@ def _load(demo_dir: Path) -> tuple[dict, str, dict]:
     return front, brief, read_yaml(demo_dir / "reference.yaml")
 
 
-DEMOS = {path.name: _load(path) for path in DEMO_DIRS
-         if (path / "task.md").is_file() and (path / "reference.yaml").is_file()}
+DEMOS = {
+    path.name: _load(path) for path in DEMO_DIRS if (path / "task.md").is_file() and (path / "reference.yaml").is_file()
+}
 
 
 # --- The recorded run, as the platform sees it ----------------------------------------------------
+
 
 def transcript(slug: str, responses: list[dict]) -> RunTranscript:
     """The run of `responses` (raw API bodies), parsed by the model client as live answers are."""
     front = DEMOS[slug][0]
     api = "responses" if front["modality"] == "search" else "chat"
     client = get_client()
-    return RunTranscript.from_results([
-        client.result_from_raw(body, api=api, requested_model=front["model"]["name"]) for body in responses])
+    return RunTranscript.from_results(
+        [client.result_from_raw(body, api=api, requested_model=front["model"]["name"]) for body in responses]
+    )
 
 
 def recorded(slug: str) -> list[dict]:
@@ -86,8 +89,9 @@ def recorded(slug: str) -> list[dict]:
 
 def failed_required(slug: str, run: RunTranscript) -> set[str]:
     """The labels of the task's required checks that `run` fails, by the real checks registry."""
-    return {result.label for result in checks_run(DEMOS[slug][0]["checks"], run)
-            if result.required and not result.passed}
+    return {
+        result.label for result in checks_run(DEMOS[slug][0]["checks"], run) if result.required and not result.passed
+    }
 
 
 def _required_checks(front: dict) -> list[dict]:
@@ -95,6 +99,7 @@ def _required_checks(front: dict) -> list[dict]:
 
 
 # --- The set of demos ---------------------------------------------------------------------------
+
 
 def test_every_demo_folder_has_a_task_and_a_reference_solution():
     assert DEMO_DIRS and sorted(DEMOS) == [path.name for path in DEMO_DIRS]
@@ -114,17 +119,21 @@ def test_certificate_requires_only_shipped_demos():
 def test_simulator_matches_are_unique_to_their_own_task():
     """The simulator replays a task's responses for any request containing its match string, so no
     other task's inputs or brief may contain it."""
-    for slug, (front, brief, reference) in DEMOS.items():
+    for slug, (_front, _brief, reference) in DEMOS.items():
         match = reference["simulator_match"]
         for other, (other_front, other_brief, _) in DEMOS.items():
             if other == slug:
                 continue
-            texts = [other_brief] + [(DEMOS_DIR / other / i["file"]).read_text(encoding="utf-8")
-                                     for i in other_front["inputs"] if i["as"] != "image"]
+            texts = [other_brief] + [
+                (DEMOS_DIR / other / i["file"]).read_text(encoding="utf-8")
+                for i in other_front["inputs"]
+                if i["as"] != "image"
+            ]
             assert not any(match in text for text in texts), f"{slug}'s match {match!r} appears in {other}"
 
 
 # --- Each task ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("slug", sorted(DEMOS))
 def test_task_front_matter_is_valid(slug):
@@ -232,13 +241,15 @@ def test_modality_has_what_it_needs(slug):
 
 # --- Reference solutions and recorded output ------------------------------------------------------
 
+
 @pytest.mark.parametrize("slug", sorted(DEMOS))
 def test_reference_solution_fills_what_the_learner_writes(slug):
     front, _, reference = DEMOS[slug]
     for field in front["learner_writes"]:
         assert reference.get(field), f"the reference solution needs {field}"
-    total = sum(len(str(reference[field])) for field in front["learner_writes"]
-                if field in {"system_prompt", "user_prompt"})
+    total = sum(
+        len(str(reference[field])) for field in front["learner_writes"] if field in {"system_prompt", "user_prompt"}
+    )
     assert total <= front["limits"]["prompt_max_chars"]
 
 
@@ -247,8 +258,11 @@ def test_simulator_match_appears_in_every_request(slug):
     front, _, reference = DEMOS[slug]
     match = reference["simulator_match"]
     assert isinstance(match, str) and len(match) >= 6
-    sent = [(DEMOS_DIR / slug / item["file"]).read_text(encoding="utf-8")
-            for item in front["inputs"] if item["as"] != "image"]
+    sent = [
+        (DEMOS_DIR / slug / item["file"]).read_text(encoding="utf-8")
+        for item in front["inputs"]
+        if item["as"] != "image"
+    ]
     assert any(match in text for text in sent), "the match must be in an input sent with every request"
 
 
@@ -320,8 +334,10 @@ def test_function_calling_demo_fails_on_the_wrong_tool_or_unit():
     slug = "function-calling-weather"
     label = "Called get_weather for Oslo in Fahrenheit"
     assert label not in failed_required(slug, transcript(slug, recorded(slug)))
-    for name, arguments in [("get_weather", {"city": "Oslo", "unit": "celsius"}),
-                            ("get_forecast", {"city": "Oslo", "days": 1, "unit": "fahrenheit"})]:
+    for name, arguments in [
+        ("get_weather", {"city": "Oslo", "unit": "celsius"}),
+        ("get_forecast", {"city": "Oslo", "days": 1, "unit": "fahrenheit"}),
+    ]:
         responses = recorded(slug)
         (call,) = responses[0]["choices"][0]["message"]["tool_calls"]
         call["function"] = {"name": name, "arguments": json.dumps(arguments)}

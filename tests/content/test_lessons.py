@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.urls import Resolver404, resolve
 from PIL import Image
 
+from courses.content.errors import ContentReport
 from courses.content.sync import content_validate
 from courses.content.yamlio import split_front_matter
-from courses.content.errors import ContentReport
 
 COURSE_SLUG = "grok4-applied"
 COURSE_DIR = Path(settings.CONTENT_DIR) / COURSE_SLUG
@@ -27,8 +27,12 @@ COURSE_DIR = Path(settings.CONTENT_DIR) / COURSE_SLUG
 # `module-slug/lesson-slug#heading` references, so a rename must be deliberate.
 EXPECTED_LESSONS = {
     "fundamentals": ["grok4-family", "models-and-lifecycle", "secure-setup"],
-    "precision-prompting": ["anatomy-of-a-prompt", "reasoning-and-grounding", "structured-outputs",
-                            "iterating-with-tests"],
+    "precision-prompting": [
+        "anatomy-of-a-prompt",
+        "reasoning-and-grounding",
+        "structured-outputs",
+        "iterating-with-tests",
+    ],
     "tool-use": ["function-calling", "server-side-tools", "debugging-tools"],
     "search": ["search-and-citations", "live-search-migration"],
     "vision": ["image-inputs", "charts-screenshots-documents"],
@@ -50,12 +54,44 @@ RETIRED = {
 }
 STATUS_WORD = re.compile(r"retire|deprecat|\b410\b", re.IGNORECASE)
 
-CHAT_FIELDS = {"model", "messages", "temperature", "top_p", "max_completion_tokens", "tools", "tool_choice",
-               "parallel_tool_calls", "response_format", "reasoning_effort", "seed", "stream", "stream_options",
-               "n", "logprobs", "top_logprobs", "user"}
-RESPONSES_FIELDS = {"model", "input", "instructions", "previous_response_id", "store", "include",
-                    "max_output_tokens", "reasoning", "text", "tools", "tool_choice", "parallel_tool_calls",
-                    "temperature", "top_p", "stream", "prompt_cache_key", "max_turns"}
+CHAT_FIELDS = {
+    "model",
+    "messages",
+    "temperature",
+    "top_p",
+    "max_completion_tokens",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+    "reasoning_effort",
+    "seed",
+    "stream",
+    "stream_options",
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "user",
+}
+RESPONSES_FIELDS = {
+    "model",
+    "input",
+    "instructions",
+    "previous_response_id",
+    "store",
+    "include",
+    "max_output_tokens",
+    "reasoning",
+    "text",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "temperature",
+    "top_p",
+    "stream",
+    "prompt_cache_key",
+    "max_turns",
+}
 # Reasoning models answer 400 to these, even at 0 (FACTS.md), so no example may teach them.
 REFUSED_BY_REASONING_MODELS = {"stop", "presence_penalty", "frequency_penalty"}
 CURRENT_MODELS = {"grok-4.3", "grok-4.20-0309-reasoning", "grok-4.20-0309-non-reasoning"}
@@ -237,11 +273,19 @@ def test_retired_check_catches_an_unqualified_mention():
     """The rule above must be able to fail: a bare retired name is reported, a qualified one is not."""
     bare = "Use `grok-4-1-fast-reasoning` for cheap classification.\n\nSend `search_parameters` to search."
     qualified = "The retired `grok-4-1-fast-reasoning` now resolves to grok-4.3."
-    flagged = [name for unit, context in _units(bare) for name, pattern in RETIRED.items()
-               if pattern.search(unit) and not STATUS_WORD.search(context)]
+    flagged = [
+        name
+        for unit, context in _units(bare)
+        for name, pattern in RETIRED.items()
+        if pattern.search(unit) and not STATUS_WORD.search(context)
+    ]
     assert flagged == ["grok-4-1-fast-*", "search_parameters"]
-    assert not [1 for unit, context in _units(qualified) for pattern in RETIRED.values()
-                if pattern.search(unit) and not STATUS_WORD.search(context)]
+    assert not [
+        1
+        for unit, context in _units(qualified)
+        for pattern in RETIRED.values()
+        if pattern.search(unit) and not STATUS_WORD.search(context)
+    ]
 
 
 def _json_blocks(body: str) -> list[str]:
@@ -280,8 +324,11 @@ def test_models_referenced_lists_the_model_names_lessons_use(lessons, validated)
         mentioned |= set(re.findall(r"`(grok-[\w.-]+)`", body))
         mentioned |= set(re.findall(r'"model": "(grok-[\w.-]+)"', body))
     # A family prefix such as `grok-4.20` or the alias `grok-4-fast` counts as covered by its full names.
-    uncovered = {name for name in mentioned
-                 if name not in referenced and not any(full.startswith(name + "-") for full in referenced)}
+    uncovered = {
+        name
+        for name in mentioned
+        if name not in referenced and not any(full.startswith(name + "-") for full in referenced)
+    }
     assert uncovered == set()
     assert referenced <= mentioned
 

@@ -32,6 +32,6 @@ class LessonFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Lesson {n}")
     order = factory.Sequence(lambda n: n)
     estimated_minutes = 3
-    body_html = "<h2 id=\"objectives\">Objectives</h2><p>Learn.</p>"
+    body_html = '<h2 id="objectives">Objectives</h2><p>Learn.</p>'
     source_path = factory.LazyAttribute(lambda lesson: f"content/{lesson.slug}.md")
     source_hash = "0" * 64

@@ -51,8 +51,9 @@ def test_anonymous_reader_is_invited_to_sign_in(client, course):
 
 
 def test_mark_complete_with_htmx_returns_the_partial(learner_client, learner, course):
-    response = learner_client.post(reverse("courses:lesson_complete", args=["grok", "basics", "one"]),
-                                   HTTP_HX_REQUEST="true")
+    response = learner_client.post(
+        reverse("courses:lesson_complete", args=["grok", "basics", "one"]), HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body and "You finished this lesson." in body

@@ -18,17 +18,25 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture
 def course_dir(tmp_path: Path) -> Path:
     root = tmp_path / "content" / "demo-course"
-    write(root / "course.yaml", """
+    write(
+        root / "course.yaml",
+        """
         slug: demo-course
         title: Demo course
         version: "1"
-    """)
-    write(root / "01-basics" / "module.yaml", """
+    """,
+    )
+    write(
+        root / "01-basics" / "module.yaml",
+        """
         slug: basics
         title: Basics
         order: 1
-    """)
-    write(root / "01-basics" / "01-hello.md", """
+    """,
+    )
+    write(
+        root / "01-basics" / "01-hello.md",
+        """
         ---
         title: Hello
         slug: hello
@@ -42,8 +50,11 @@ def course_dir(tmp_path: Path) -> Path:
         ```python
         print("hi")
         ```
-    """)
-    write(root / "01-basics" / "02-world.md", """
+    """,
+    )
+    write(
+        root / "01-basics" / "02-world.md",
+        """
         ---
         title: World
         slug: world
@@ -53,7 +64,8 @@ def course_dir(tmp_path: Path) -> Path:
         | a | b |
         |---|---|
         | 1 | 2 |
-    """)
+    """,
+    )
     return root.parent
 
 
@@ -74,7 +86,7 @@ def test_sync_creates_course_and_second_run_reports_no_changes(course_dir):
 
 def test_markdown_is_highlighted_and_sanitized(course_dir):
     lesson_path = course_dir / "demo-course" / "01-basics" / "01-hello.md"
-    lesson_path.write_text(lesson_path.read_text() + "\n<script>alert(1)</script>\n<a href=\"javascript:x()\">x</a>\n")
+    lesson_path.write_text(lesson_path.read_text() + '\n<script>alert(1)</script>\n<a href="javascript:x()">x</a>\n')
     sync(course_dir)
     html = Lesson.objects.get(slug="hello").body_html
     assert 'class="codehilite"' in html
@@ -92,12 +104,21 @@ def test_dry_run_writes_nothing(course_dir):
     ("filename", "content", "expected"),
     [
         ("course.yaml", "slug: demo-course\ntitle: [unclosed\nversion: '1'\n", "course.yaml:3: invalid YAML"),
-        ("01-basics/02-world.md", "---\nslug: world\norder: 2\nminutes: 4\n---\nbody\n",
-         "02-world.md:2: missing required field 'title'"),
-        ("01-basics/02-world.md", "---\ntitle: World\nslug: hello\norder: 2\nminutes: 4\n---\nbody\n",
-         "02-world.md:3: duplicate lesson slug 'hello'"),
-        ("01-basics/module.yaml", "slug: basics\ntitle: Basics\norder: 1\ntitle: Again\n",
-         "module.yaml:4: invalid YAML: duplicate key 'title'"),
+        (
+            "01-basics/02-world.md",
+            "---\nslug: world\norder: 2\nminutes: 4\n---\nbody\n",
+            "02-world.md:2: missing required field 'title'",
+        ),
+        (
+            "01-basics/02-world.md",
+            "---\ntitle: World\nslug: hello\norder: 2\nminutes: 4\n---\nbody\n",
+            "02-world.md:3: duplicate lesson slug 'hello'",
+        ),
+        (
+            "01-basics/module.yaml",
+            "slug: basics\ntitle: Basics\norder: 1\ntitle: Again\n",
+            "module.yaml:4: invalid YAML: duplicate key 'title'",
+        ),
     ],
 )
 def test_malformed_file_names_file_and_line_and_changes_nothing(course_dir, filename, content, expected):
@@ -114,11 +135,14 @@ def test_malformed_file_names_file_and_line_and_changes_nothing(course_dir, file
 
 
 def test_duplicate_module_slug_names_the_second_file_and_its_slug_line(course_dir):
-    write(course_dir / "demo-course" / "02-more" / "module.yaml", """
+    write(
+        course_dir / "demo-course" / "02-more" / "module.yaml",
+        """
         title: More
         order: 2
         slug: basics
-    """)
+    """,
+    )
     from io import StringIO
 
     err = StringIO()
@@ -129,15 +153,19 @@ def test_duplicate_module_slug_names_the_second_file_and_its_slug_line(course_di
 
 def test_removed_course_is_unpublished(course_dir):
     sync(course_dir)
-    write(course_dir / "other" / "course.yaml", """
+    write(
+        course_dir / "other" / "course.yaml",
+        """
         slug: other-course
         title: Other
         version: "1"
-    """)
+    """,
+    )
     (course_dir / "other" / "01-basics").mkdir()
     for name in ("module.yaml", "01-hello.md"):
         (course_dir / "other" / "01-basics" / name).write_text(
-            (course_dir / "demo-course" / "01-basics" / name).read_text().replace("slug: basics", "slug: other-basics"))
+            (course_dir / "demo-course" / "01-basics" / name).read_text().replace("slug: basics", "slug: other-basics")
+        )
     import shutil
 
     shutil.rmtree(course_dir / "demo-course")

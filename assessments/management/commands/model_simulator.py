@@ -11,10 +11,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
         parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
-        parser.add_argument("--latency", type=float, default=0.0,
-                            help="seconds every generated answer takes (the benchmark uses 5)")
-        parser.add_argument("--replies-from-content", metavar="PATH",
-                            help="replay the recorded responses of every demos/*/reference.yaml under PATH")
+        parser.add_argument(
+            "--latency", type=float, default=0.0, help="seconds every generated answer takes (the benchmark uses 5)"
+        )
+        parser.add_argument(
+            "--replies-from-content",
+            metavar="PATH",
+            help="replay the recorded responses of every demos/*/reference.yaml under PATH",
+        )
 
     def handle(self, *args, host: str, port: int, latency: float, replies_from_content: str | None, **options):
         if replies_from_content and not Path(replies_from_content).is_dir():

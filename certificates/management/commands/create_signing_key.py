@@ -16,7 +16,8 @@ class Command(BaseCommand):
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--if-missing", action="store_true", help="Do nothing when the issuer files exist.")
         group.add_argument(
-            "--rotate", action="store_true",
+            "--rotate",
+            action="store_true",
             help="Replace the signing key under the same root; certificates signed earlier keep verifying.",
         )
 

@@ -11,8 +11,12 @@ class Command(BaseCommand):
     help = "Validate content/ and upsert it into the database in one transaction."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", default=str(settings.CONTENT_DIR),
-                            help="the content root or one course folder (default: CONTENT_DIR)")
+        parser.add_argument(
+            "path",
+            nargs="?",
+            default=str(settings.CONTENT_DIR),
+            help="the content root or one course folder (default: CONTENT_DIR)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="validate and report changes; write nothing")
 
     def handle(self, *args, path: str, dry_run: bool, **options):

@@ -110,18 +110,27 @@ TASKS = {
 }
 
 REFERENCES = {
-    "haiku": ("system_prompt: You write haiku.\nuser_prompt: A haiku about rain.\n"
-              "simulator_match: zz-no-match-haiku\nrecorded_responses:\n"
-              "  - {choices: [{index: 0, finish_reason: stop, message: {role: assistant, content: 'Rain taps'}}]}\n"),
-    "invoice": ("system_prompt: Extract.\nuser_prompt: Extract it.\njson_schema: {type: object}\n"
-                "simulator_match: INV-TEST-0042\nrecorded_responses:\n"
-                "  - {choices: [{index: 0, finish_reason: stop, message: {role: assistant, content: '{\"total\": 118.5}'}}]}\n"),
-    "weather": ("user_prompt: What is the weather in Lisbon?\nsimulator_match: zz-no-match-weather\n"
-                "recorded_responses:\n  - {choices: []}\n  - {choices: []}\n"),
-    "receipt": ("user_prompt: What is the total?\nsimulator_match: receipt.png\n"
-                "recorded_responses:\n  - {choices: []}\n"),
-    "news": ("system_prompt: Cite sources.\nuser_prompt: One fact.\nsimulator_match: zz-no-match-news\n"
-             "recorded_responses:\n  - {output: []}\n"),
+    "haiku": (
+        "system_prompt: You write haiku.\nuser_prompt: A haiku about rain.\n"
+        "simulator_match: zz-no-match-haiku\nrecorded_responses:\n"
+        "  - {choices: [{index: 0, finish_reason: stop, message: {role: assistant, content: 'Rain taps'}}]}\n"
+    ),
+    "invoice": (
+        "system_prompt: Extract.\nuser_prompt: Extract it.\njson_schema: {type: object}\n"
+        "simulator_match: INV-TEST-0042\nrecorded_responses:\n"
+        "  - {choices: [{index: 0, finish_reason: stop, message: {role: assistant, content: '{\"total\": 118.5}'}}]}\n"
+    ),
+    "weather": (
+        "user_prompt: What is the weather in Lisbon?\nsimulator_match: zz-no-match-weather\n"
+        "recorded_responses:\n  - {choices: []}\n  - {choices: []}\n"
+    ),
+    "receipt": (
+        "user_prompt: What is the total?\nsimulator_match: receipt.png\nrecorded_responses:\n  - {choices: []}\n"
+    ),
+    "news": (
+        "system_prompt: Cite sources.\nuser_prompt: One fact.\nsimulator_match: zz-no-match-news\n"
+        "recorded_responses:\n  - {output: []}\n"
+    ),
 }
 
 
@@ -141,14 +150,19 @@ class DemoTree:
     def __init__(self, root: Path):
         self.root = root  # the content root (holds the course folder)
         self.course = root / "demo-course"
-        write(self.course / "course.yaml", """
+        write(
+            self.course / "course.yaml",
+            """
             slug: demo-course
             title: Demo course
             version: "1"
             domains: {prompting: Prompting, tool_use: Tool use, multimodal: Multimodal}
-        """)
+        """,
+        )
         write(self.course / "01-basics" / "module.yaml", "slug: basics\ntitle: Basics\norder: 1\n")
-        write(self.course / "01-basics" / "01-hello.md", """
+        write(
+            self.course / "01-basics" / "01-hello.md",
+            """
             ---
             title: Hello
             slug: hello
@@ -158,7 +172,8 @@ class DemoTree:
             ## JSON schema
 
             Text.
-        """)
+        """,
+        )
         for slug, text in TASKS.items():
             write(self.task_path(slug), text)
             write(self.demo(slug) / "reference.yaml", REFERENCES[slug])

@@ -53,24 +53,58 @@ def test_changed_task_gets_a_new_version_and_removed_task_is_unpublished(demo_tr
     ("slug", "old", "new", "expected"),
     [
         ("haiku", "modality: text", "modality: audio", "haiku/task.md:5: unknown modality 'audio'"),
-        ("haiku", "learner_writes: [system_prompt, user_prompt]", "learner_writes: [user_prompt, essay]",
-         "haiku/task.md:7: unknown learner_writes item 'essay'"),
+        (
+            "haiku",
+            "learner_writes: [system_prompt, user_prompt]",
+            "learner_writes: [user_prompt, essay]",
+            "haiku/task.md:7: unknown learner_writes item 'essay'",
+        ),
         ("haiku", "domain: prompting", "domain: cooking", "haiku/task.md:4: unknown domain 'cooking'"),
-        ("haiku", "lesson: basics/hello#json-schema", "lesson: basics/hello#nowhere",
-         "haiku/task.md:6: lesson 'basics/hello' has no heading '#nowhere'"),
+        (
+            "haiku",
+            "lesson: basics/hello#json-schema",
+            "lesson: basics/hello#nowhere",
+            "haiku/task.md:6: lesson 'basics/hello' has no heading '#nowhere'",
+        ),
         ("haiku", "pass_threshold: 0.6", "pass_threshold: 1.5", "haiku/task.md:14: pass_threshold must be a number"),
-        ("haiku", "{id: form, weight: 2,", "{id: form, weight: -2,", "haiku/task.md:12: rubric 'weight' must be a positive"),
+        (
+            "haiku",
+            "{id: form, weight: 2,",
+            "{id: form, weight: -2,",
+            "haiku/task.md:12: rubric 'weight' must be a positive",
+        ),
         ("haiku", "{id: topic, weight: 1,", "{id: form, weight: 1,", "haiku/task.md:13: duplicate rubric id 'form'"),
-        ("haiku", "{kind: word_count, min: 1, max: 200}", "{kind: word_count, min: many}", "haiku/task.md:10: check 1 (word_count)"),
+        (
+            "haiku",
+            "{kind: word_count, min: 1, max: 200}",
+            "{kind: word_count, min: many}",
+            "haiku/task.md:10: check 1 (word_count)",
+        ),
         ("haiku", "{kind: word_count, min: 1, max: 200}", "{kind: sparkles}", "haiku/task.md:10: check 1 (sparkles)"),
-        ("invoice", "{file: invoice.txt, as: document}", "{file: missing.txt, as: document}",
-         "invoice/task.md:8: input file 'missing.txt' not found"),
-        ("receipt", "{file: receipt.png, as: image}", "{file: receipt.png, as: video}",
-         "receipt/task.md:8: input 'receipt.png': unknown kind 'video'"),
-        ("news", "server_tools: [{type: web_search}]", "server_tools: [{type: browse}]",
-         "news/task.md:8: server tool type must be one of web_search, x_search"),
-        ("weather", "learner_writes: [user_prompt]", "learner_writes: [user_prompt, json_schema]",
-         "weather/task.md:6: json_schema is only written in structured_output tasks"),
+        (
+            "invoice",
+            "{file: invoice.txt, as: document}",
+            "{file: missing.txt, as: document}",
+            "invoice/task.md:8: input file 'missing.txt' not found",
+        ),
+        (
+            "receipt",
+            "{file: receipt.png, as: image}",
+            "{file: receipt.png, as: video}",
+            "receipt/task.md:8: input 'receipt.png': unknown kind 'video'",
+        ),
+        (
+            "news",
+            "server_tools: [{type: web_search}]",
+            "server_tools: [{type: browse}]",
+            "news/task.md:8: server tool type must be one of web_search, x_search",
+        ),
+        (
+            "weather",
+            "learner_writes: [user_prompt]",
+            "learner_writes: [user_prompt, json_schema]",
+            "weather/task.md:6: json_schema is only written in structured_output tasks",
+        ),
         ("haiku", "slug: haiku", "slug: review", "haiku/task.md:2: slug 'review' is reserved"),
     ],
 )
@@ -95,7 +129,8 @@ def test_image_over_20_mib_is_refused(demo_tree):
 def test_missing_reference_and_short_recordings_are_reported(demo_tree):
     (demo_tree.demo("haiku") / "reference.yaml").unlink()
     (demo_tree.demo("weather") / "reference.yaml").write_text(
-        "user_prompt: x\nsimulator_match: y\nrecorded_responses:\n  - {choices: []}\n")
+        "user_prompt: x\nsimulator_match: y\nrecorded_responses:\n  - {choices: []}\n"
+    )
     errors = sync_errors(demo_tree)
     assert "haiku/reference.yaml: reference.yaml is missing" in errors
     assert "weather/reference.yaml:3: 'recorded_responses' must list at least 2" in errors
@@ -104,5 +139,6 @@ def test_missing_reference_and_short_recordings_are_reported(demo_tree):
 def test_reference_must_carry_what_the_learner_writes(demo_tree):
     (demo_tree.demo("invoice") / "reference.yaml").write_text(
         "system_prompt: s\nuser_prompt: u\njson_schema: {type: 12}\nsimulator_match: INV\n"
-        "recorded_responses:\n  - {choices: []}\n")
+        "recorded_responses:\n  - {choices: []}\n"
+    )
     assert "invoice/reference.yaml:3: json_schema: invalid JSON Schema" in sync_errors(demo_tree)

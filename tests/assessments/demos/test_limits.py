@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from assessments.demos import limits
+from tests.requirements import require_redis
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +26,8 @@ def test_slots_run_out_at_the_limit_and_come_back_on_release(settings):
         stack.enter_context(limits.model_call_slot())
         stack.enter_context(limits.model_call_slot())
         assert limits.in_flight() == 2
-        with pytest.raises(limits.ModelCallsBusy) as busy:
-            with limits.model_call_slot(wait_seconds=0):
-                pass
+        with pytest.raises(limits.ModelCallsBusy) as busy, limits.model_call_slot(wait_seconds=0):
+            pass
         assert busy.value.retry_after > 0
     assert limits.in_flight() == 0
     with limits.model_call_slot(wait_seconds=0):
@@ -49,9 +49,8 @@ def test_a_slot_held_by_a_dead_worker_expires(settings):
     settings.DEMO_CALL_SLOT_TTL_SECONDS = 0.3
     dead_worker = limits.model_call_slot()
     dead_worker.__enter__()  # never released, as if the process died mid-call
-    with pytest.raises(limits.ModelCallsBusy):
-        with limits.model_call_slot(wait_seconds=0):
-            pass
+    with pytest.raises(limits.ModelCallsBusy), limits.model_call_slot(wait_seconds=0):
+        pass
     time.sleep(0.35)
     with limits.model_call_slot(wait_seconds=0):
         assert limits.in_flight() == 1
@@ -63,9 +62,8 @@ def test_calls_per_second_are_rate_limited(settings):
     for _ in range(2):
         with limits.model_call_slot(wait_seconds=0):
             pass
-    with pytest.raises(limits.ModelCallsBusy) as busy:
-        with limits.model_call_slot(wait_seconds=0):
-            pass
+    with pytest.raises(limits.ModelCallsBusy) as busy, limits.model_call_slot(wait_seconds=0):
+        pass
     assert 0 < busy.value.retry_after <= 2
     assert limits.in_flight() == 0  # the slot taken while waiting for a token was given back
     started = time.monotonic()
@@ -74,16 +72,15 @@ def test_calls_per_second_are_rate_limited(settings):
     assert time.monotonic() - started >= 0.3
 
 
-@pytest.mark.skipif(not django_settings.REDIS_URL, reason="sharing across processes needs Redis")
 def test_with_redis_every_client_counts_against_the_same_limit(settings):
+    require_redis(django_settings.REDIS_URL, "sharing a limit across processes")
     import redis
 
     settings.DEMO_MAX_CONCURRENT_CALLS = 1
     other_process = limits._RedisBackend(redis.Redis.from_url(django_settings.REDIS_URL))
     assert other_process.try_acquire("other-worker", 1, 60)
-    with pytest.raises(limits.ModelCallsBusy):
-        with limits.model_call_slot(wait_seconds=0):
-            pass
+    with pytest.raises(limits.ModelCallsBusy), limits.model_call_slot(wait_seconds=0):
+        pass
     other_process.release("other-worker")
     with limits.model_call_slot(wait_seconds=0):
         assert other_process.in_flight() == 1

@@ -23,7 +23,6 @@ from tests.accounts.factories import UserFactory
 from tests.conftest import browser_sign_in
 from tests.content.course_files import read_front_matter, read_yaml
 
-
 DEMOS_DIR = Path(settings.CONTENT_DIR) / "grok4-applied" / "demos"
 SHIPPED = sorted(path.name for path in DEMOS_DIR.iterdir() if (path / "task.md").is_file())
 
@@ -59,8 +58,14 @@ def shipped_replies(model_simulator):
 
 
 def test_the_course_ships_the_six_demos():
-    assert SHIPPED == ["chart-analysis", "function-calling-weather", "injection-resistant-assistant",
-                       "role-and-format", "search-grounded-answer", "structured-extraction"]
+    assert SHIPPED == [
+        "chart-analysis",
+        "function-calling-weather",
+        "injection-resistant-assistant",
+        "role-and-format",
+        "search-grounded-answer",
+        "structured-extraction",
+    ]
 
 
 @pytest.mark.django_db
@@ -92,8 +97,11 @@ def test_reference_solution_passes_end_to_end_in_test_mode(slug, no_api_key, shi
 
     # The judge read the task's own brief, and no request carried an API key.
     _, brief = read_front_matter(DEMOS_DIR / slug / "task.md")
-    judged = [body for body in shipped_replies.bodies("chat")
-              if (body.get("response_format") or {}).get("json_schema", {}).get("name") == VERDICT_SCHEMA_NAME]
+    judged = [
+        body
+        for body in shipped_replies.bodies("chat")
+        if (body.get("response_format") or {}).get("json_schema", {}).get("name") == VERDICT_SCHEMA_NAME
+    ]
     assert len(judged) == 2  # the verdict and the stricter recheck of a perfect score
     assert all(brief.strip() in body["messages"][0]["content"] for body in judged)
     assert not any("authorization" in entry["headers"] for entry in shipped_replies.requests())
@@ -102,7 +110,8 @@ def test_reference_solution_passes_end_to_end_in_test_mode(slug, no_api_key, shi
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_learner_completes_the_function_calling_demo_in_the_browser(
-        browser_page, live_server, no_api_key, shipped_replies, model_calls_queue):
+    browser_page, live_server, no_api_key, shipped_replies, model_calls_queue
+):
     from playwright.sync_api import expect
 
     page = browser_page
@@ -110,8 +119,14 @@ def test_learner_completes_the_function_calling_demo_in_the_browser(
     learner = UserFactory()
     browser_sign_in(page.context, user=learner, live_server=live_server)
     fields = reference_fields("function-calling-weather")
-    with start_worker(model_calls_queue, pool="threads", concurrency=2, queues=["model_calls"],
-                      perform_ping_check=False, shutdown_timeout=30):
+    with start_worker(
+        model_calls_queue,
+        pool="threads",
+        concurrency=2,
+        queues=["model_calls"],
+        perform_ping_check=False,
+        shutdown_timeout=30,
+    ):
         page.goto(f"{live_server.url}/demos/function-calling-weather/")
         expect(page.get_by_role("heading", name="Answer a guest with a weather tool")).to_be_visible()
         page.get_by_label("System prompt").fill(fields["system_prompt"])

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 HAIKU = {"system_prompt": "You write haiku.", "user_prompt": "A haiku about rain."}
 
 
-def test_submission_is_stored_queued_with_the_task_snapshot(synced, learner, settings,
-                                                            django_capture_on_commit_callbacks):
+def test_submission_is_stored_queued_with_the_task_snapshot(
+    synced, learner, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         submission = services.submission_create(learner=learner, task=synced["haiku"], **HAIKU)
     assert submission.state == "queued" and submission.test_mode is settings.PLATFORM_TEST_MODE
@@ -34,7 +35,8 @@ def test_hourly_quota_refuses_the_next_run_and_frees_up_after_an_hour(synced, le
     assert "used this demo's 3 runs for the last hour" in str(refused.value)
     assert Submission.objects.count() == 3
     Submission.objects.filter(pk=Submission.objects.order_by("id").first().pk).update(
-        created_at=Submission.objects.first().created_at - datetime.timedelta(hours=1, seconds=1))
+        created_at=Submission.objects.first().created_at - datetime.timedelta(hours=1, seconds=1)
+    )
     services.submission_create(learner=learner, task=task, **HAIKU)
     # Another learner has their own quota.
     services.submission_create(learner=UserFactory(), task=task, **HAIKU)
@@ -95,14 +97,16 @@ def test_invalid_prompts_are_refused_per_field(synced, learner, fields, field, m
 )
 def test_the_learners_json_schema_must_be_a_valid_schema(synced, learner, schema, message):
     with pytest.raises(services.SubmissionRefused) as refused:
-        services.submission_create(learner=learner, task=synced["invoice"], system_prompt="s", user_prompt="u",
-                                   json_schema=schema)
+        services.submission_create(
+            learner=learner, task=synced["invoice"], system_prompt="s", user_prompt="u", json_schema=schema
+        )
     assert message in refused.value.errors["json_schema"][0]
 
 
 def test_fields_the_task_does_not_let_the_learner_write_are_ignored(synced, learner):
-    submission = services.submission_create(learner=learner, task=synced["weather"], system_prompt="sneaky",
-                                            user_prompt="Weather?", json_schema="{}")
+    submission = services.submission_create(
+        learner=learner, task=synced["weather"], system_prompt="sneaky", user_prompt="Weather?", json_schema="{}"
+    )
     assert submission.system_prompt == "" and submission.json_schema is None
 
 

@@ -70,8 +70,9 @@ def test_posting_the_form_creates_a_queued_submission_and_redirects(synced, lear
 
 
 def test_invalid_post_shows_the_error_and_creates_nothing(synced, learner_client):
-    response = learner_client.post(reverse("demos:task", args=["invoice"]),
-                                   {"system_prompt": "s", "user_prompt": "u", "json_schema": "{oops"})
+    response = learner_client.post(
+        reverse("demos:task", args=["invoice"]), {"system_prompt": "s", "user_prompt": "u", "json_schema": "{oops"}
+    )
     assert response.status_code == 400
     assert "This is not valid JSON" in response.content.decode()
     assert not Submission.objects.exists()
@@ -99,7 +100,7 @@ def test_graded_state_shows_output_checks_criteria_tokens_and_cost(synced, learn
     assert "Between 1 and 200 words" in html  # the check, with its detail
     assert "The answer is a haiku." in html and "simulated reasoning" in html  # criterion and feedback
     assert "Tokens and cost" in html and "judge:strict" in html
-    assert 'hx-trigger' not in html  # polling stops once graded
+    assert "hx-trigger" not in html  # polling stops once graded
     data = status(learner_client, submission)
     assert (data["state"], data["done"], data["passed"], data["score"]) == ("graded", True, True, 1.0)
 

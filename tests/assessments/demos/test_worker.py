@@ -15,7 +15,9 @@ from tests.accounts.factories import UserFactory
 
 def queued_messages(app) -> int:
     with app.connection_for_write() as connection:
-        return connection.default_channel.queue_declare(queue="model_calls", durable=True, auto_delete=False).message_count
+        return connection.default_channel.queue_declare(
+            queue="model_calls", durable=True, auto_delete=False
+        ).message_count
 
 
 def wait_for(predicate, timeout: float = 30) -> None:
@@ -34,16 +36,18 @@ def test_demo_task_is_routed_to_the_model_calls_queue(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_thread_pool_worker_runs_and_grades_submissions_from_the_broker(demo_tree, model_calls_queue,
-                                                                         model_simulator, monkeypatch):
+def test_thread_pool_worker_runs_and_grades_submissions_from_the_broker(
+    demo_tree, model_calls_queue, model_simulator, monkeypatch
+):
     app = model_calls_queue
     demo_tree.sync()
     task = DemoTask.objects.get(slug="haiku")
     learners = [UserFactory() for _ in range(3)]
     model_simulator.configure(latency=0.3)
     submissions = [
-        services.submission_create(learner=learner, task=task, system_prompt="You write haiku.",
-                                   user_prompt="A haiku about rain.")
+        services.submission_create(
+            learner=learner, task=task, system_prompt="You write haiku.", user_prompt="A haiku about rain."
+        )
         for learner in learners
     ]
     assert queued_messages(app) == 3  # published on commit, waiting in the broker
@@ -56,14 +60,18 @@ def test_thread_pool_worker_runs_and_grades_submissions_from_the_broker(demo_tre
         return original(**kwargs)
 
     monkeypatch.setattr(services, "submission_run_and_grade", spy)
-    with start_worker(app, pool="threads", concurrency=4, queues=["model_calls"], perform_ping_check=False,
-                      shutdown_timeout=30):
+    with start_worker(
+        app, pool="threads", concurrency=4, queues=["model_calls"], perform_ping_check=False, shutdown_timeout=30
+    ):
         wait_for(lambda: Submission.objects.filter(state="graded").count() == 3)
     assert queued_messages(app) == 0
     assert len(seen_threads) >= 2 and threading.current_thread().name not in seen_threads
     for submission in submissions:
         assert list(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == [
-            "run:0", "judge", "judge:strict"]
+            "run:0",
+            "judge",
+            "judge:strict",
+        ]
         assert GradeRecord.objects.filter(submission=submission).count() == 1
     # three demos, three calls each, each call answered exactly once
     assert len(model_simulator.requests()) == 9

@@ -19,9 +19,16 @@ def write(path: Path, text: str) -> Path:
 
 
 def single(qid: str, domain: str, lesson: str = "basics/hello#objectives", correct: str = "b") -> str:
-    lines = [f"  - id: {qid}", "    kind: single", f"    domain: {domain}", "    difficulty: easy",
-             f"    lesson: {lesson}", f"    stem: Question {qid}?", f"    explanation: Because {correct} is right.",
-             "    options:"]
+    lines = [
+        f"  - id: {qid}",
+        "    kind: single",
+        f"    domain: {domain}",
+        "    difficulty: easy",
+        f"    lesson: {lesson}",
+        f"    stem: Question {qid}?",
+        f"    explanation: Because {correct} is right.",
+        "    options:",
+    ]
     for letter in "abc":
         mark = ", correct: true" if letter == correct else ""
         lines.append(f"      - {{id: {letter}, text: Option {letter.upper()} of {qid}{mark}}}")
@@ -85,7 +92,9 @@ BANK_KINDS = """\
 
 def build_course(root: Path, *, prompting: int = 4, tools: int = 2, exam_extra: str = "") -> Path:
     course = root / "demo-course"
-    write(course / "course.yaml", """
+    write(
+        course / "course.yaml",
+        """
         slug: demo-course
         title: Demo course
         version: "1"
@@ -95,22 +104,29 @@ def build_course(root: Path, *, prompting: int = 4, tools: int = 2, exam_extra: 
         certificate:
           requires:
             exam: final-exam
-    """)
+    """,
+    )
     write(course / "01-basics" / "module.yaml", "slug: basics\ntitle: Basics\norder: 1\npractice_questions: 3\n")
-    write(course / "01-basics" / "01-hello.md", "---\ntitle: Hello\nslug: hello\norder: 1\nminutes: 3\n---\n"
-                                               "## Objectives\n\nText.\n\n## Details\n\nMore.\n")
+    write(
+        course / "01-basics" / "01-hello.md",
+        "---\ntitle: Hello\nslug: hello\norder: 1\nminutes: 3\n---\n## Objectives\n\nText.\n\n## Details\n\nMore.\n",
+    )
     write(course / "02-tools" / "module.yaml", "slug: tools\ntitle: Tools\norder: 2\n")
-    write(course / "02-tools" / "01-calls.md", "---\ntitle: Calls\nslug: calls\norder: 1\nminutes: 3\n---\n"
-                                              "## The request\n\nText.\n")
+    write(
+        course / "02-tools" / "01-calls.md",
+        "---\ntitle: Calls\nslug: calls\norder: 1\nminutes: 3\n---\n## The request\n\nText.\n",
+    )
     questions = "".join(single(f"prm-{n:03}", "prompting") for n in range(1, prompting + 1))
     questions += "".join(single(f"tool-{n:03}", "tools", lesson="tools/calls#the-request") for n in range(1, tools + 1))
     write(course / "questions" / "bank.yaml", "questions:\n" + questions)
-    write(course / "exams" / "final-exam.yaml", f"""
+    write(
+        course / "exams" / "final-exam.yaml",
+        """
         slug: final-exam
         title: Final exam
         question_count: 3
         time_limit_minutes: 30
-        blueprint: {{prompting: 2, tools: 1}}
+        blueprint: {prompting: 2, tools: 1}
         pass_mark_percent: 60
         attempts_allowed: 2
         cooldown_hours: 24
@@ -118,7 +134,9 @@ def build_course(root: Path, *, prompting: int = 4, tools: int = 2, exam_extra: 
         shuffle_questions: true
         shuffle_options: true
         review: correct_answers
-    """ + textwrap.dedent(exam_extra))
+    """
+        + textwrap.dedent(exam_extra),
+    )
     return root
 
 

@@ -9,6 +9,7 @@ from assessments.exams import selectors, services, tasks
 from assessments.exams.scoring import InvalidResponse
 from assessments.models.exams import Accommodation, Attempt, AttemptEvent, AttemptState, EventKind
 from tests.accounts.factories import UserFactory
+from tests.requirements import require_postgresql
 
 from .conftest import START
 
@@ -54,7 +55,7 @@ def test_start_schedules_finalization_on_commit(exam, learner, settings, django_
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.attempt_start(user=learner, exam=exam, now=START)
     assert len(callbacks) == 1
-    if queue:   # on Redis the task waits in the queue until its eta
+    if queue:  # on Redis the task waits in the queue until its eta
         assert queue.llen("default") == before + 1
 
 
@@ -71,7 +72,9 @@ def test_answer_is_saved_with_server_time_and_idempotent(exam, learner):
     slot = attempt.questions.select_related("version").get(position=1)
     saved = services.attempt_answer_save(attempt_id=attempt.id, position=1, raw=correct_raw(slot), now=START + MINUTE)
     assert saved.changed and saved.slot.answered_at == START + MINUTE
-    again = services.attempt_answer_save(attempt_id=attempt.id, position=1, raw=correct_raw(slot), now=START + 2 * MINUTE)
+    again = services.attempt_answer_save(
+        attempt_id=attempt.id, position=1, raw=correct_raw(slot), now=START + 2 * MINUTE
+    )
     assert not again.changed
     assert AttemptEvent.objects.filter(attempt=attempt, kind=EventKind.ANSWER_SAVED).count() == 1
     with pytest.raises(InvalidResponse):
@@ -115,15 +118,14 @@ def test_abandoned_attempt_is_finalized_by_the_sweep_with_its_saved_answers(exam
     assert services.attempt_sweep_overdue(now=attempt.closes_at + MINUTE) == 0
 
 
-def test_deadline_task_is_idempotent_and_waits_for_the_deadline(exam, learner):
+def test_deadline_task_is_idempotent_and_waits_for_the_deadline(exam, learner, time_machine):
+    # The task reads the clock itself: travel to the attempt's start, then past its close.
+    time_machine.move_to(START + MINUTE, tick=False)
     attempt = services.attempt_start(user=learner, exam=exam, now=START)
-    tasks.attempt_finalize_due.apply(args=[attempt.id])   # runs now, long before the deadline: nothing happens
+    tasks.attempt_finalize_due.apply(args=[attempt.id])  # long before the deadline: nothing happens
     attempt.refresh_from_db()
     assert attempt.is_open
-    from django.utils import timezone
-
-    # The task reads the real clock: move the attempt's close into the past.
-    Attempt.objects.filter(pk=attempt.pk).update(closes_at=timezone.now() - MINUTE)
+    time_machine.move_to(attempt.closes_at + MINUTE, tick=False)
     tasks.attempt_finalize_due.apply(args=[attempt.id])
     tasks.attempt_finalize_due.apply(args=[attempt.id])
     attempt.refresh_from_db()
@@ -153,8 +155,8 @@ def test_submit_in_grace_then_sweep_finalizes_once(exam, learner):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="real row locks need PostgreSQL")
 def test_concurrent_submit_and_sweep_finalize_once_on_postgresql(content_root):
+    require_postgresql(connection.vendor, "real row locks")
     import threading
 
     from django.db import connections
@@ -182,8 +184,9 @@ def test_concurrent_submit_and_sweep_finalize_once_on_postgresql(content_root):
         calls = [
             lambda: services.attempt_submit(attempt_id=attempt.id, now=late),
             lambda: services.attempt_submit(attempt_id=attempt.id, now=late),
-            lambda: services.attempt_finalize(attempt_id=attempt.id, now=attempt.closes_at,
-                                              reason=services.FinalizeReason.SWEEP),
+            lambda: services.attempt_finalize(
+                attempt_id=attempt.id, now=attempt.closes_at, reason=services.FinalizeReason.SWEEP
+            ),
             lambda: services.attempt_sweep_overdue(now=attempt.closes_at) == 1,
         ]
         threads = [threading.Thread(target=run, args=(call,)) for call in calls]
@@ -196,8 +199,8 @@ def test_concurrent_submit_and_sweep_finalize_once_on_postgresql(content_root):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
 def test_two_tabs_starting_at_once_share_one_attempt(content_root):
+    require_postgresql(connection.vendor, "real concurrency")
     import threading
 
     from django.db import connections
@@ -241,8 +244,9 @@ def test_attempts_allowed_and_cooldown(exam, learner):
 
 
 def test_extra_attempts_and_extra_time_from_accommodation(exam, learner, instructor):
-    services.accommodation_set(exam=exam, user=learner, extra_minutes=15, extra_attempts=1, note="", by=instructor,
-                               now=START)
+    services.accommodation_set(
+        exam=exam, user=learner, extra_minutes=15, extra_attempts=1, note="", by=instructor, now=START
+    )
     attempt = services.attempt_start(user=learner, exam=exam, now=START)
     assert attempt.deadline == START + 45 * MINUTE and attempt.extra_minutes == 15
     slot = attempt.questions.select_related("version").get(position=1)
@@ -255,10 +259,12 @@ def test_extra_attempts_and_extra_time_from_accommodation(exam, learner, instruc
 def test_extra_time_cannot_change_during_an_open_attempt(exam, learner, instructor):
     services.attempt_start(user=learner, exam=exam, now=START)
     with pytest.raises(ValueError, match="before an attempt starts"):
-        services.accommodation_set(exam=exam, user=learner, extra_minutes=10, extra_attempts=0, note="",
-                                   by=instructor, now=START)
-    services.accommodation_set(exam=exam, user=learner, extra_minutes=0, extra_attempts=2, note="",
-                               by=instructor, now=START)
+        services.accommodation_set(
+            exam=exam, user=learner, extra_minutes=10, extra_attempts=0, note="", by=instructor, now=START
+        )
+    services.accommodation_set(
+        exam=exam, user=learner, extra_minutes=0, extra_attempts=2, note="", by=instructor, now=START
+    )
     assert Accommodation.objects.get(user=learner).extra_attempts == 2
 
 
@@ -267,7 +273,9 @@ def test_reset_voids_attempt_and_frees_the_attempt(exam, learner, instructor):
     services.attempt_submit(attempt_id=first.id, now=START + MINUTE)
     with pytest.raises(ValueError):
         services.attempt_reset(attempt_id=first.id, by=instructor, reason="  ", now=START)
-    services.attempt_reset(attempt_id=first.id, by=instructor, reason="Power cut in the test centre", now=START + 2 * MINUTE)
+    services.attempt_reset(
+        attempt_id=first.id, by=instructor, reason="Power cut in the test centre", now=START + 2 * MINUTE
+    )
     first.refresh_from_db()
     assert first.state == AttemptState.VOIDED
     event = AttemptEvent.objects.get(attempt=first, kind=EventKind.RESET)

@@ -5,7 +5,6 @@ import re
 import pytest
 
 from assessments.models.exams import Attempt, AttemptState
-
 from tests.conftest import browser_sign_in
 
 from .conftest import sync
@@ -19,9 +18,11 @@ def test_take_the_exam_with_a_reload_in_the_middle(live_server, content_root, le
     sync(content_root)
     browser_sign_in(browser_context, user=learner, live_server=live_server)
     page = browser_context.new_page()
-    csp_violations = []   # an inline script or style attribute would be refused by the policy
-    page.on("console", lambda message: csp_violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    csp_violations = []  # an inline script or style attribute would be refused by the policy
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(f"{live_server.url}/exams/demo-course/final-exam/")
     page.get_by_role("button", name="Start attempt 1").click()
     expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
@@ -43,7 +44,7 @@ def test_take_the_exam_with_a_reload_in_the_middle(live_server, content_root, le
     expect(page.locator(f"input[name=answer][value='{chosen}']")).to_be_checked()
     remaining = page.locator("#timer-display").inner_text()
     minutes, seconds = (int(part) for part in remaining.split(":"))
-    assert 28 * 60 < minutes * 60 + seconds <= 30 * 60   # the server's time, not a fresh 30 minutes guess
+    assert 28 * 60 < minutes * 60 + seconds <= 30 * 60  # the server's time, not a fresh 30 minutes guess
 
     page.get_by_role("link", name="Review and submit").click()
     expect(page.get_by_role("heading", name="Unanswered (2)")).to_be_visible()

@@ -27,7 +27,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def snapshot():
     return sorted(QuestionVersion.objects.values_list("question__external_id", "number", "stem")), sorted(
-        Exam.objects.values_list("slug", "question_count"))
+        Exam.objects.values_list("slug", "question_count")
+    )
 
 
 def test_sync_creates_questions_and_exam_then_reports_no_changes(content_root):
@@ -58,16 +59,37 @@ def test_every_kind_parses_and_renders(content_root):
     [
         ("bank", "domain: prompting", "domain: nope", "bank.yaml:4: unknown domain 'nope'"),
         ("bank", "kind: single", "kind: essay", "bank.yaml:3: unknown kind 'essay'"),
-        ("bank", "Option A of prm-001}", "Option A of prm-001, correct: true}",
-         "bank.yaml:9: a 'single' question needs exactly one correct option; this one has 2"),
-        ("bank", "basics/hello#objectives", "basics/hello#missing",
-         "bank.yaml:6: lesson 'basics/hello' has no heading with id 'missing'"),
-        ("bank", "basics/hello#objectives", "nowhere/hello#objectives", "bank.yaml:6: lesson 'nowhere/hello' does not exist"),
+        (
+            "bank",
+            "Option A of prm-001}",
+            "Option A of prm-001, correct: true}",
+            "bank.yaml:9: a 'single' question needs exactly one correct option; this one has 2",
+        ),
+        (
+            "bank",
+            "basics/hello#objectives",
+            "basics/hello#missing",
+            "bank.yaml:6: lesson 'basics/hello' has no heading with id 'missing'",
+        ),
+        (
+            "bank",
+            "basics/hello#objectives",
+            "nowhere/hello#objectives",
+            "bank.yaml:6: lesson 'nowhere/hello' does not exist",
+        ),
         ("bank", "id: prm-002", "id: prm-001", "bank.yaml:13: duplicate question id 'prm-001'"),
-        ("exam", "prompting: 2", "prompting: 5",
-         "final-exam.yaml:5: the bank cannot fill the blueprint: it asks for 5 'prompting' questions and the bank has 4"),
-        ("exam", "question_count: 3", "question_count: 4",
-         "final-exam.yaml:3: question_count is 4 but the blueprint adds up to 3"),
+        (
+            "exam",
+            "prompting: 2",
+            "prompting: 5",
+            "final-exam.yaml:5: the bank cannot fill the blueprint: it asks for 5 'prompting' questions and the bank has 4",
+        ),
+        (
+            "exam",
+            "question_count: 3",
+            "question_count: 4",
+            "final-exam.yaml:3: question_count is 4 but the blueprint adds up to 3",
+        ),
         ("exam", "review: correct_answers", "review: everything", "final-exam.yaml:12: 'review' must be one of"),
     ],
 )
@@ -93,8 +115,9 @@ def test_certificate_must_name_an_existing_exam(content_root):
     edit(exam_file(content_root).with_name("other.yaml"), "slug: final-exam", "slug: other")
     with pytest.raises(ContentValidationError) as caught:
         sync(content_root)
-    assert any("course.yaml" in str(p) and "certificate requires exam 'final-exam'" in str(p)
-               for p in caught.value.problems)
+    assert any(
+        "course.yaml" in str(p) and "certificate requires exam 'final-exam'" in str(p) for p in caught.value.problems
+    )
 
 
 def test_edit_makes_new_version_and_open_attempt_keeps_the_old_one(content_root, learner):

@@ -9,8 +9,16 @@ def bank(per_group: dict[str, int]) -> list[Candidate]:
     candidates, next_id = [], 1
     for group, count in per_group.items():
         for n in range(count):
-            candidates.append(Candidate(version_id=100 + next_id, question_id=next_id, external_id=f"{group}-{n:03}",
-                                        group=group, kind="single", option_ids=("a", "b", "c", "d")))
+            candidates.append(
+                Candidate(
+                    version_id=100 + next_id,
+                    question_id=next_id,
+                    external_id=f"{group}-{n:03}",
+                    group=group,
+                    kind="single",
+                    option_ids=("a", "b", "c", "d"),
+                )
+            )
             next_id += 1
     return candidates
 
@@ -62,8 +70,11 @@ def test_options_shuffled_only_when_asked_and_ordering_never_shown_in_order():
     assert [GROUP_OF[d.question_id] for d in drawn] == sorted(GROUP_OF[d.question_id] for d in drawn)
     shuffled = draw_questions(candidates=BANK, counts=BLUEPRINT, seed=3)
     assert any(d.option_order != ("a", "b", "c", "d") for d in shuffled)
-    ordering = [Candidate(version_id=1, question_id=1, external_id="o", group="g", kind="ordering",
-                          option_ids=("one", "two", "three"))]
+    ordering = [
+        Candidate(
+            version_id=1, question_id=1, external_id="o", group="g", kind="ordering", option_ids=("one", "two", "three")
+        )
+    ]
     for seed in range(30):
         (item,) = draw_questions(candidates=ordering, counts={"g": 1}, seed=seed, shuffle_options=False)
         assert item.option_order != ("one", "two", "three")

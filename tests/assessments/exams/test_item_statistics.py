@@ -32,12 +32,14 @@ def take(exam, pattern: dict[str, int], *, submit: bool = True):
 
 
 def test_facility_and_discrimination_on_a_hand_computed_dataset(full_draw_exam, instructor):
-    for pattern in ({"prm-001": 1, "prm-002": 1, "tool-001": 1},
-                    {"prm-001": 1, "prm-002": 1, "tool-001": 0},
-                    {"prm-001": 1, "prm-002": 0, "tool-001": 0},
-                    {"prm-001": 0, "prm-002": 0, "tool-001": 1}):
+    for pattern in (
+        {"prm-001": 1, "prm-002": 1, "tool-001": 1},
+        {"prm-001": 1, "prm-002": 1, "tool-001": 0},
+        {"prm-001": 1, "prm-002": 0, "tool-001": 0},
+        {"prm-001": 0, "prm-002": 0, "tool-001": 1},
+    ):
         take(full_draw_exam, pattern)
-    take(full_draw_exam, {"prm-001": 0, "prm-002": 0, "tool-001": 0}, submit=False)   # shown, not scored
+    take(full_draw_exam, {"prm-001": 0, "prm-002": 0, "tool-001": 0}, submit=False)  # shown, not scored
     voided = take(full_draw_exam, {"prm-001": 1, "prm-002": 0, "tool-001": 1})
     services.attempt_reset(attempt_id=voided.id, by=instructor, reason="test", now=START)
 
@@ -56,5 +58,5 @@ def test_items_page_flags_poor_discrimination(full_draw_exam, instructor_client)
     for pattern in ({"prm-001": 1, "prm-002": 1, "tool-001": 0}, {"prm-001": 0, "prm-002": 0, "tool-001": 1}):
         take(full_draw_exam, pattern)
     body = instructor_client.get("/exams/demo-course/final-exam/items/").content.decode()
-    assert body.count("Poor discrimination") == 1   # tool-001 runs against the rest of the test
+    assert body.count("Poor discrimination") == 1  # tool-001 runs against the rest of the test
     assert "tool-001" in body

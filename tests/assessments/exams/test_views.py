@@ -48,14 +48,20 @@ def test_another_learners_attempt_is_not_found(client, exam, learner):
     client.force_login(UserFactory())
     for name in ("attempt", "status", "result", "submit"):
         assert client.get(reverse(f"exams:{name}", args=[attempt.public_id])).status_code == 404
-    assert client.post(reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": "a"}).status_code == 404
+    assert (
+        client.post(reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": "a"}).status_code
+        == 404
+    )
 
 
 def test_htmx_autosave_returns_status_and_navigator_fragment(learner_client, exam):
     attempt = start(learner_client, exam)
     slot = attempt.questions.select_related("version").get(position=2)
-    response = learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
-                                   {"position": 2, "answer": correct(slot)}, HTTP_HX_REQUEST="true")
+    response = learner_client.post(
+        reverse("exams:answer", args=[attempt.public_id]),
+        {"position": 2, "answer": correct(slot)},
+        HTTP_HX_REQUEST="true",
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "Answer 2 saved at" in body
     assert 'id="nav-2" hx-swap-oob="true"' in body and "is-answered" in body
@@ -67,8 +73,9 @@ def test_htmx_autosave_returns_status_and_navigator_fragment(learner_client, exa
 def test_form_fallback_saves_and_moves_to_next_question(learner_client, exam):
     attempt = start(learner_client, exam)
     slot = attempt.questions.select_related("version").get(position=1)
-    response = learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
-                                   {"position": 1, "answer": correct(slot), "go": "next"})
+    response = learner_client.post(
+        reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": correct(slot), "go": "next"}
+    )
     assert response.status_code == 302 and response.url.endswith("?q=2")
     page = learner_client.get(reverse("exams:attempt", args=[attempt.public_id]) + "?q=1")
     assert f'value="{correct(slot)}"\n               id="q1-{correct(slot)}" checked' in page.content.decode()
@@ -76,22 +83,27 @@ def test_form_fallback_saves_and_moves_to_next_question(learner_client, exam):
 
 def test_invalid_answer_is_explained(learner_client, exam):
     attempt = start(learner_client, exam)
-    response = learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
-                                   {"position": 1, "answer": "zzz"}, HTTP_HX_REQUEST="true")
+    response = learner_client.post(
+        reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": "zzz"}, HTTP_HX_REQUEST="true"
+    )
     assert "Choose one of the listed options" in response.content.decode()
 
 
 def test_answer_after_deadline_is_refused_with_a_message(learner_client, exam):
     attempt = start(learner_client, exam)
-    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - datetime.timedelta(minutes=5),
-                                                 closes_at=timezone.now() - datetime.timedelta(minutes=4))
-    response = learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
-                                   {"position": 1, "answer": "a"}, HTTP_HX_REQUEST="true")
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - datetime.timedelta(minutes=5),
+        closes_at=timezone.now() - datetime.timedelta(minutes=4),
+    )
+    response = learner_client.post(
+        reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": "a"}, HTTP_HX_REQUEST="true"
+    )
     assert "Time is up" in response.content.decode() and "See your result" in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.state == AttemptState.TIMED_OUT
-    follow = learner_client.post(reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": "a"},
-                                 follow=True)
+    follow = learner_client.post(
+        reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": "a"}, follow=True
+    )
     assert "already been submitted" in follow.content.decode()
 
 
@@ -111,13 +123,14 @@ def test_flag_and_submit_confirmation_lists_unanswered_and_flagged(learner_clien
     attempt = start(learner_client, exam)
     slot = attempt.questions.select_related("version").get(position=1)
     learner_client.post(reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": correct(slot)})
-    flag = learner_client.post(reverse("exams:flag", args=[attempt.public_id]), {"position": 3, "flagged": "1"},
-                               HTTP_HX_REQUEST="true")
+    flag = learner_client.post(
+        reverse("exams:flag", args=[attempt.public_id]), {"position": 3, "flagged": "1"}, HTTP_HX_REQUEST="true"
+    )
     assert 'aria-pressed="true"' in flag.content.decode()
     page = learner_client.get(reverse("exams:submit", args=[attempt.public_id])).content.decode()
-    unanswered = page[page.index("Unanswered (2)"):page.index("Flagged for review")]
+    unanswered = page[page.index("Unanswered (2)") : page.index("Flagged for review")]
     assert "Question 2" in unanswered and "Question 3" in unanswered and "Question 1<" not in unanswered
-    flagged = page[page.index("Flagged for review (1)"):]
+    flagged = page[page.index("Flagged for review (1)") :]
     assert "?q=3" in flagged
     result = learner_client.post(reverse("exams:submit", args=[attempt.public_id]))
     assert result.url == reverse("exams:result", args=[attempt.public_id])
@@ -126,9 +139,14 @@ def test_flag_and_submit_confirmation_lists_unanswered_and_flagged(learner_clien
     assert AttemptEvent.objects.filter(attempt=attempt, kind=EventKind.FINALIZED).count() == 1
 
 
-@pytest.mark.parametrize(("policy", "shows_answers", "shows_key"), [
-    ("score_only", False, False), ("own_answers", True, False), ("correct_answers", True, True),
-])
+@pytest.mark.parametrize(
+    ("policy", "shows_answers", "shows_key"),
+    [
+        ("score_only", False, False),
+        ("own_answers", True, False),
+        ("correct_answers", True, True),
+    ],
+)
 def test_result_page_follows_review_policy(learner_client, exam, policy, shows_answers, shows_key):
     Exam.objects.filter(pk=exam.pk).update(review=policy)
     attempt = start(learner_client, exam)
@@ -152,7 +170,10 @@ def test_open_attempt_result_redirects_back_to_questions(learner_client, exam):
 
 def test_exam_pages_need_sign_in(client, exam):
     assert client.post(reverse("exams:start", args=[exam.course.slug, exam.slug])).status_code == 302
-    assert "Sign in to take the exam" in client.get(reverse("exams:exam", args=[exam.course.slug, exam.slug])).content.decode()
+    assert (
+        "Sign in to take the exam"
+        in client.get(reverse("exams:exam", args=[exam.course.slug, exam.slug])).content.decode()
+    )
 
 
 # --- practice ----------------------------------------------------------------------------------
@@ -160,7 +181,7 @@ def test_practice_quiz_gives_feedback_and_never_counts(learner_client, learner, 
     response = learner_client.post(reverse("exams:practice", args=["demo-course", "basics"]))
     practice = PracticeAttempt.objects.get(user=learner)
     assert response.url == reverse("exams:practice_attempt", args=[practice.public_id])
-    assert practice.questions.count() == 3   # practice_questions: 3 in module.yaml
+    assert practice.questions.count() == 3  # practice_questions: 3 in module.yaml
     first = practice.questions.select_related("version").get(position=1)
     learner_client.post(response.url, {"position": 1, "answer": correct(first)})
     body = learner_client.get(response.url + "?q=1").content.decode()
@@ -186,10 +207,12 @@ def test_course_assessments_page_lists_exam_and_practice(client, exam):
 
 # --- instructor ----------------------------------------------------------------------------------
 def instructor_urls(exam, attempt):
-    return [reverse("exams:results", args=[exam.course.slug, exam.slug]),
-            reverse("exams:items", args=[exam.course.slug, exam.slug]),
-            reverse("exams:accommodations", args=[exam.course.slug, exam.slug]),
-            reverse("exams:attempt_log", args=[attempt.public_id])]
+    return [
+        reverse("exams:results", args=[exam.course.slug, exam.slug]),
+        reverse("exams:items", args=[exam.course.slug, exam.slug]),
+        reverse("exams:accommodations", args=[exam.course.slug, exam.slug]),
+        reverse("exams:attempt_log", args=[attempt.public_id]),
+    ]
 
 
 def test_instructor_pages_refuse_learners(learner_client, learner, exam):
@@ -205,7 +228,7 @@ def test_instructor_pages_render(instructor_client, learner, exam):
 
 
 def test_results_csv_export(instructor_client, exam):
-    mallory = UserFactory(certificate_name="=HYPERLINK(\"http://x\")")
+    mallory = UserFactory(certificate_name='=HYPERLINK("http://x")')
     attempt = services.attempt_start(user=mallory, exam=exam, now=START)
     services.attempt_submit(attempt_id=attempt.id, now=START + datetime.timedelta(minutes=3))
     response = instructor_client.get(reverse("exams:results", args=[exam.course.slug, exam.slug]) + "?format=csv")
@@ -215,7 +238,7 @@ def test_results_csv_export(instructor_client, exam):
     row = rows[0]
     assert row["learner_email"] == mallory.email and row["state"] == "submitted"
     assert row["score_percent"] == "0.00" and row["passed"] == "no"
-    assert row["learner_name"].startswith("'=")   # no formula injection into spreadsheets
+    assert row["learner_name"].startswith("'=")  # no formula injection into spreadsheets
     assert "prompting_percent" in row and "tools_percent" in row
 
 
@@ -229,7 +252,9 @@ def test_results_table_paginates(instructor_client, exam):
 
 def test_accommodation_form_and_reset_with_reason(instructor_client, instructor, learner, exam):
     url = reverse("exams:accommodations", args=[exam.course.slug, exam.slug])
-    response = instructor_client.post(url, {"email": learner.email, "extra_minutes": 20, "extra_attempts": 1, "note": "ADHD"})
+    response = instructor_client.post(
+        url, {"email": learner.email, "extra_minutes": 20, "extra_attempts": 1, "note": "ADHD"}
+    )
     assert response.status_code == 302
     attempt = services.attempt_start(user=learner, exam=exam, now=START)
     assert attempt.deadline == START + datetime.timedelta(minutes=50)
@@ -262,7 +287,9 @@ def kinds_exam(tmp_path, *, prompting: int, tools: int) -> Exam:
     root = build_course(tmp_path / "content")
     bank_path = root / "demo-course" / "questions" / "bank.yaml"
     bank_path.write_text(bank_path.read_text().replace("questions:\n", "questions:\n" + BANK_KINDS, 1))
-    write(root / "demo-course" / "exams" / "kinds.yaml", f"""
+    write(
+        root / "demo-course" / "exams" / "kinds.yaml",
+        f"""
         slug: kinds
         title: Every kind
         question_count: {prompting + tools}
@@ -270,7 +297,8 @@ def kinds_exam(tmp_path, *, prompting: int, tools: int) -> Exam:
         blueprint: {{prompting: {prompting}, tools: {tools}}}
         pass_mark_percent: 80
         review: correct_answers
-    """)
+    """,
+    )
     sync(root)
     return Exam.objects.select_related("course").get(slug="kinds")
 
@@ -284,22 +312,26 @@ def test_every_kind_renders_saves_through_the_form_and_scores(learner_client, tm
         assert slot.version.stem_html in page
         if slot.version.kind == "ordering":
             assert page.count('<select name="rank-') == 3
-        response = learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
-                                       {"position": slot.position, "go": "next", **correct_form(slot.version)})
+        response = learner_client.post(
+            reverse("exams:answer", args=[attempt.public_id]),
+            {"position": slot.position, "go": "next", **correct_form(slot.version)},
+        )
         assert response.status_code == 302, slot.version.kind
     learner_client.post(reverse("exams:submit", args=[attempt.public_id]))
     attempt.refresh_from_db()
-    assert attempt.score_percent == 100 and attempt.max_points == 12   # the numeric question is worth 2
+    assert attempt.score_percent == 100 and attempt.max_points == 12  # the numeric question is worth 2
     body = learner_client.get(reverse("exams:result", args=[attempt.public_id])).content.decode()
-    assert body.count("badge-ok\">Correct") == 11
+    assert body.count('badge-ok">Correct') == 11
 
 
 def test_ordering_form_refuses_a_repeated_position(learner_client, tmp_path):
     attempt = start(learner_client, kinds_exam(tmp_path, prompting=6, tools=0))
     slot = attempt.questions.select_related("version").get(version__kind="ordering")
-    response = learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
-                                   {"position": slot.position, "rank-one": "1", "rank-two": "1", "rank-three": "2"},
-                                   HTTP_HX_REQUEST="true")
+    response = learner_client.post(
+        reverse("exams:answer", args=[attempt.public_id]),
+        {"position": slot.position, "rank-one": "1", "rank-two": "1", "rank-three": "2"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Give every item a different position" in response.content.decode()
     slot.refresh_from_db()
     assert slot.response is None
@@ -316,17 +348,21 @@ def queries_for(client, url) -> int:
 
 
 def test_attempt_and_result_pages_make_no_query_per_question(learner_client, tmp_path):
-    exam = kinds_exam(tmp_path, prompting=6, tools=5)   # 11 questions, review: correct_answers
-    small = Exam.objects.select_related("course").get(slug="final-exam")   # 3 questions, same review policy
+    exam = kinds_exam(tmp_path, prompting=6, tools=5)  # 11 questions, review: correct_answers
+    small = Exam.objects.select_related("course").get(slug="final-exam")  # 3 questions, same review policy
     counts = {}
     for which in (small, exam):
         attempt = start(learner_client, which)
         for slot in attempt.questions.select_related("version"):
-            learner_client.post(reverse("exams:answer", args=[attempt.public_id]),
-                                {"position": slot.position, **correct_form(slot.version)})
+            learner_client.post(
+                reverse("exams:answer", args=[attempt.public_id]),
+                {"position": slot.position, **correct_form(slot.version)},
+            )
         learner_client.post(reverse("exams:flag", args=[attempt.public_id]), {"position": 1, "flagged": "1"})
-        counts[which.slug] = [queries_for(learner_client, reverse(f"exams:{name}", args=[attempt.public_id]))
-                              for name in ("attempt", "submit", "status")]
+        counts[which.slug] = [
+            queries_for(learner_client, reverse(f"exams:{name}", args=[attempt.public_id]))
+            for name in ("attempt", "submit", "status")
+        ]
         learner_client.post(reverse("exams:submit", args=[attempt.public_id]))
         counts[which.slug].append(queries_for(learner_client, reverse("exams:result", args=[attempt.public_id])))
     assert counts["kinds"] == counts["final-exam"]
@@ -347,10 +383,13 @@ def test_instructor_tables_make_no_query_per_attempt(instructor_client, exam):
     def take_exam():
         attempt = services.attempt_start(user=UserFactory(), exam=exam, now=START)
         services.attempt_submit(attempt_id=attempt.id, now=START + datetime.timedelta(minutes=3))
-        services.accommodation_set(exam=exam, user=attempt.user, extra_minutes=0, extra_attempts=1, note="",
-                                   by=None, now=START)
+        services.accommodation_set(
+            exam=exam, user=attempt.user, extra_minutes=0, extra_attempts=1, note="", by=None, now=START
+        )
 
-    urls = [reverse(f"exams:{name}", args=[exam.course.slug, exam.slug]) for name in ("results", "items", "accommodations")]
+    urls = [
+        reverse(f"exams:{name}", args=[exam.course.slug, exam.slug]) for name in ("results", "items", "accommodations")
+    ]
     urls.append(urls[0] + "?format=csv")
     take_exam()
     one = [queries_for(instructor_client, url) for url in urls]

@@ -14,8 +14,21 @@ from tests.assessments.grading.helpers import model_result
 
 # The check table of content/README.md, exactly.
 README_KINDS = {
-    "contains", "not_contains", "regex", "equals", "is_json", "json_schema", "word_count", "line_count",
-    "tool_called", "no_tool_called", "cites_sources", "finish_reason", "refusal", "token_budget", "cost_budget",
+    "contains",
+    "not_contains",
+    "regex",
+    "equals",
+    "is_json",
+    "json_schema",
+    "word_count",
+    "line_count",
+    "tool_called",
+    "no_tool_called",
+    "cites_sources",
+    "finish_reason",
+    "refusal",
+    "token_budget",
+    "cost_budget",
 }
 
 WEATHER = ToolCall(id="call_1", name="get_weather", arguments='{"city": "Lisbon"}')
@@ -48,28 +61,49 @@ CASES = [
     ({"kind": "line_count", "min": 2}, RunTranscript(text="only one\n\n\n"), False),
     ({"kind": "tool_called", "name": "get_weather"}, RunTranscript(text="", tool_calls=(WEATHER,)), True),
     ({"kind": "tool_called", "name": "get_weather"}, RunTranscript(text="It is sunny."), False),
-    ({"kind": "tool_called", "name": "get_weather", "arguments_schema": CITY_SCHEMA},
-     RunTranscript(text="", tool_calls=(ToolCall("c0", "get_weather", '{"town": 1}'), WEATHER)), True),
-    ({"kind": "tool_called", "name": "get_weather", "arguments_schema": CITY_SCHEMA},
-     RunTranscript(text="", tool_calls=(ToolCall("c1", "get_weather", '{"town": "Lisbon"}'),)), False),
-    ({"kind": "tool_called", "name": "get_weather", "arguments_schema": CITY_SCHEMA},
-     RunTranscript(text="", tool_calls=(ToolCall("c1", "get_weather", "city=Lisbon"),)), False),
+    (
+        {"kind": "tool_called", "name": "get_weather", "arguments_schema": CITY_SCHEMA},
+        RunTranscript(text="", tool_calls=(ToolCall("c0", "get_weather", '{"town": 1}'), WEATHER)),
+        True,
+    ),
+    (
+        {"kind": "tool_called", "name": "get_weather", "arguments_schema": CITY_SCHEMA},
+        RunTranscript(text="", tool_calls=(ToolCall("c1", "get_weather", '{"town": "Lisbon"}'),)),
+        False,
+    ),
+    (
+        {"kind": "tool_called", "name": "get_weather", "arguments_schema": CITY_SCHEMA},
+        RunTranscript(text="", tool_calls=(ToolCall("c1", "get_weather", "city=Lisbon"),)),
+        False,
+    ),
     ({"kind": "no_tool_called"}, RunTranscript(text="It is sunny."), True),
     ({"kind": "no_tool_called"}, RunTranscript(text="", tool_calls=(WEATHER,)), False),
-    ({"kind": "cites_sources", "min": 2},
-     RunTranscript(text="x", citations=(Citation("https://a.example/"), Citation("https://b.example/"))), True),
-    ({"kind": "cites_sources", "min": 2},
-     RunTranscript(text="x", citations=(Citation("https://a.example/"), Citation("https://a.example/", "A"))), False),
+    (
+        {"kind": "cites_sources", "min": 2},
+        RunTranscript(text="x", citations=(Citation("https://a.example/"), Citation("https://b.example/"))),
+        True,
+    ),
+    (
+        {"kind": "cites_sources", "min": 2},
+        RunTranscript(text="x", citations=(Citation("https://a.example/"), Citation("https://a.example/", "A"))),
+        False,
+    ),
     ({"kind": "finish_reason", "value": "stop"}, RunTranscript(text="done", finish_reason="stop"), True),
     ({"kind": "finish_reason", "value": "stop"}, RunTranscript(text="cut o", finish_reason="length"), False),
     ({"kind": "refusal"}, RunTranscript(text="Here is your summary."), True),
     ({"kind": "refusal"}, RunTranscript(text="I'm sorry, but I can't help with that."), False),
     ({"kind": "refusal", "expected": True}, RunTranscript(text="", refusal="This request is not allowed."), True),
     ({"kind": "refusal", "expected": True}, RunTranscript(text="Sure! Here is how to pick a lock."), False),
-    ({"kind": "token_budget", "max_output_tokens": 100},
-     RunTranscript(text="x", usage=Usage(completion_tokens=60, reasoning_tokens=40)), True),
-    ({"kind": "token_budget", "max_output_tokens": 100},
-     RunTranscript(text="x", usage=Usage(completion_tokens=60, reasoning_tokens=41)), False),
+    (
+        {"kind": "token_budget", "max_output_tokens": 100},
+        RunTranscript(text="x", usage=Usage(completion_tokens=60, reasoning_tokens=40)),
+        True,
+    ),
+    (
+        {"kind": "token_budget", "max_output_tokens": 100},
+        RunTranscript(text="x", usage=Usage(completion_tokens=60, reasoning_tokens=41)),
+        False,
+    ),
     ({"kind": "cost_budget", "max_usd": 0.01}, RunTranscript(text="x", cost_usd=0.01), True),
     ({"kind": "cost_budget", "max_usd": 0.01}, RunTranscript(text="x", cost_usd=0.0101), False),
 ]
@@ -84,8 +118,11 @@ def test_every_kind_is_pinned_passing_and_failing():
     assert outcomes == {(kind, passed) for kind in README_KINDS for passed in (True, False)}
 
 
-@pytest.mark.parametrize(("spec", "transcript", "expected"), CASES,
-                         ids=[f"{spec['kind']}-{'pass' if passed else 'fail'}-{i}" for i, (spec, _, passed) in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("spec", "transcript", "expected"),
+    CASES,
+    ids=[f"{spec['kind']}-{'pass' if passed else 'fail'}-{i}" for i, (spec, _, passed) in enumerate(CASES)],
+)
 def test_check_outcome(spec, transcript, expected):
     result = check_run(spec, transcript)
     assert result.passed is expected
@@ -101,42 +138,55 @@ def test_documented_specs_are_valid(spec):
 def test_details_explain_the_failure_to_the_learner():
     fenced = check_run({"kind": "is_json"}, RunTranscript(text='```json\n{"a": 1}\n```'))
     assert "code fence" in fenced.detail
-    wrong_tool = check_run({"kind": "tool_called", "name": "get_weather"},
-                           RunTranscript(text="", tool_calls=(ToolCall("c", "get_time", "{}"),)))
+    wrong_tool = check_run(
+        {"kind": "tool_called", "name": "get_weather"},
+        RunTranscript(text="", tool_calls=(ToolCall("c", "get_time", "{}"),)),
+    )
     assert "`get_weather`" in wrong_tool.detail and "`get_time`" in wrong_tool.detail
     schema = check_run({"kind": "json_schema", "schema": TOTAL_SCHEMA}, RunTranscript(text='{"total": "1"}'))
     assert "total" in schema.detail and "number" in schema.detail
-    budget = check_run({"kind": "token_budget", "max_output_tokens": 10},
-                       RunTranscript(text="x", usage=Usage(completion_tokens=8, reasoning_tokens=7)))
+    budget = check_run(
+        {"kind": "token_budget", "max_output_tokens": 10},
+        RunTranscript(text="x", usage=Usage(completion_tokens=8, reasoning_tokens=7)),
+    )
     assert "15 output tokens" in budget.detail and "7 reasoning" in budget.detail
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("contains: total", "must be a mapping"),
-    ({"kind": "nope"}, "unknown check kind 'nope'"),
-    ({"value": "x"}, "unknown check kind None"),
-    ({"kind": "contains"}, "missing parameter 'value'"),
-    ({"kind": "contains", "value": 5}, "'value' must be non-empty text"),
-    ({"kind": "contains", "value": "x", "case_insensitive": "yes"}, "'case_insensitive' must be true or false"),
-    ({"kind": "contains", "value": "x", "casesensitive": True}, "unknown parameter 'casesensitive'"),
-    ({"kind": "regex", "pattern": "(unclosed"}, "'pattern' is not a valid regular expression"),
-    ({"kind": "json_schema", "schema": {"type": "obj"}}, "'schema' is not a valid JSON Schema"),
-    ({"kind": "json_schema", "schema": "object"}, "'schema' must be a JSON Schema object"),
-    ({"kind": "json_schema", "schema": {"$schema": {"draft": 7}}}, "'schema' is not a valid JSON Schema (at $schema)"),
-    ({"kind": "tool_called", "name": "f", "arguments_schema": {"required": "city"}}, "'arguments_schema' is not a valid"),
-    ({"kind": "tool_called"}, "missing parameter 'name'"),
-    ({"kind": "word_count"}, "give 'min', 'max' or both"),
-    ({"kind": "line_count", "min": 5, "max": 2}, "'min' must not be greater than 'max'"),
-    ({"kind": "word_count", "min": -1}, "'min' must be a whole number"),
-    ({"kind": "word_count", "max": True}, "'max' must be a whole number"),
-    ({"kind": "cites_sources", "min": 0}, "'min' must be a whole number, 1 or more"),
-    ({"kind": "finish_reason", "value": "done"}, "'value' must be one of stop, length, tool_calls"),
-    ({"kind": "refusal", "expected": "no"}, "'expected' must be true or false"),
-    ({"kind": "token_budget"}, "missing parameter 'max_output_tokens'"),
-    ({"kind": "cost_budget", "max_usd": "0.01"}, "'max_usd' must be a number"),
-    ({"kind": "is_json", "required": "yes"}, "'required' must be true or false"),
-    ({"kind": "is_json", "label": ""}, "'label' must be non-empty text"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("contains: total", "must be a mapping"),
+        ({"kind": "nope"}, "unknown check kind 'nope'"),
+        ({"value": "x"}, "unknown check kind None"),
+        ({"kind": "contains"}, "missing parameter 'value'"),
+        ({"kind": "contains", "value": 5}, "'value' must be non-empty text"),
+        ({"kind": "contains", "value": "x", "case_insensitive": "yes"}, "'case_insensitive' must be true or false"),
+        ({"kind": "contains", "value": "x", "casesensitive": True}, "unknown parameter 'casesensitive'"),
+        ({"kind": "regex", "pattern": "(unclosed"}, "'pattern' is not a valid regular expression"),
+        ({"kind": "json_schema", "schema": {"type": "obj"}}, "'schema' is not a valid JSON Schema"),
+        ({"kind": "json_schema", "schema": "object"}, "'schema' must be a JSON Schema object"),
+        (
+            {"kind": "json_schema", "schema": {"$schema": {"draft": 7}}},
+            "'schema' is not a valid JSON Schema (at $schema)",
+        ),
+        (
+            {"kind": "tool_called", "name": "f", "arguments_schema": {"required": "city"}},
+            "'arguments_schema' is not a valid",
+        ),
+        ({"kind": "tool_called"}, "missing parameter 'name'"),
+        ({"kind": "word_count"}, "give 'min', 'max' or both"),
+        ({"kind": "line_count", "min": 5, "max": 2}, "'min' must not be greater than 'max'"),
+        ({"kind": "word_count", "min": -1}, "'min' must be a whole number"),
+        ({"kind": "word_count", "max": True}, "'max' must be a whole number"),
+        ({"kind": "cites_sources", "min": 0}, "'min' must be a whole number, 1 or more"),
+        ({"kind": "finish_reason", "value": "done"}, "'value' must be one of stop, length, tool_calls"),
+        ({"kind": "refusal", "expected": "no"}, "'expected' must be true or false"),
+        ({"kind": "token_budget"}, "missing parameter 'max_output_tokens'"),
+        ({"kind": "cost_budget", "max_usd": "0.01"}, "'max_usd' must be a number"),
+        ({"kind": "is_json", "required": "yes"}, "'required' must be true or false"),
+        ({"kind": "is_json", "label": ""}, "'label' must be non-empty text"),
+    ],
+)
 def test_spec_errors(spec, message):
     errors = check_spec_errors(spec)
     assert any(message in error for error in errors), errors
@@ -153,7 +203,9 @@ def test_a_failed_optional_check_does_not_fail_the_required_ones():
         RunTranscript(text='{"total": 1}'),
     )
     assert [(r.label, r.required, r.passed) for r in results] == [
-        ("Signs off", False, False), ("Answer is JSON", True, True)]
+        ("Signs off", False, False),
+        ("Answer is JSON", True, True),
+    ]
     assert required_checks_passed(results) is True
 
 
@@ -165,12 +217,17 @@ def test_checks_are_required_by_default():
 
 def test_transcript_gathers_every_step_of_a_multi_step_run():
     first = model_result(
-        "", finish_reason="tool_calls", tool_calls=(WEATHER, ToolCall("call_2", "get_time", "{}")),
-        usage=Usage(prompt_tokens=100, completion_tokens=20, reasoning_tokens=30, total_tokens=150), cost_usd=0.001,
+        "",
+        finish_reason="tool_calls",
+        tool_calls=(WEATHER, ToolCall("call_2", "get_time", "{}")),
+        usage=Usage(prompt_tokens=100, completion_tokens=20, reasoning_tokens=30, total_tokens=150),
+        cost_usd=0.001,
     )
     final = model_result(
-        "It is 21 °C in Lisbon.", citations=(Citation("https://weather.example/lisbon"),),
-        usage=Usage(prompt_tokens=180, completion_tokens=12, reasoning_tokens=5, total_tokens=197), cost_usd=0.002,
+        "It is 21 °C in Lisbon.",
+        citations=(Citation("https://weather.example/lisbon"),),
+        usage=Usage(prompt_tokens=180, completion_tokens=12, reasoning_tokens=5, total_tokens=197),
+        cost_usd=0.002,
     )
     transcript = RunTranscript.from_results([first, final])
     assert transcript.text == "It is 21 °C in Lisbon."
@@ -189,27 +246,33 @@ def test_transcript_keeps_a_refusal_from_any_step():
     assert refusal_detected(transcript)
 
 
-@pytest.mark.parametrize("text", [
-    "I'm sorry, but I can't help with that request.",
-    "I’m sorry, but I cannot assist with this.",
-    "Sorry, I can't do that.",
-    "I cannot provide instructions for that.",
-    "I won't help with creating malware.",
-    "Unfortunately, I am unable to comply.",
-    "I must decline this request.",
-    "As an AI language model, I cannot browse the web.",
-    "**I can't help with that.**",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry, but I can't help with that request.",
+        "I’m sorry, but I cannot assist with this.",
+        "Sorry, I can't do that.",
+        "I cannot provide instructions for that.",
+        "I won't help with creating malware.",
+        "Unfortunately, I am unable to comply.",
+        "I must decline this request.",
+        "As an AI language model, I cannot browse the web.",
+        "**I can't help with that.**",
+    ],
+)
 def test_refusal_phrasing_at_the_start_is_detected(text):
     assert refusal_detected(RunTranscript(text=text))
 
 
-@pytest.mark.parametrize("text", [
-    "I'm sorry to hear about the delay. Your order ships on Monday.",
-    "I cannot stress enough how important backups are.",
-    "The customer wrote: I can't help with that. Please escalate.",
-    "Here is the summary you asked for.",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry to hear about the delay. Your order ships on Monday.",
+        "I cannot stress enough how important backups are.",
+        "The customer wrote: I can't help with that. Please escalate.",
+        "Here is the summary you asked for.",
+        "",
+    ],
+)
 def test_ordinary_answers_are_not_refusals(text):
     assert not refusal_detected(RunTranscript(text=text))

@@ -27,7 +27,12 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def request_times(model_simulator) -> list[float]:
@@ -210,7 +215,11 @@ def test_a_hundred_and_twenty_concurrent_calls_run_side_by_side(model_simulator)
 
 def test_reasoning_model_never_receives_sampling_penalties_or_stop(model_simulator):
     get_client().chat(
-        model="grok-4-1-fast-reasoning", messages=HELLO, temperature=0.2, max_output_tokens=300, seed=7,
+        model="grok-4-1-fast-reasoning",
+        messages=HELLO,
+        temperature=0.2,
+        max_output_tokens=300,
+        seed=7,
         reasoning_effort="high",
     )
 
@@ -220,7 +229,9 @@ def test_reasoning_model_never_receives_sampling_penalties_or_stop(model_simulat
     assert not {"stop", "presence_penalty", "frequency_penalty", "max_tokens", "reasoning_effort"} & set(body)
 
 
-@pytest.mark.parametrize("model", ["grok-4", "grok-4-fast-reasoning", "grok-4.20-0309-reasoning", "grok-4.20-0309-non-reasoning"])
+@pytest.mark.parametrize(
+    "model", ["grok-4", "grok-4-fast-reasoning", "grok-4.20-0309-reasoning", "grok-4.20-0309-non-reasoning"]
+)
 def test_reasoning_effort_is_dropped_for_models_that_reject_it(model_simulator, model):
     result = get_client().chat(model=model, messages=HELLO, reasoning_effort="low")
 
@@ -261,8 +272,12 @@ def test_requests_carry_the_api_key_and_json_content_type(model_simulator):
 
 def test_vision_image_goes_as_a_base64_data_url(model_simulator):
     png = tiny_png()
-    messages = [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"},
-                                             image_part(png, "image/png")]}]
+    messages = [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "What is in this picture?"}, image_part(png, "image/png")],
+        }
+    ]
 
     result = get_client().chat(model="grok-4.3", messages=messages)
 
@@ -317,10 +332,26 @@ def test_structured_output_follows_the_schema(model_simulator):
 
 def test_multi_step_function_calling_sends_tool_results_back(model_simulator):
     tools = [
-        {"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
-         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}},
-        {"type": "function", "function": {"name": "get_time", "description": "Local time",
-         "parameters": {"type": "object", "properties": {"timezone": {"type": "string"}}, "required": ["timezone"]}}},
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "Weather for a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            },
+        },
+        {
+            "type": "function",
+            "function": {
+                "name": "get_time",
+                "description": "Local time",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"timezone": {"type": "string"}},
+                    "required": ["timezone"],
+                },
+            },
+        },
     ]
     client = get_client()
     messages = [{"role": "user", "content": "Weather and time in Lisbon?"}]
@@ -331,9 +362,14 @@ def test_multi_step_function_calling_sends_tool_results_back(model_simulator):
     assert [call.name for call in first.tool_calls] == ["get_weather", "get_time"]
     assert first.tool_calls[0].arguments_json() == {"city": "simulated city"}
     answers = {"get_weather": {"temperature_c": 21}, "get_time": {"time": "14:05"}}
-    messages = messages + [first.assistant_message()] + [
-        {"role": "tool", "tool_call_id": call.id, "content": json.dumps(answers[call.name])} for call in first.tool_calls
-    ]
+    messages = (
+        messages
+        + [first.assistant_message()]
+        + [
+            {"role": "tool", "tool_call_id": call.id, "content": json.dumps(answers[call.name])}
+            for call in first.tool_calls
+        ]
+    )
 
     second = client.chat(model="grok-4.3", messages=messages, tools=tools)
 
@@ -353,7 +389,9 @@ def test_parallel_tool_calls_false_and_empty_finish_reason(model_simulator):
 
     assert model_simulator.bodies()[0]["parallel_tool_calls"] is False
     assert result.finish_reason == "tool_calls"
-    assert result.tool_calls[1] == ToolCall(id="call_40213378", name="get_time", arguments='{"timezone":"Europe/Lisbon"}')
+    assert result.tool_calls[1] == ToolCall(
+        id="call_40213378", name="get_time", arguments='{"timezone":"Europe/Lisbon"}'
+    )
 
 
 def test_refusal_is_recorded(model_simulator):
@@ -368,8 +406,12 @@ def test_refusal_is_recorded(model_simulator):
 def test_responses_search_returns_citations_and_server_side_usage(model_simulator):
     tools = [{"type": "web_search", "filters": {"allowed_domains": ["docs.x.ai", "x.ai"]}}]
 
-    result = get_client().respond(model="grok-4.3", input="What is the context window of grok-4.3?", tools=tools,
-                                  instructions="Cite your sources.")
+    result = get_client().respond(
+        model="grok-4.3",
+        input="What is the context window of grok-4.3?",
+        tools=tools,
+        instructions="Cite your sources.",
+    )
 
     (body,) = model_simulator.bodies("responses")
     assert body["store"] is False
@@ -401,10 +443,22 @@ def test_responses_fixture_without_ticks_is_priced_including_tool_calls(model_si
 
 
 def test_responses_vision_and_function_tools(model_simulator):
-    tools = [{"type": "function", "name": "lookup_sku", "parameters": {
-        "type": "object", "properties": {"sku": {"type": "string", "enum": ["A-1", "B-2"]}}}}]
-    items = [{"role": "user", "content": [{"type": "input_text", "text": "Which product is this?"},
-                                          input_image_part(tiny_png(), "image/png")]}]
+    tools = [
+        {
+            "type": "function",
+            "name": "lookup_sku",
+            "parameters": {"type": "object", "properties": {"sku": {"type": "string", "enum": ["A-1", "B-2"]}}},
+        }
+    ]
+    items = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_text", "text": "Which product is this?"},
+                input_image_part(tiny_png(), "image/png"),
+            ],
+        }
+    ]
 
     result = get_client().respond(model="grok-4.3", input=items, tools=tools, reasoning_effort="medium")
 
@@ -458,8 +512,11 @@ def test_resolved_model_is_recorded_next_to_the_requested_one(model_simulator):
 
 def test_result_round_trips_through_json(model_simulator):
     model_simulator.script(body=fixture("chat_tool_calls_empty_finish_reason.json"))
-    result = get_client().chat(model="grok-4.3", messages=HELLO, tools=[
-        {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}])
+    result = get_client().chat(
+        model="grok-4.3",
+        messages=HELLO,
+        tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}],
+    )
 
     stored = json.loads(json.dumps(result.to_json()))  # what a JSONField gives back
 

@@ -37,24 +37,39 @@ def test_parameters_reasoning_models_reject_get_xai_shaped_400(model_simulator, 
     response = post(model_simulator, "/chat/completions", {"model": model, "messages": HELLO, parameter: 0})
 
     assert response.status_code == 400
-    assert response.json() == {"code": "Client specified an invalid argument",
-                               "error": f"Model {model} does not support parameter {camel}."}
+    assert response.json() == {
+        "code": "Client specified an invalid argument",
+        "error": f"Model {model} does not support parameter {camel}.",
+    }
 
 
 def test_older_models_accept_penalties(model_simulator):
-    response = post(model_simulator, "/chat/completions",
-                    {"model": "grok-2-vision-1212", "messages": HELLO, "stop": ["\n"], "presence_penalty": 0.1})
+    response = post(
+        model_simulator,
+        "/chat/completions",
+        {"model": "grok-2-vision-1212", "messages": HELLO, "stop": ["\n"], "presence_penalty": 0.1},
+    )
 
     assert response.status_code == 200
     assert response.json()["usage"]["completion_tokens_details"]["reasoning_tokens"] == 0
 
 
-@pytest.mark.parametrize(("model", "effort", "status"), [
-    ("grok-4", "low", 400), ("grok-4-fast-reasoning", "high", 400), ("grok-4.20-0309-non-reasoning", "none", 400),
-    ("grok-4.3", "xhigh", 400), ("grok-4.3", "high", 200), ("grok-4.7", "xhigh", 200), ("grok-3-mini", "low", 200),
-])
+@pytest.mark.parametrize(
+    ("model", "effort", "status"),
+    [
+        ("grok-4", "low", 400),
+        ("grok-4-fast-reasoning", "high", 400),
+        ("grok-4.20-0309-non-reasoning", "none", 400),
+        ("grok-4.3", "xhigh", 400),
+        ("grok-4.3", "high", 200),
+        ("grok-4.7", "xhigh", 200),
+        ("grok-3-mini", "low", 200),
+    ],
+)
 def test_reasoning_effort_is_accepted_only_where_documented(model_simulator, model, effort, status):
-    response = post(model_simulator, "/chat/completions", {"model": model, "messages": HELLO, "reasoning_effort": effort})
+    response = post(
+        model_simulator, "/chat/completions", {"model": model, "messages": HELLO, "reasoning_effort": effort}
+    )
 
     assert response.status_code == status
     if status == 400:
@@ -62,8 +77,11 @@ def test_reasoning_effort_is_accepted_only_where_documented(model_simulator, mod
 
 
 def test_live_search_is_gone(model_simulator):
-    response = post(model_simulator, "/chat/completions",
-                    {"model": "grok-4.3", "messages": HELLO, "search_parameters": {"mode": "auto"}})
+    response = post(
+        model_simulator,
+        "/chat/completions",
+        {"model": "grok-4.3", "messages": HELLO, "search_parameters": {"mode": "auto"}},
+    )
 
     assert response.status_code == 410
     assert "Agent Tools API" in response.json()["error"]
@@ -88,16 +106,27 @@ def test_tool_result_for_an_unknown_call_is_refused(model_simulator):
 
 
 def test_chat_completions_refuse_server_side_tools(model_simulator):
-    response = post(model_simulator, "/chat/completions",
-                    {"model": "grok-4.3", "messages": HELLO, "tools": [{"type": "web_search"}]})
+    response = post(
+        model_simulator,
+        "/chat/completions",
+        {"model": "grok-4.3", "messages": HELLO, "tools": [{"type": "web_search"}]},
+    )
 
     assert response.status_code == 400
     assert "Responses API" in response.json()["error"]
 
 
 def test_responses_refuse_openai_only_search_options_and_images_without_store_false(model_simulator):
-    tool = post(model_simulator, "/responses", {"model": "grok-4.3", "input": "hi", "store": False,
-                                                "tools": [{"type": "web_search", "search_context_size": "medium"}]})
+    tool = post(
+        model_simulator,
+        "/responses",
+        {
+            "model": "grok-4.3",
+            "input": "hi",
+            "store": False,
+            "tools": [{"type": "web_search", "search_context_size": "medium"}],
+        },
+    )
     image_input = [{"role": "user", "content": [{"type": "input_image", "image_url": "https://example.com/a.png"}]}]
     stored = post(model_simulator, "/responses", {"model": "grok-4.3", "input": image_input})
 
@@ -108,8 +137,9 @@ def test_responses_refuse_openai_only_search_options_and_images_without_store_fa
 def test_images_must_be_jpeg_or_png(model_simulator):
     part = {"type": "image_url", "image_url": {"url": "data:image/gif;base64,R0lGODlh"}}
 
-    response = post(model_simulator, "/chat/completions",
-                    {"model": "grok-4.3", "messages": [{"role": "user", "content": [part]}]})
+    response = post(
+        model_simulator, "/chat/completions", {"model": "grok-4.3", "messages": [{"role": "user", "content": [part]}]}
+    )
 
     assert response.status_code == 400
 
@@ -186,28 +216,61 @@ def test_schema_instance_covers_the_supported_subset():
 
 # --- scripted replies and the reply library --------------------------------------------------------
 
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+    }
+]
 RECORDED = [
-    {"model": "grok-4.3", "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-        "role": "assistant", "content": "", "tool_calls": [
-            {"id": "call_100", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Lisbon\"}"}}]}}],
-     "usage": {"prompt_tokens": 120, "completion_tokens": 18, "total_tokens": 138}},
-    {"model": "grok-4.3", "choices": [{"index": 0, "finish_reason": "stop", "message": {
-        "role": "assistant", "content": "It is 21 °C in Lisbon."}}],
-     "usage": {"prompt_tokens": 160, "completion_tokens": 9, "total_tokens": 169}},
+    {
+        "model": "grok-4.3",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [
+                        {
+                            "id": "call_100",
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": '{"city":"Lisbon"}'},
+                        }
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 120, "completion_tokens": 18, "total_tokens": 138},
+    },
+    {
+        "model": "grok-4.3",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "It is 21 °C in Lisbon."}}
+        ],
+        "usage": {"prompt_tokens": 160, "completion_tokens": 9, "total_tokens": 169},
+    },
 ]
 
 
 def write_demo(root: Path) -> Path:
     folder = root / "grok4-applied" / "demos" / "weather-tools"
     folder.mkdir(parents=True)
-    (folder / "reference.yaml").write_text(yaml.safe_dump({
-        "system_prompt": "You answer weather questions with the tool.",
-        "user_prompt": "What is the weather in Lisbon? (task WX-LIS-7)",
-        "simulator_match": "WX-LIS-7",
-        "recorded_responses": RECORDED,
-    }), encoding="utf-8")
+    (folder / "reference.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "system_prompt": "You answer weather questions with the tool.",
+                "user_prompt": "What is the weather in Lisbon? (task WX-LIS-7)",
+                "simulator_match": "WX-LIS-7",
+                "recorded_responses": RECORDED,
+            }
+        ),
+        encoding="utf-8",
+    )
     return root
 
 
@@ -217,8 +280,10 @@ def test_recorded_responses_are_replayed_step_by_step(model_simulator, tmp_path)
     messages = [{"role": "user", "content": "Weather in Lisbon please. Ref WX-LIS-7"}]
 
     first = client.chat(model="grok-4.3", messages=messages, tools=TOOLS)
-    messages += [first.assistant_message(),
-                 {"role": "tool", "tool_call_id": first.tool_calls[0].id, "content": "{\"temperature_c\": 21}"}]
+    messages += [
+        first.assistant_message(),
+        {"role": "tool", "tool_call_id": first.tool_calls[0].id, "content": '{"temperature_c": 21}'},
+    ]
     second = client.chat(model="grok-4.3", messages=messages, tools=TOOLS)
 
     assert first.tool_calls[0].id == "call_100"
@@ -251,8 +316,10 @@ def test_recording_that_does_not_fit_the_request_is_not_replayed(model_simulator
 
 
 def test_scripted_content_and_tool_calls_shortcuts(model_simulator):
-    model_simulator.script({"tool_calls": [{"name": "get_weather", "arguments": {"city": "Porto"}}]},
-                           {"content": "not json at all", "endpoint": "chat"})
+    model_simulator.script(
+        {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Porto"}}]},
+        {"content": "not json at all", "endpoint": "chat"},
+    )
     client = get_client()
 
     called = client.chat(model="grok-4.3", messages=HELLO, tools=TOOLS)
@@ -298,9 +365,21 @@ def test_management_command_serves_recorded_demos(tmp_path):
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "model_simulator", "--port", str(port), "--latency", "0.2",
-         "--replies-from-content", str(write_demo(tmp_path))],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "manage.py",
+            "model_simulator",
+            "--port",
+            str(port),
+            "--latency",
+            "0.2",
+            "--replies-from-content",
+            str(write_demo(tmp_path)),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         base = f"http://127.0.0.1:{port}/v1"
@@ -311,8 +390,11 @@ def test_management_command_serves_recorded_demos(tmp_path):
             except httpx.TransportError:
                 time.sleep(0.1)
         started = time.monotonic()
-        reply = httpx.post(base + "/chat/completions", timeout=5, json={
-            "model": "grok-4.3", "tools": TOOLS, "messages": [{"role": "user", "content": "WX-LIS-7"}]})
+        reply = httpx.post(
+            base + "/chat/completions",
+            timeout=5,
+            json={"model": "grok-4.3", "tools": TOOLS, "messages": [{"role": "user", "content": "WX-LIS-7"}]},
+        )
         assert time.monotonic() - started >= 0.2
         assert reply.json()["choices"][0]["message"]["tool_calls"][0]["id"] == "call_100"
     finally:
