@@ -7,11 +7,7 @@ and listens to `learner_progressed` to re-check after an exam or demo result.
 import datetime
 from dataclasses import dataclass
 
-from django.dispatch import Signal
-
-# Sent on commit after an exam attempt is finalized or a demo submission is graded,
-# with keyword arguments user_id and course_id. Receivers only enqueue work.
-learner_progressed = Signal()
+from .signals import learner_progressed  # noqa: F401
 
 
 @dataclass(frozen=True)

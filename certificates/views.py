@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import instructor_required
+from accounts.api import instructor_required
 
 from . import badges, selectors, services
 from .credential_id import CredentialIdError, credential_id_parse

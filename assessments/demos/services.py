@@ -20,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from assessments.api import learner_progressed
 from assessments.grading.grade import GradeOutcome
 from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelAPIError, ModelResult
@@ -34,6 +33,7 @@ from assessments.models import (
     Submission,
     SubmissionState,
 )
+from assessments.signals import learner_progressed
 
 from . import grader, limits, validation
 from .requests import run_submission

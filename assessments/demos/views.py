@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import instructor_required
+from accounts.api import instructor_required
 from assessments.models import DemoAsset, DemoTask, Submission, SubmissionState
 from courses.api import lesson_reference_url
 

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from assessments.api import learner_progressed
 from assessments.models.exams import (
     Accommodation,
     Attempt,
@@ -24,6 +23,7 @@ from assessments.models.exams import (
     PracticeAttempt,
     PracticeQuestion,
 )
+from assessments.signals import learner_progressed
 
 from . import selectors
 from .draw import draw_questions

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import instructor_required
+from accounts.api import instructor_required
 from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
 from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_reference_url, module_list
 
