@@ -22,4 +22,4 @@ def user_update_certificate_name(*, user: User, certificate_name: str) -> list[s
         user.certificate_name = certificate_name.strip()
         user.save(update_fields=["certificate_name"])
         responses = certificate_name_changed.send(sender=User, user_id=user.pk)
-    return [title for _receiver, titles in responses for title in titles]
+    return [title for _receiver, titles in responses for title in titles or ()]

@@ -290,7 +290,7 @@ def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
         if state in FINALIZED and awarded is not None:
             xs, ys = pairs.setdefault(version_id, ([], []))
             xs.append(float(Decimal(awarded) / Decimal(points)))
-            ys.append(float(Decimal(total) - Decimal(awarded)))
+            ys.append(float(Decimal(total or 0) - Decimal(awarded)))
     versions = (
         QuestionVersion.objects.filter(id__in=shown)
         .select_related("question")

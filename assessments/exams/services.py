@@ -76,10 +76,10 @@ def attempt_start(*, user, exam: Exam, now: datetime.datetime) -> Attempt:
         with transaction.atomic():
             attempt = _create_attempt(user=user, exam=exam, now=now, extra_minutes=eligibility.extra_minutes)
     except IntegrityError:
-        attempt = selectors.attempt_open_for(user=user, exam=exam)
-        if attempt is None:
+        concurrent = selectors.attempt_open_for(user=user, exam=exam)
+        if concurrent is None:
             raise
-        return attempt
+        return concurrent
     transaction.on_commit(lambda: _schedule_finalize(attempt.id, attempt.closes_at))
     return attempt
 
@@ -242,7 +242,8 @@ def attempt_finalize(*, attempt_id: int, now: datetime.datetime, reason: str) ->
         if reason == FinalizeReason.SUBMITTED and now >= attempt.closes_at:
             raise _Expired()
         slots = list(attempt.questions.select_related("version"))
-        earned, total, domains = Decimal(0), Decimal(0), {}
+        earned, total = Decimal(0), Decimal(0)
+        domains: dict[str, list[Decimal]] = {}
         for slot in slots:
             version = slot.version
             fraction = score_fraction(
