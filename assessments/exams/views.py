@@ -385,6 +385,24 @@ def practice_intro(request: HttpRequest, course_slug: str, module_slug: str) -> 
 
 @login_required
 @never_cache
+def weak_spots(request: AuthenticatedRequest, course_slug: str) -> HttpResponse:
+    """Mastery per domain, what to re-read, and a quiz aimed at the weakest areas."""
+    course = course_get(slug=course_slug)
+    if course is None:
+        raise Http404("No such course.")
+    if request.method == "POST":
+        try:
+            practice = services.practice_start_weak_spots(user=request.user, course_id=course.id, now=timezone.now())
+        except services.ExamNotAvailable as exc:
+            messages.info(request, str(exc))
+            return redirect("exams:weak_spots", course_slug)
+        return redirect("exams:practice_attempt", practice.public_id)
+    overview = selectors.mastery_overview(user_id=request.user.id, course=course, now=timezone.now())
+    return render(request, "assessments/exams/weak_spots.html", {"course": course, "overview": overview})
+
+
+@login_required
+@never_cache
 def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
     try:
         practice = selectors.practice_get_for_user(public_id=practice_id, user=request.user)
@@ -416,6 +434,10 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
         "question": _question_context(
             slot, option_order=slot.option_order, response=answer.response if answer else None
         ),
+        "practice_title": f"Practice: {practice.module.title}" if practice.module else "Practice: your weak spots",
+        "practice_home_url": reverse("exams:practice", args=[practice.course.slug, practice.module.slug])
+        if practice.module
+        else reverse("exams:weak_spots", args=[practice.course.slug]),
         "answered": sum(1 for s in slots if hasattr(s, "answer")),
         "score": sum(s.answer.points_awarded for s in slots if hasattr(s, "answer")),
         "max_score": sum(s.version.points for s in slots),
@@ -427,7 +449,7 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
             )
             == 1
         )
-        context |= _key_context(slot, course_slug=practice.module.course.slug)
+        context |= _key_context(slot, course_slug=practice.course.slug)
     return render(request, "assessments/exams/practice_question.html", context)
 
 
