@@ -333,6 +333,11 @@ class SectionMastery:
     estimate: float
     answered: int
 
+    @property
+    def heading(self) -> str:
+        """The section's heading as its anchor spells it ("sending-images" -> "sending images")."""
+        return self.reference.partition("#")[2].replace("-", " ")
+
 
 @dataclass(frozen=True)
 class DomainMastery:
