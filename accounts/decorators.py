@@ -16,3 +16,16 @@ def instructor_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def staff_required(view):
+    """Staff only (not instructors); the MFA middleware has already required their second factor."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_staff_member:
+            raise PermissionDenied("Staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -41,6 +41,11 @@ class User(AbstractUser):
         return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_superuser
 
     @property
+    def is_staff_member(self) -> bool:
+        """Staff run the platform (certificate revocation, admin); instructors do not."""
+        return self.role == Role.STAFF or self.is_superuser
+
+    @property
     def requires_mfa(self) -> bool:
         return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_staff or self.is_superuser
 

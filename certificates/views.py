@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import instructor_required
+from accounts.decorators import staff_required
 
 from . import badges, selectors, services
 from .credential_id import CredentialIdError, credential_id_parse
@@ -237,7 +237,7 @@ def learner_download(request: HttpRequest, credential_id: str) -> FileResponse:
 # --- Staff ----------------------------------------------------------------------------------
 
 
-@instructor_required
+@staff_required
 @require_GET
 def manage_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
@@ -256,7 +256,7 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@instructor_required
+@staff_required
 @require_GET
 def manage_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     certificate = _public_certificate(credential_id)
@@ -289,7 +289,7 @@ def _manage_action(request: HttpRequest, credential_id: str, form: RevokeForm | 
     return redirect("certificates:manage_detail", certificate.display_id)
 
 
-@instructor_required
+@staff_required
 @require_POST
 def manage_revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):
@@ -301,7 +301,7 @@ def manage_revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
     return _manage_action(request, credential_id, RevokeForm(request.POST), "revoke_form", action)
 
 
-@instructor_required
+@staff_required
 @require_POST
 def manage_reinstate(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):
@@ -311,7 +311,7 @@ def manage_reinstate(request: HttpRequest, credential_id: str) -> HttpResponse:
     return _manage_action(request, credential_id, NoteForm(request.POST, prefix="reinstate"), "reinstate_form", action)
 
 
-@instructor_required
+@staff_required
 @require_POST
 def manage_reissue(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):
