@@ -190,6 +190,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Error pages and reports mask credentials inside URLs (DATABASE_URL, REDIS_URL, EMAIL_URL, ...), DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.exception_filter.CredentialMaskingFilter"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
