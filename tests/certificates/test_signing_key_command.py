@@ -87,6 +87,12 @@ def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
     missing = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
     assert missing.returncode != 0
     assert b"CERT_SIGNING_KEY_PATH" in missing.stderr
-    env.update(CERT_SIGNING_KEY_PATH="/k.pem", CERT_SIGNING_CERT_PATH="/c.pem", CERT_ROOT_CERT_PATH="/r.pem")
+    for name in ("k.pem", "c.pem", "r.pem"):
+        (tmp_path / name).write_text("placeholder")
+    env.update(
+        CERT_SIGNING_KEY_PATH=str(tmp_path / "k.pem"),
+        CERT_SIGNING_CERT_PATH=str(tmp_path / "c.pem"),
+        CERT_ROOT_CERT_PATH=str(tmp_path / "r.pem"),
+    )
     configured = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
     assert configured.returncode == 0, configured.stderr.decode()
