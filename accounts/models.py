@@ -61,7 +61,8 @@ class AccountEvent(models.Model):
     class Kind(models.TextChoices):
         OWN_RECORD_REFUSED = "own_record_refused", "Action on own record refused"
         CERTIFICATE_NAME_CHANGED = "certificate_name_changed", "Certificate name changed"
-        CERTIFICATE_NAME_CHANGE_REFUSED = "certificate_name_refused", "Certificate name change refused"
+        CERTIFICATE_NAME_REISSUED = "certificate_name_reissued", "Certificate name changed, certificates re-issued"
+        CERTIFICATE_NAME_REFUSED = "certificate_name_refused", "Certificate name change refused (re-issued recently)"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # The person whose records are concerned, and who acted (the same person when refused).

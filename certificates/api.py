@@ -1,8 +1,9 @@
 """What other apps may call in `certificates`."""
 
+import datetime
 from dataclasses import dataclass
 
-from . import services
+from . import selectors, services
 
 
 @dataclass(frozen=True)
@@ -18,4 +19,12 @@ def certificate_reissue_for_name_change(*, user_id: int) -> list[ReissuedCertifi
     return [
         ReissuedCertificate(credential_id=certificate.display_id, course_title=certificate.course_title)
         for certificate in services.certificate_reissue_for_name_change(user_id=user_id)
+    ]
+
+
+def certificate_list_current(*, user_id: int, now: datetime.datetime) -> list[ReissuedCertificate]:
+    """The certificates a change of the learner's name would re-issue under new ids."""
+    return [
+        ReissuedCertificate(credential_id=certificate.display_id, course_title=certificate.course_title)
+        for certificate in selectors.certificate_list_current_for_learner(user_id=user_id, now=now)
     ]
