@@ -1,4 +1,3 @@
-from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,7 @@ from .forms import CredentialIdForm, NoteForm, RevokeForm, UploadForm
 from .issuer import issuer_paths, public_jwk
 from .models import Certificate
 from .openapi import openapi_document
-from .ratelimit import rate_limit_hit
+from .ratelimit import verification_rate_limited
 from .verification import credential_public_record, credential_status_display, upload_verify
 
 # Room for the multipart envelope around the file itself.
@@ -53,6 +52,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@verification_rate_limited(json=False)
 def verify_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     try:
         stored = credential_id_parse(credential_id)
@@ -127,18 +127,8 @@ def _json_error(error: str, detail: str, status: int, **extra) -> JsonResponse:
 
 
 @require_GET
+@verification_rate_limited(json=True)
 def api_credential(request: HttpRequest, credential_id: str) -> JsonResponse:
-    # allauth's rule for the client address, so one proxy setting serves every rate limit.
-    wait = rate_limit_hit(
-        scope="api",
-        ident=get_account_adapter().get_client_ip(request),
-        limit=settings.CERT_API_RATE_LIMIT,
-        window=settings.CERT_API_RATE_WINDOW,
-    )
-    if wait is not None:
-        response = _json_error("rate_limited", "Too many requests; retry later.", 429)
-        response["Retry-After"] = str(wait)
-        return response
     try:
         stored = credential_id_parse(credential_id)
     except CredentialIdError as exc:
@@ -178,6 +168,7 @@ def _badge_certificate(credential_id: str) -> Certificate:
 
 
 @require_GET
+@verification_rate_limited(json=True)
 def badge_json(request: HttpRequest, credential_id: str) -> JsonResponse:
     certificate = _badge_certificate(credential_id)
     response = JsonResponse(
@@ -193,6 +184,7 @@ def badge_json(request: HttpRequest, credential_id: str) -> JsonResponse:
 
 
 @require_GET
+@verification_rate_limited(json=False)
 def badge_jwt(request: HttpRequest, credential_id: str) -> HttpResponse:
     certificate = _badge_certificate(credential_id)
     response = HttpResponse(certificate.badge_jwt, content_type=badges.MEDIA_TYPE_JWT)

@@ -117,7 +117,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache with add() and incr() made atomic, for the rate limits.
+            "BACKEND": "config.cache.AtomicFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
@@ -354,6 +355,12 @@ CERT_UPLOAD_MAX_BYTES = int(os.environ.get("CERT_UPLOAD_MAX_BYTES", str(5 * 1024
 # Public verification API: requests per IP per window (seconds), counted in the cache.
 CERT_API_RATE_LIMIT = int(os.environ.get("CERT_API_RATE_LIMIT", "60"))
 CERT_API_RATE_WINDOW = int(os.environ.get("CERT_API_RATE_WINDOW", "60"))
+# How many proxies of ours add to X-Forwarded-For in front of the app: 0 (the default) reads
+# the client address from the connection only, since anyone can send the header; n reads the
+# n-th address from its right end, the one our outermost proxy saw. allauth's own rate limits
+# (login, sign-up) use the same number.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Celery limits for rendering and signing one certificate (normally well under a second).
 CERT_TASK_SOFT_TIME_LIMIT = 60
 CERT_TASK_TIME_LIMIT = 90
