@@ -14,6 +14,10 @@ from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# The embedded database, mail with sign-in links and development keys live here: owner only.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_uid == os.getuid():
+    VAR_DIR.chmod(0o700)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -96,6 +100,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode.
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    if _sqlite_file.parent.is_dir() and not _sqlite_file.exists():
+        os.close(os.open(_sqlite_file, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif _sqlite_file.is_file() and _sqlite_file.stat().st_uid == os.getuid():
+        _sqlite_file.chmod(0o600)
     # WAL and a busy timeout let the web server and the workers share one file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -150,6 +160,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Grok 4 Certification] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Grok 4 Certification"
+# TOTP keys and recovery-code seeds are stored encrypted (accounts.mfa). Production requires
+# MFA_ENCRYPTION_KEY; development makes a key once in MFA_ENCRYPTION_KEY_FILE.
+MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY", "")
+MFA_ENCRYPTION_KEY_FILE = VAR_DIR / "mfa-encryption.key"
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "config.mail.ConsoleAndFileEmailBackend")

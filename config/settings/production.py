@@ -2,9 +2,10 @@
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "XAI_API_KEY"):
+for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "XAI_API_KEY", "MFA_ENCRYPTION_KEY"):
     if not os.environ.get(required):
         raise ImproperlyConfigured(f"Production settings need the environment variable {required}.")
 os.environ.setdefault("DJANGO_DEBUG", "false")
@@ -41,3 +42,11 @@ for required in ("CERT_SIGNING_KEY_PATH", "CERT_SIGNING_CERT_PATH", "CERT_ROOT_C
             f"{required}={os.environ[required]} is not a readable file; create the issuer with "
             "`manage.py create_signing_key` or point the variable at the existing file."
         )
+try:
+    for _key in os.environ["MFA_ENCRYPTION_KEY"].split(","):
+        Fernet(_key.strip().encode())
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "MFA_ENCRYPTION_KEY must be Fernet keys separated by commas; make one with "
+        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+    ) from exc

@@ -80,6 +80,7 @@ def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
         "ALLOWED_HOSTS": "example.com",
         "DATABASE_URL": "sqlite:///" + str(tmp_path / "db"),
         "XAI_API_KEY": "test",
+        "MFA_ENCRYPTION_KEY": "cw_0x689RpI-jtRR7oE8h7Eg2d5hZzHRpMXhY7XZ-Mo=",
         "VAR_DIR": str(tmp_path),
     }
     code = "import django; django.setup()"

@@ -21,6 +21,7 @@ def production_env(tmp_path) -> dict[str, str]:
         "ALLOWED_HOSTS": "certify.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "XAI_API_KEY": "xai-production-key",
+        "MFA_ENCRYPTION_KEY": "cw_0x689RpI-jtRR7oE8h7Eg2d5hZzHRpMXhY7XZ-Mo=",
         "VAR_DIR": str(tmp_path / "var"),
         "CERT_SIGNING_KEY_PATH": str(tmp_path / "signing-key.pem"),
         "CERT_SIGNING_CERT_PATH": str(tmp_path / "signing-cert.pem"),
@@ -49,6 +50,8 @@ def test_production_settings_start_with_a_complete_environment(production_env):
             {"CERT_SIGNING_KEY_PATH": "/nonexistent/signing-key.pem"},
             "CERT_SIGNING_KEY_PATH=/nonexistent/signing-key.pem is not a readable file",
         ),
+        ({"MFA_ENCRYPTION_KEY": ""}, "Production settings need the environment variable MFA_ENCRYPTION_KEY"),
+        ({"MFA_ENCRYPTION_KEY": "not-a-fernet-key"}, "MFA_ENCRYPTION_KEY must be Fernet keys"),
         ({"CERT_ROOT_CERT_PATH": "/tmp"}, "CERT_ROOT_CERT_PATH=/tmp is not a readable file"),
     ],
 )
