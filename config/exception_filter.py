@@ -43,6 +43,6 @@ class CredentialMaskingFilter(SafeExceptionReporterFilter):
         # Local variables go through the same rules as settings: a name like `password`
         # hides the value, and a URL with a password in any string is masked.
         return [
-            (name, value if value == self.cleansed_substitute else self.cleanse_setting(name, value))
+            (name, value if value is self.cleansed_substitute else self.cleanse_setting(name, value))
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
