@@ -1,5 +1,7 @@
 from django.db import transaction
 
+from accounts.api import AffectedCredential
+
 from . import api, tasks
 
 
@@ -8,6 +10,10 @@ def learner_progressed_enqueue_issue(sender, *, user_id: int, course_id: int, **
     transaction.on_commit(lambda: tasks.certificate_issue.delay(user_id, course_id))
 
 
-def certificate_name_changed_reissue(sender, *, user_id: int, **kwargs) -> list[str]:
+def certificate_name_changed_reissue(sender, *, user_id: int, **kwargs) -> list[AffectedCredential]:
     """Runs inside the name change's transaction; the worker renders the new PDFs after it commits."""
-    return [certificate.course_title for certificate in api.certificate_reissue_for_name_change(user_id=user_id)]
+    return api.certificate_reissue_for_name_change(user_id=user_id)
+
+
+def certificate_name_change_previewed_list(sender, *, user_id: int, now, **kwargs) -> list[AffectedCredential]:
+    return api.certificate_list_current(user_id=user_id, now=now)

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.api import own_record_refusal
 from assessments.grading.grade import GradeOutcome
 from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelAPIError, ModelResult
@@ -454,6 +455,14 @@ def review_decide(
             errors["passed"] = ["Say whether the submission passes."]
     if errors:
         raise SubmissionRefused(errors)
+    refusal = own_record_refusal(
+        actor_id=instructor.pk,
+        learner_id=Submission.objects.values_list("learner_id", flat=True).get(pk=submission_id),
+        record="demo submission",
+        action="review",
+    )
+    if refusal:
+        raise SubmissionRefused({"__all__": [refusal]})
     with transaction.atomic():
         submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
         if submission.state not in FINAL_STATES:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from accounts.api import own_record_refusal
 from assessments.models.exams import (
     Accommodation,
     Attempt,
@@ -325,6 +326,14 @@ def attempt_reset(*, attempt_id: int, by, reason: str, now: datetime.datetime) -
     reason = reason.strip()
     if not reason:
         raise ValueError("Give a reason for the reset; it is kept in the audit log.")
+    refusal = own_record_refusal(
+        actor_id=by.pk,
+        learner_id=Attempt.objects.values_list("user_id", flat=True).get(pk=attempt_id),
+        record="exam attempt",
+        action="reset",
+    )
+    if refusal:
+        raise ValueError(refusal)
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id)
         if attempt.state == AttemptState.VOIDED:
@@ -342,6 +351,11 @@ def accommodation_set(
     *, exam: Exam, user, extra_minutes: int, extra_attempts: int, note: str, by, now: datetime.datetime
 ) -> Accommodation:
     """Extra time applies to attempts started afterwards, so it cannot change during an open attempt."""
+    refusal = own_record_refusal(
+        actor_id=by.pk if by else None, learner_id=user.pk, record="exam", action="set accommodations for"
+    )
+    if refusal:
+        raise ValueError(refusal)
     with transaction.atomic():
         accommodation = Accommodation.objects.select_for_update().filter(user=user, exam=exam).first()
         current_minutes = accommodation.extra_minutes if accommodation else 0
