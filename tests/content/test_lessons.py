@@ -48,7 +48,8 @@ RETIRED = {
     "grok-4-1-fast-*": re.compile(r"grok-4-1-fast"),
     "Grok 4 Fast / Grok 4.1 Fast": re.compile(r"Grok 4(?:\.1)? Fast"),
     "grok-code-fast-1": re.compile(r"grok-code-fast-1"),
-    "grok-3": re.compile(r"(?<![\w.-])grok-3(?![\w.])"),
+    # grok-3 is retired; grok-3-mini is a legacy model that is still served.
+    "grok-3": re.compile(r"(?<![\w.-])grok-3(?![\w.]|-mini)"),
     "Live Search": re.compile(r"[Ll]ive [Ss]earch"),
     "search_parameters": re.compile(r"search_parameters"),
 }
