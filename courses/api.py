@@ -97,3 +97,11 @@ def lesson_reference_url(*, course_slug: str, reference: str) -> str:
     module_slug, _, lesson_slug = path.partition("/")
     url = reverse("courses:lesson", args=[course_slug, module_slug, lesson_slug])
     return f"{url}#{anchor}" if anchor else url
+
+
+def course_models_referenced() -> dict[str, tuple[str, ...]]:
+    """Published course slug -> the model names its course.yaml lists as used by its lessons."""
+    return {
+        course.slug: tuple(str(name) for name in (course.metadata or {}).get("models_referenced") or ())
+        for course in Course.objects.filter(is_published=True).order_by("slug")
+    }

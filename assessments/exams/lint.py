@@ -12,7 +12,6 @@ Three rules (documented in content/README.md):
 `sync_content` reports the findings as warnings; the content tests fail on them.
 """
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,60 @@ _QUALIFIER = re.compile(
     re.IGNORECASE,
 )
 _STOPWORDS = frozenset(
-    ["the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "from", "by", "at", "as", "is", "are", "be", "was", "were", "it", "its", "this", "that", "these", "those", "which", "what", "when", "where", "who", "why", "how", "does", "do", "did", "your", "you", "not", "no", "than", "then", "into", "each", "every", "one", "only", "should", "would", "could", "will", "must"]
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "from",
+        "by",
+        "at",
+        "as",
+        "is",
+        "are",
+        "be",
+        "was",
+        "were",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "which",
+        "what",
+        "when",
+        "where",
+        "who",
+        "why",
+        "how",
+        "does",
+        "do",
+        "did",
+        "your",
+        "you",
+        "not",
+        "no",
+        "than",
+        "then",
+        "into",
+        "each",
+        "every",
+        "one",
+        "only",
+        "should",
+        "would",
+        "could",
+        "will",
+        "must",
+    ]
 )
 
 
@@ -187,11 +239,3 @@ def bank_lint(*, items: Sequence[LintItem], guesser_limit: float = GUESSER_LIMIT
         findings.extend(_plausibility_findings(item))
     return BankLint(guesser_score=score, single_items=len(singles), findings=tuple(findings))
 
-
-def guesser_giveaways(*, items: Sequence[LintItem]) -> list[str]:
-    """Ids of the single-choice items the guesser answers right for sure (for authors fixing the bank)."""
-    return [
-        item.external_id
-        for item in items
-        if item.kind == "single" and math.isclose(guesser_expected_score(stem=item.stem, options=item.options), 1.0)
-    ]
