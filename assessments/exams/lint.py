@@ -238,4 +238,3 @@ def bank_lint(*, items: Sequence[LintItem], guesser_limit: float = GUESSER_LIMIT
     for item in items:
         findings.extend(_plausibility_findings(item))
     return BankLint(guesser_score=score, single_items=len(singles), findings=tuple(findings))
-
