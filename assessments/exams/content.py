@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from assessments.exams.lint import LintItem, bank_lint
+from assessments.exams.lint import GUESSER_LIMIT, LintItem, bank_lint
 from assessments.models.exams import QuestionKind, ReviewPolicy
 from courses.api import (
     ChangeLog,
@@ -449,6 +449,11 @@ class ExamBankSection:
     def _lint_bank(source: CourseSource, questions: list[QuestionSource], report: ContentReport) -> None:
         """Psychometric findings are warnings here; the course's content tests treat them as failures."""
         result = bank_lint(items=lint_items(questions))
+        if result.single_items:
+            report.note(
+                f"{source.slug}: a test-wise guesser scores {result.guesser_score:.1%} on the "
+                f"{result.single_items} single-choice questions (limit {GUESSER_LIMIT:.0%})"
+            )
         for finding in result.findings:
             path, _, line = finding.where.rpartition(":")
             if path and line.isdigit():

@@ -1,5 +1,10 @@
 """The psychometric lint flags banks that surface cues give away, and passes fair ones."""
 
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
 from assessments.exams.lint import (
     LintItem,
     bank_lint,
@@ -88,3 +93,39 @@ def test_a_two_option_item_is_flagged():
 def test_an_empty_bank_passes():
     result = bank_lint(items=[])
     assert result.passed and result.guesser_score == 0.0
+
+
+@pytest.mark.django_db
+def test_sync_content_warns_about_a_giveaway_bank_but_still_syncs(tmp_path):
+    course = tmp_path / "content" / "lint-course"
+    (course / "01-m").mkdir(parents=True)
+    (course / "questions").mkdir()
+    (course / "course.yaml").write_text(
+        "slug: lint-course\ntitle: Lint\nversion: '1'\ndomains: {basics: Basics}\n", encoding="utf-8"
+    )
+    (course / "01-m" / "module.yaml").write_text("slug: m\ntitle: M\norder: 1\n", encoding="utf-8")
+    (course / "01-m" / "01-l.md").write_text("---\ntitle: L\nslug: l\norder: 1\n---\n## Keys\n\nText.\n")
+    questions = ["questions:"]
+    for number in range(8):
+        questions += [
+            f"  - id: q-{number:03d}",
+            "    kind: single",
+            "    domain: basics",
+            "    difficulty: easy",
+            "    lesson: m/l#keys",
+            f"    stem: Question number {number}?",
+            "    explanation: The long option is right here, as in every other item of this bank.",
+            "    options:",
+            "      - {id: a, text: 'The long and detailed option that is always right', correct: true}",
+            "      - {id: b, text: 'No'}",
+            "      - {id: c, text: 'Nah'}",
+        ]
+    (course / "questions" / "bank.yaml").write_text("\n".join(questions) + "\n", encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("sync_content", str(course.parent), stdout=out, stderr=err)
+    warnings = err.getvalue()
+    assert "a test-wise guesser scores 100.0% on the 8 single-choice items (limit 35%)" in warnings
+    assert "8 of 8 single-choice keys sit in option position 1" in warnings
+    assert "bank.yaml:2: q-000: option 'No' is under a third of the key's length" in warnings
+    assert "lint-course: a test-wise guesser scores 100.0%" in out.getvalue()
+    assert "created course lint-course" in out.getvalue()

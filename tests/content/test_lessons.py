@@ -352,6 +352,8 @@ def test_sync_content_dry_run_is_clean():
     call_command("sync_content", str(settings.CONTENT_DIR), "--dry-run", stdout=out, stderr=err)
     assert err.getvalue() == ""
     assert f"would be created course {COURSE_SLUG}" in out.getvalue()
+    # The psychometric lint prints the bank's test-wise score on every run.
+    assert re.search(rf"{COURSE_SLUG}: a test-wise guesser scores \d+\.\d% on the \d+ single-choice", out.getvalue())
     for module_slug, lesson_slugs in EXPECTED_LESSONS.items():
         for lesson_slug in lesson_slugs:
             assert f"would be created lesson {module_slug}/{lesson_slug}" in out.getvalue()
