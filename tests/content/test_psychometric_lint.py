@@ -9,6 +9,7 @@ from assessments.exams.lint import GUESSER_LIMIT, bank_lint
 from courses.api import ContentReport, CourseSource
 from courses.content.lessons import LessonSection
 
+from .conftest import GUESSER_SCORE
 from .course_files import COURSE_DIR, COURSE_SLUG, course_spec
 
 
@@ -26,10 +27,12 @@ def _parsed_bank():
 def test_the_bank_passes_the_psychometric_lint_and_prints_the_guesser_score():
     bank, report = _parsed_bank()
     result = bank_lint(items=lint_items(bank.questions))
-    print(
-        f"\ntest-wise guesser: {result.guesser_score:.1%} on {result.single_items} single-choice items "
+    figure = (
+        f"test-wise guesser: {result.guesser_score:.1%} on {result.single_items} single-choice items "
         f"(limit {GUESSER_LIMIT:.0%})"
     )
+    print(figure)
+    GUESSER_SCORE.append(figure)
     assert result.single_items >= 60
     assert result.guesser_score <= GUESSER_LIMIT
     assert [f"{finding.where}: {finding.message}" for finding in result.findings] == []
