@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.urls import Resolver404, resolve
 from PIL import Image
 
+from assessments.modelapi import catalog
 from courses.content.errors import ContentReport
 from courses.content.sync import content_validate
 from courses.content.yamlio import split_front_matter
@@ -357,3 +358,15 @@ def test_sync_content_dry_run_is_clean():
     for module_slug, lesson_slugs in EXPECTED_LESSONS.items():
         for lesson_slug in lesson_slugs:
             assert f"would be created lesson {module_slug}/{lesson_slug}" in out.getvalue()
+
+
+def test_every_retired_name_the_platform_knows_is_policed_in_lessons():
+    """A name the model catalog serves through grok-4.3 is retired; the lesson rule above must catch it."""
+    retired = [
+        name
+        for name in catalog.known_models()
+        if catalog.resolve_model(name, None) == "grok-4.3" and not name.startswith("grok-4.3")
+    ]
+    assert retired
+    for name in retired:
+        assert any(pattern.search(f"Use `{name}` here.") for pattern in RETIRED.values()), name
