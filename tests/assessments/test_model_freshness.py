@@ -1,6 +1,9 @@
 """`check_models`: the course's model names against GET /v1/models, through the one client module."""
 
 import datetime
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -96,3 +99,28 @@ def test_instructor_dashboard_shows_the_last_result_and_its_date(model_simulator
 def test_learners_do_not_see_the_model_check(learner_client):
     page = learner_client.get(reverse("dashboard")).content.decode()
     assert "Model freshness" not in page
+
+
+@pytest.mark.parametrize(("api_key", "scheduled"), [("", False), ("xai-live-key", True)])
+def test_beat_runs_the_check_daily_only_when_an_api_key_is_set(api_key, scheduled):
+    script = (
+        "import config.settings.base as base; "
+        "entry = base.CELERY_BEAT_SCHEDULE.get('model-freshness-check'); "
+        "print(f\"{entry['task']} {int(entry['schedule'])}\" if entry else 'none')"
+    )
+    environment = {**os.environ, "XAI_API_KEY": api_key}
+    environment.pop("MODEL_CHECK_SECONDS", None)
+    run = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    expected = "assessments.modelapi.tasks.model_freshness_check 86400" if scheduled else "none"
+    assert run.stdout.strip().endswith(expected)
+
+
+@pytest.mark.django_db
+def test_the_beat_task_stores_one_result_per_run(model_simulator):
+    from assessments.modelapi.tasks import model_freshness_check
+
+    CourseFactory(is_published=True, metadata={"models_referenced": ["grok-4.7"]})
+    model_freshness_check()
+    assert ModelFreshnessCheck.objects.count() == 1
+    assert ModelFreshnessCheck.objects.get().findings == []
