@@ -10,4 +10,4 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("email", "certificate_name", "first_name", "last_name")
     ordering = ("email",)
-    fieldsets = DjangoUserAdmin.fieldsets + (("Certification", {"fields": ("role", "certificate_name")}),)
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Certification", {"fields": ("role", "certificate_name")}))

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -32,7 +34,7 @@ class User(AbstractUser):
         help_text="Printed on your certificates exactly as you type it, in any script.",
     )
 
-    objects = EmailUserManager()
+    objects: ClassVar[EmailUserManager] = EmailUserManager()
 
     REQUIRED_FIELDS = ["email"]
 

@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from .models import Role, User
+from .signals import certificate_name_changed
 
 
 def user_set_role(*, user: User, role: Role) -> User:
@@ -17,10 +18,8 @@ def user_update_certificate_name(*, user: User, certificate_name: str) -> list[s
 
     Returns the titles of the courses whose certificates are being re-issued.
     """
-    from certificates.api import certificate_reissue_for_name_change
-
     with transaction.atomic():
         user.certificate_name = certificate_name.strip()
         user.save(update_fields=["certificate_name"])
-        reissued = certificate_reissue_for_name_change(user_id=user.pk)
-    return [certificate.course_title for certificate in reissued]
+        responses = certificate_name_changed.send(sender=User, user_id=user.pk)
+    return [title for _receiver, titles in responses for title in titles or ()]

@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from .forms import CertificateNameForm
+from .requests import AuthenticatedRequest
 from .services import user_update_certificate_name
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     form = CertificateNameForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         reissued = user_update_certificate_name(

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import instructor_required
+from accounts.api import AuthenticatedRequest, instructor_required
 
 from . import badges, selectors, services
 from .credential_id import CredentialIdError, credential_id_parse
@@ -103,7 +103,7 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def _verify_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
+    context: dict[str, object] = {"form": form}
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -205,7 +205,7 @@ def badge_jwt(request: HttpRequest, credential_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def learner_list(request: HttpRequest) -> HttpResponse:
+def learner_list(request: AuthenticatedRequest) -> HttpResponse:
     certificates = list(selectors.certificate_list_for_learner(user_id=request.user.pk))
     new = services.certificate_notices_take(certificates=certificates)
     now = timezone.now()

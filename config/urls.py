@@ -6,7 +6,8 @@ from django.views.static import serve
 
 from courses import views as courses_views
 
-admin.site.login = secure_admin_login(admin.site.login)
+# allauth documents wrapping the admin login this way, so the admin honours MFA and rate limits.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
