@@ -60,15 +60,15 @@ def _newer_siblings(model: str, listed: Mapping[str, int]) -> list[str]:
     if mine is None:
         return []
     created = listed.get(model)
-    newer = []
+    newer: list[tuple[int, Decimal, str]] = []
     for other, other_created in listed.items():
         theirs = _version(other)
         if theirs is None or theirs[0] != mine[0] or other.endswith("-latest") or theirs[1] == mine[1]:
             continue
         later = other_created > created if created is not None and other_created != created else theirs[1] > mine[1]
         if later:
-            newer.append(other)
-    return sorted(newer, key=lambda name: (listed[name], _version(name)[1], name))
+            newer.append((other_created, theirs[1], other))
+    return [name for _, _, name in sorted(newer)]
 
 
 def model_freshness_findings(
