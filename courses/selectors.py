@@ -32,6 +32,12 @@ class CourseTime:
     def total_minutes(self) -> int:
         return self.lesson_minutes + self.exam_minutes + self.demo_minutes
 
+    @property
+    def total_text(self) -> str:
+        """The total in hours and minutes, as learners plan their time ("3 h 35 min")."""
+        hours, minutes = divmod(self.total_minutes, 60)
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
 
 def course_time(*, course: Course) -> CourseTime:
     """Lesson minutes sum the published lessons' estimates; exam and demo minutes come from the

@@ -111,4 +111,4 @@ def test_course_page_states_lesson_exam_and_demo_time_separately(client, course)
     assert "<dt>Lessons and exercises</dt><dd>about 15 minutes</dd>" in page
     assert "<dt>Exam</dt><dd>30 minutes</dd>" in page
     assert "<dt>Hands-on demos</dt><dd>about 60 minutes</dd>" in page
-    assert "<dt>In all</dt><dd>about 105 minutes</dd>" in page
+    assert "<dt>In all</dt><dd>about 1 h 45 min</dd>" in page
