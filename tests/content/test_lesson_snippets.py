@@ -24,6 +24,8 @@ API_LESSONS = {
     "03-tool-use/01-function-calling.md",
     "04-search/01-search-and-citations.md",
     "05-vision/01-image-inputs.md",
+    "01-fundamentals/02-models-and-lifecycle.md",
+    "03-tool-use/02-server-side-tools.md",
 }
 _FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 _SPLICED_IMAGE = "'\"$IMAGE_BASE64\"'"
