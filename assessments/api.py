@@ -81,3 +81,29 @@ def demo_passed_outcomes(*, user_id: int, course_id: int) -> list[DemoOutcome]:
         )
         for s in sorted(best.values(), key=lambda s: s.task.slug)
     ]
+
+
+@dataclass(frozen=True)
+class ModelFreshness:
+    """The last `check_models` result, for instructor pages."""
+
+    checked_at: datetime.datetime
+    test_mode: bool
+    listed_count: int
+    findings: tuple[dict, ...]
+    error: str
+
+
+def model_freshness_latest() -> ModelFreshness | None:
+    from .modelapi.freshness import model_freshness_latest as latest
+
+    record = latest()
+    if record is None:
+        return None
+    return ModelFreshness(
+        checked_at=record.checked_at,
+        test_mode=record.test_mode,
+        listed_count=len(record.listed),
+        findings=tuple(record.findings),
+        error=record.error,
+    )

@@ -43,6 +43,7 @@ def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
         "courses/course.html",
         {
             "course": course,
+            "time": selectors.course_time(course=course),
             "modules": selectors.module_list_with_lessons(course=course),
             "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
             "progress": selectors.course_progress(user=request.user, course=course),

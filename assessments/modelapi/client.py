@@ -235,6 +235,24 @@ class ModelClient:
         body, latency_ms, attempts = self._send(_Call("responses", "/responses", model, payload))
         return _logged(self._responses_result(model, body, latency_ms, attempts))
 
+    def list_models(self) -> tuple[dict, ...]:
+        """GET /models: the models this key may use, as `{"id", "created", ...}` entries. One
+        attempt (a daily check simply runs again tomorrow); failures raise ModelAPIError."""
+        try:
+            response = _http_client().get(self.base_url + "/models", headers=self._headers(), timeout=self.timeout)
+        except httpx.TransportError as exc:
+            raise ModelAPIError(f"{type(exc).__name__}: {exc}", code="connection_error", retryable=True) from exc
+        if not response.is_success:
+            code, message = _parse_error(response)
+            raise ModelAPIError(message, status=response.status_code, code=code)
+        try:
+            data = response.json().get("data")
+        except (ValueError, AttributeError):
+            data = None
+        if not isinstance(data, list):
+            raise ModelAPIError("the model list is not a JSON object with a 'data' list", code="invalid_response")
+        return tuple(entry for entry in data if isinstance(entry, dict) and isinstance(entry.get("id"), str))
+
     def result_from_raw(self, raw: dict, *, api: str, requested_model: str) -> ModelResult:
         """A ModelResult from a response body received earlier (a recorded reference
         answer, say), parsed and priced exactly as a live answer is. Makes no call."""

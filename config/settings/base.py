@@ -293,6 +293,14 @@ CELERY_BEAT_SCHEDULE["exam-attempt-sweep"] = {
     "schedule": float(os.environ.get("EXAM_SWEEP_SECONDS", "60")),
 }
 
+# The model freshness check (`check_models`) runs daily against the real API only: in test
+# mode there is nothing new to learn from the simulator's fixed list.
+if XAI_API_KEY:
+    CELERY_BEAT_SCHEDULE["model-freshness-check"] = {
+        "task": "assessments.modelapi.tasks.model_freshness_check",
+        "schedule": float(os.environ.get("MODEL_CHECK_SECONDS", str(24 * 60 * 60))),
+    }
+
 # --- Model API client (assessments.modelapi) ------------------------------------------
 # Timeouts, retries and prices for every call to the model API. XAI_BASE_URL and
 # XAI_API_KEY are read above, under "Platform mode".

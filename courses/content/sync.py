@@ -22,6 +22,7 @@ class SyncResult:
     changes: list[str]
     warnings: list[str]
     dry_run: bool
+    notes: tuple[str, ...] = ()
 
 
 def _discover(root: Path, report: ContentReport) -> list[CourseSource]:
@@ -95,7 +96,12 @@ def content_sync(*, root: Path, dry_run: bool = False) -> SyncResult:
             )
         if dry_run:
             transaction.set_rollback(True)
-    return SyncResult(changes=changes.lines, warnings=[str(w) for w in report.warnings], dry_run=dry_run)
+    return SyncResult(
+        changes=changes.lines,
+        warnings=[str(w) for w in report.warnings],
+        dry_run=dry_run,
+        notes=tuple(report.notes),
+    )
 
 
 def _upsert_course(source: CourseSource, changes: ChangeLog):
