@@ -4,7 +4,9 @@ worker: each task mostly waits on the model API, so one process holds many in fl
 `acks_late` means a worker that dies mid-task leaves the message to be delivered again;
 the services make that safe (stored steps are reused, a grade is written once).
 `max_retries=None`: the services count transient model failures in the database and
-decide when to give up, so waiting for capacity never uses up a learner's retries.
+decide when to give up, so waiting for capacity never uses up a learner's retries. The
+services also decide how long to wait (exponential backoff with jitter, the same for runs
+and re-grades); the model client itself only makes a few short retries.
 """
 
 from celery import shared_task
@@ -13,11 +15,11 @@ from . import services
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def demo_run_and_grade(self, submission_id: int) -> str:
+def demo_run_and_grade(self, submission_id: int, resume: str | None = None) -> str:
     try:
-        return services.submission_run_and_grade(submission_id=submission_id).state
+        return services.submission_run_and_grade(submission_id=submission_id, resume=resume).state
     except services.RetryLater as exc:
-        raise self.retry(countdown=exc.countdown, exc=exc) from exc
+        raise self.retry(countdown=exc.countdown, exc=exc, kwargs={"resume": exc.resume}) from exc
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -26,3 +28,9 @@ def demo_regrade(self, submission_id: int, round_: int) -> str:
         return services.submission_regrade(submission_id=submission_id, round_=round_).state
     except services.RetryLater as exc:
         raise self.retry(countdown=exc.countdown, exc=exc) from exc
+
+
+@shared_task
+def demo_sweep_expired_leases() -> int:
+    """Beat, every DEMO_LEASE_SWEEP_SECONDS: re-queue runs whose execution died."""
+    return services.submission_requeue_expired()

@@ -3,9 +3,11 @@ set, the file-system transport otherwise): the demo task really goes through the
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
 
 from assessments.demos import services
 from assessments.demos.tasks import demo_run_and_grade
@@ -75,3 +77,60 @@ def test_thread_pool_worker_runs_and_grades_submissions_from_the_broker(
         assert GradeRecord.objects.filter(submission=submission).count() == 1
     # three demos, three calls each, each call answered exactly once
     assert len(model_simulator.requests()) == 9
+
+
+def test_the_lease_sweep_is_on_the_beat_schedule(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["demo-lease-sweep"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] <= 60  # a killed worker's run is picked up again within a minute or so of its lease
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_worker_was_killed_completes_after_the_sweep_without_paying_twice(
+    demo_tree, model_calls_queue, model_simulator, monkeypatch
+):
+    """The worker died after storing the run step (the file-system broker drops its
+    message): the beat sweep queues it again, a worker grades it, and the learner's prompt
+    never reaches the model a second time."""
+    from assessments.demos import grader
+
+    app = model_calls_queue
+    demo_tree.sync()
+    task = DemoTask.objects.get(slug="haiku")
+    submission = services.submission_create(
+        learner=UserFactory(), task=task, system_prompt="You write haiku.", user_prompt="A haiku about rain."
+    )
+
+    class WorkerKilled(BaseException):
+        pass
+
+    def killed(**kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(grader, "grade", killed)
+    with pytest.raises(WorkerKilled):
+        services.submission_run_and_grade(submission_id=submission.pk)
+    monkeypatch.undo()
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("model_calls")  # the message died with the worker
+    assert list(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == ["run:0"]
+    model_simulator.reset()  # count only what recovery asks of the model
+
+    Submission.objects.filter(pk=submission.pk).update(lease_expires_at=timezone.now() - timedelta(minutes=2))
+    assert services.submission_requeue_expired() == 1
+    assert queued_messages(app) == 1
+    with start_worker(
+        app, pool="threads", concurrency=2, queues=["model_calls"], perform_ping_check=False, shutdown_timeout=30
+    ):
+        wait_for(lambda: Submission.objects.get(pk=submission.pk).state == "graded")
+    bodies = model_simulator.bodies("chat")
+    assert len(bodies) == 2  # the judge and its strict re-check; no second run
+    assert all(body["messages"][0]["content"] != "You write haiku." for body in bodies)
+    assert list(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == [
+        "run:0",
+        "judge",
+        "judge:strict",
+    ]
