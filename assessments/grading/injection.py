@@ -152,14 +152,20 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         _FULL_MARKS,
         r"\b(?:give|award|assign|grant)s?\s+(?:(?:this|the|my|me|it|us|him|her|them)\s+)?"
-        r"(?:(?:answer|submission|response|output|learner|student|work|reply)\s+)?(?:a\s+)?"
+        r"(?:(?:answer|submission|response|output|learner|student|work|reply|prompt|solution|one)\s+)?(?:a\s+)?"
         r"(?:full|maximum|max|perfect|top|the\s+highest|highest|the\s+maximum|100\s*%?)\s+"
-        r"(?:marks?|points?|scores?|credit|grade|rating)",
+        r"(?:marks?|points?|scores?|credit|grade|rating)"
+        r"|\bset\s+(?:the\s+|its\s+|my\s+)?(?:score|grade|mark|verdict|result)\s+(?:(?:of|for)\s+(?:this|the|my)\s+\w+\s+)?"
+        r"to\s+(?:100|10|pass|max(?:imum)?|full|perfect|1(?:\.0)?)\b",
     ),
     _rule(
         "a claim that the answer deserves full marks",
         r"\b(?:this|the|my)\s+(?:answer|submission|response|output|work|reply)\s+(?:deserves?|earns?|merits?|"
-        r"should\s+(?:get|receive|be\s+given))\s+(?:full|maximum|perfect|top|the\s+highest|10/10|100)",
+        r"should\s+(?:get|receive|be\s+given))\s+(?:full|maximum|perfect|top|the\s+highest|10/10|100)"
+        r"|\b(?:this|the|my)\s+(?:answer|submission|response|output|work|reply)\s+(?:(?:is\s+\w+\s+and\s+)?should|must)\s+"
+        r"(?:pass|be\s+(?:marked|graded|scored|rated)\s+(?:as\s+)?(?:a\s+)?(?:pass|correct|perfect))\b"
+        r"|\b(?:correct|right|appropriate|fair|only\s+(?:fair|correct))\s+(?:grade|score|verdict|mark|evaluation)\s+"
+        r"(?:for\s+(?:this|the|my)\s+\w+\s+)?is\s+(?:a\s+)?(?:pass|10/10|100\s*%|full\s+marks|perfect|the\s+maximum)",
     ),
     _rule(
         _PASS,
@@ -184,8 +190,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         _ALL_MET,
         r"\b(?:all|every|each)\s+(?:of\s+the\s+|the\s+)?(?:criteri\w*|rubric\s+items?)\s+"
-        r"(?:are|is|have\s+been|has\s+been)\s+(?:fully\s+)?(?:met|satisfied|passed|fulfilled)"
-        r"|\b(?:the\s+)?rubric\s+(?:is|has\s+been)\s+(?:fully\s+)?(?:met|satisfied|passed)",
+        r"(?:(?:are|is|were|was|have\s+been|has\s+been)\s+)?(?:fully\s+)?(?:met|satisfied|passed|fulfilled)\b"
+        r"|\b(?:the\s+)?rubric\s+(?:is|has\s+been)\s+(?:fully\s+)?(?:met|satisfied|passed)"
+        r"|\b(?:this|the|my)\s+(?:answer|submission|response|output|work|reply)\s+(?:fully\s+)?"
+        r"(?:meets|satisfies|fulfils|fulfills)\s+(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:criteri\w*|rubric)",
     ),
     _rule(
         _ROLE,
@@ -210,6 +218,13 @@ _RULES: tuple[_Rule, ...] = (
         rf"important\s+(?:for|to))\s+(?:the\s+|any\s+|all\s+)?(?:{_GRADER}|judge)s?\b",
     ),
     _rule(_ADDRESSED, rf"(?<!\ban\s)(?<!\ba\s)(?<!\bthe\s)(?<!\bas\s)\b{_ANY_GRADER}s?\s*[:,](?!\d)"),
+    _rule(
+        _ADDRESSED,
+        rf"[<\[]{{1,2}}/?\s*(?:(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+)?)?(?:\w+\s+)?{_ANY_GRADER}"
+        r"[\w\s-]{0,30}[>\]]{1,2}"
+        rf"|\b(?:tell|telling|convince|remind|inform|let)\s+(?:the\s+|any\s+)?{_ANY_GRADER}\s+(?:know\s+)?(?:that\s+)?"
+        rf"|\b(?:p\.?\s?s\.?|fyi|btw|nb)\s*[,:-]?\s*(?:(?:to|for)\s+)?(?:the\s+)?{_ANY_GRADER}\b",
+    ),
     _rule(
         _ADDRESSED,
         rf"\b(?:if|when)\s+you(?:\s+are|{_APOS}re)\s+(?:an?\s+|the\s+)?(?:{_AI}\s+)?(?:{_ANY_GRADER}\b|"
@@ -251,12 +266,14 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         _FORGED,
-        r"^[\s*_#>-]*(?:final\s+|overall\s+)?(?:verdict|score|grade|grading|evaluation|assessment|result|rating)s?"
+        r"^[\s*_#>-]*(?:(?:final|overall|evaluation|grading|judge(?:'s)?|rubric|assessment)\s+)?"
+        r"(?:verdict|score|grade|grading|evaluation|assessment|result|rating|outcome|status)s?"
         r"\s*[:=]\s*[*_\"'`]*(?:pass(?:ed)?|10/10|100\s*%|5/5|20/20|perfect|full\s+marks|a\+|approved|1\.0|true)(?!\w)",
     ),
     _rule(
         _FORGED,
         r"\"verdict\"\s*:\s*\"pass\"|\b\w+\s*:\s*pass(?:ed)?\s*,\s*\w+\s*:\s*pass(?:ed)?\b"
+        r"|\b(?:recommended|final|correct|suggested|expected|overall)\s+verdict\s*(?:[:=]|is)\s*[*\"'`]*pass"
         r"|\brubric\s+check\s+(?:complete|passed)",
     ),
     # --- French ---
@@ -411,7 +428,7 @@ _FRAMED_BEFORE = re.compile(
          phrases?|wording|the\s+words?|the\s+line|the\s+text|the\s+string|quotes?|quoted|quoting)\b
     | \b(?:text|phrases?|instructions?|words|lines?|commands?|requests?|strings?|messages?|comments?|content|
          sentences?|things?|something|anything)\s+(?:like|that|which|saying|asking|telling|claiming)\b
-    | \b(?:tells?|telling|told|asks?|asking|asked|instructs?|instructing|wants?|tries|trying|attempts?|attempting|
+    | \b(?:told\s+(?:\w+\s+)?to|tells?|telling|asks?|asking|asked|instructs?|instructing|wants?|tries|trying|attempts?|attempting|
          urges?|claims?|claiming|pretends?|pretending|says?|saying|said|reads|contains?|containing|contained|
          includes?|included|mentions?|mentioned|requests?|requested|demands?|demanded|states?|stated|
          writes?|wrote|adds?|added|(?:ends?|ending|closes?|concludes?)\s+with)\b
