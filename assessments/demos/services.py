@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from assessments.api import learner_progressed
@@ -263,8 +263,9 @@ def _step_runner(
 # --- running and grading ----------------------------------------------------------------
 
 
-def _claim(submission_id: int, *, resume: str | None = None) -> Submission | None:
-    """Mark the submission running for this execution, or say why not.
+def _claim(submission_id: int, *, resume: str | None = None, holder: str = "") -> Submission | None:
+    """Mark the submission running for this execution, or say why not; `holder` (the
+    worker process, see `submission_requeue_orphaned`) is kept in the audit log.
 
     Returns None when there is nothing to do (already graded, in review or failed);
     raises RetryLater while another execution holds an unexpired lease, unless `resume`
@@ -288,7 +289,7 @@ def _claim(submission_id: int, *, resume: str | None = None) -> Submission | Non
         submission.started_at = submission.started_at or now
         submission.lease_expires_at = now + datetime.timedelta(seconds=run_lease_seconds())
         submission.save(update_fields=["state", "attempts", "started_at", "lease_expires_at", "updated_at"])
-        _audit(submission, DemoAuditEvent.Kind.STARTED, attempt=submission.attempts)
+        _audit(submission, DemoAuditEvent.Kind.STARTED, attempt=submission.attempts, holder=holder)
     return Submission.objects.select_related("task").get(pk=submission_id)
 
 
@@ -346,7 +347,7 @@ def _model_error(submission_id: int, exc: ModelAPIError) -> RetryLater | None:
     return None
 
 
-def submission_run_and_grade(*, submission_id: int, resume: str | None = None) -> RunOutcome:
+def submission_run_and_grade(*, submission_id: int, resume: str | None = None, holder: str = "") -> RunOutcome:
     """Run the learner's prompt on the model and grade the output, exactly once.
 
     Safe to call any number of times for the same submission: a graded, in-review or
@@ -355,7 +356,7 @@ def submission_run_and_grade(*, submission_id: int, resume: str | None = None) -
     error, platform at its call limit, or another execution holding the submission);
     its `resume` token, passed back here, lets the retry claim the submission at once.
     """
-    submission = _claim(submission_id, resume=resume)
+    submission = _claim(submission_id, resume=resume, holder=holder)
     if submission is None:
         return RunOutcome(state=Submission.objects.values_list("state", flat=True).get(pk=submission_id), skipped=True)
     try:
@@ -608,3 +609,30 @@ def submission_requeue_expired(*, now: datetime.datetime | None = None) -> int:
             logger.warning("demo submission %s: lease expired while running; queued again", submission_id)
             _enqueue_run(submission_id)
     return len(stale)
+
+
+def submission_requeue_orphaned(*, worker: str, holder: str) -> int:
+    """Queue again, at once, every running submission last claimed by an earlier process
+    of this worker: `holder` is "<worker node name>/<process id>", and a worker that
+    starts under a node name it had before was killed or restarted in the meantime, so
+    those runs have no execution left, whatever their lease says. (Two live workers must
+    not share a node name; Celery warns when they do.) Returns how many were queued."""
+    last_holder = Subquery(
+        DemoAuditEvent.objects.filter(submission=OuterRef("pk"), kind=DemoAuditEvent.Kind.STARTED)
+        .order_by("-created_at", "-id")
+        .values("detail__holder")[:1]
+    )
+    with transaction.atomic():
+        orphaned = list(
+            Submission.objects.select_for_update(skip_locked=True)
+            .filter(state=SubmissionState.RUNNING)
+            .annotate(last_holder=last_holder)
+            .filter(last_holder__startswith=f"{worker}/")
+            .exclude(last_holder=holder)
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=orphaned).update(lease_expires_at=timezone.now())
+        for submission_id in orphaned:
+            logger.warning("demo submission %s: its worker %s restarted mid-run; queued again", submission_id, worker)
+            _enqueue_run(submission_id)
+    return len(orphaned)
