@@ -140,8 +140,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         _IGNORE,
         r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:(?:all|any|the|your|my|these|those|of|every)\s+)*"
-        r"(?:previous|prior|above|earlier|preceding|former|original|system|grading|marking|evaluation)\s+"
-        r"(?:instructions?|prompts?|rules|directions|guidelines|criteria|rubrics?|messages?)",
+        r"(?:(?:previous|prior|above|earlier|preceding|former|original|system|grading|marking|evaluation)\s+){1,2}"
+        r"(?:instructions?|prompts?|rules|directions|guidelines|criteria|rubrics?|messages?)"
+        r"|\b(?:instructions|rules|rubric)\s+(?:you\s+(?:were|have\s+been)\s+given|given\s+to\s+you)\s+"
+        r"(?:\w+\s+)?(?:are|is)\s+(?:now\s+)?(?:outdated|obsolete|void|cancel+ed|revoked|no\s+longer\s+valid)",
     ),
     _rule(
         "an instruction to ignore the rubric",
@@ -193,7 +195,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:(?:are|is|were|was|have\s+been|has\s+been)\s+)?(?:fully\s+)?(?:met|satisfied|passed|fulfilled)\b"
         r"|\b(?:the\s+)?rubric\s+(?:is|has\s+been)\s+(?:fully\s+)?(?:met|satisfied|passed)"
         r"|\b(?:this|the|my)\s+(?:answer|submission|response|output|work|reply)\s+(?:fully\s+)?"
-        r"(?:meets|satisfies|fulfils|fulfills)\s+(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:criteri\w*|rubric)",
+        r"(?:meets|satisfies|fulfils|fulfills)\s+(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:criteri\w*|rubric)"
+        r"|\b(?:every|each|any)\s+(?:answer|submission|response)\s+(?:automatically\s+)?passes\b",
     ),
     _rule(
         _ROLE,
@@ -248,6 +251,14 @@ _RULES: tuple[_Rule, ...] = (
         rf"\bif\s+you\s+are\s+(?:an?\s+)?{_AI}\b",
         output_only=True,
     ),
+    # In a prompt these may set up a task about grading; in an answer they speak to its grader.
+    _rule(
+        _ADDRESSED,
+        r"\b(?:before|while|when|as)\s+you\s+(?:score|grade|evaluate|assess|mark|judge|review|rate)\s+this\b"
+        rf"|\b{_ANY_GRADER}s?\s+(?:should|must|will|shall|need\s+to|are\s+(?:asked|instructed|required)\s+to)\s+"
+        r"(?:\w+\s+)?(?:treat|mark|give|award|return|output|rate|score|grade|pass|accept|approve|consider|confirm)\b",
+        output_only=True,
+    ),
     _rule(
         "a fake end of the graded material",
         r"\bend\s+of\s+(?:the\s+)?(?:submission|learner(?:'s)?\s+(?:prompt|text|input)|model(?:'s)?\s+output|"
@@ -274,7 +285,8 @@ _RULES: tuple[_Rule, ...] = (
         _FORGED,
         r"\"verdict\"\s*:\s*\"pass\"|\b\w+\s*:\s*pass(?:ed)?\s*,\s*\w+\s*:\s*pass(?:ed)?\b"
         r"|\b(?:recommended|final|correct|suggested|expected|overall)\s+verdict\s*(?:[:=]|is)\s*[*\"'`]*pass"
-        r"|\brubric\s+check\s+(?:complete|passed)",
+        r"|\brubric\s+check\s+(?:complete|passed)|\ball\s+criteria\s*[:=-]\s*pass"
+        r"|</?(?:grading|grade|verdict|evaluation|score|judge(?:ment)?|assessment|rubric)(?:[_-]\w+)?>",
     ),
     # --- French ---
     _rule(
@@ -410,7 +422,7 @@ _GRADING_WORDS = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN = re.compile(
-    r"<!--(.*?)(?:-->|$)|^\[//\]:\s*#\s*\((.*)\)\s*$"
+    r"<!--(.*?)(?:-->|\Z)|^\[//\]:\s*#\s*\((.*)\)\s*$"
     r"|<(\w+)\b[^>]*?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|"
     r"opacity\s*:\s*0(?![.\d]*[1-9])|\shidden\b)[^>]*>(.*?)</\3\s*>",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
@@ -461,6 +473,9 @@ _PRINT_DIRECTIVE = re.compile(
     r"termine[rz]?|ecris|ecrivez|affiche[rz]?|imprime[rz]?|ajoute[rz]?|commence[rz]?|inclus|incluez|"
     r"escribe|imprima|anade|termina|empieza|comienza|incluye|agrega|repite|"
     r"schreibe?|fuge|beende|beginne|wiederhole|escreva|adicione|comece|inclua|repita)\b"
+    r"|\b(?:your|the|each|every)\s+(?:final|last|first|closing|opening)\s+(?:line|sentence|words?|paragraph)\s+"
+    r"(?:must|should|will|shall)\s+(?:be|read|say)\b"
+    r"|\b(?:your|each|every)\s+(?:reply|answer|response|message)\s+(?:must|should)\s+(?:end|begin|start|include|contain)"
     r"|(?:输出|輸出|写上|寫上|打印|加上|附上|结尾写|結尾寫|最后写|最後寫)",
     re.IGNORECASE,
 )
