@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from assessments.api import learner_progressed
@@ -620,7 +621,7 @@ def submission_requeue_orphaned(*, worker: str, holder: str) -> int:
     last_holder = Subquery(
         DemoAuditEvent.objects.filter(submission=OuterRef("pk"), kind=DemoAuditEvent.Kind.STARTED)
         .order_by("-created_at", "-id")
-        .values("detail__holder")[:1]
+        .values(holder=KT("detail__holder"))[:1]  # as text: PostgreSQL would compare JSON
     )
     with transaction.atomic():
         orphaned = list(

@@ -21,7 +21,8 @@ the words occur but whether they are **addressed to the grader**. In order:
 2. Read the text in the other ways it can be written (`_readings`): letters spaced
    out ("g r a d e r"), digits for letters ("1gn0re"), rot13, HTML character
    references, URL-encoding, and base64 or hex runs decoded to text, twice at most
-   (base64 of base64), within a fixed budget of segments and characters.
+   (base64 of base64), within a fixed budget of segments and characters, so a
+   20,000-character text costs a bounded amount of work.
 3. Look for grader-directed phrases (`_RULES`) in English, French, Spanish, German,
    Portuguese, Italian, Dutch, Japanese, Korean and Chinese: overriding the grader's
    instructions or rubric; demanding full marks, a pass or a "true"; claiming every
@@ -601,12 +602,15 @@ def _readings(text: str, *, budget: _Budget, depth: int = 0) -> Iterator[tuple[s
     text as written and each other way it can be read."""
     plain = _normalise(text)
     yield "", plain, False
-    if _SPACED_LETTERS.search(plain):
-        yield "letters spaced out", _SPACED_LETTERS.sub(lambda m: re.sub(r"[ ._*-]", "", m.group()), plain), False
-    if _LEET_WORD.search(plain):
-        yield "digits for letters", _LEET_WORD.sub(lambda m: m.group().translate(_LEET), plain), False
-    if re.search(r"[a-zA-Z]{3}", plain):
-        yield "rot13", codecs.encode(plain, "rot13"), False
+    # Decoded text is only decoded further: a disguise on top of an encoding is not worth
+    # reading for on every run.
+    if depth == 0:
+        if _SPACED_LETTERS.search(plain):
+            yield "letters spaced out", _SPACED_LETTERS.sub(lambda m: re.sub(r"[ ._*-]", "", m.group()), plain), False
+        if _LEET_WORD.search(plain):
+            yield "digits for letters", _LEET_WORD.sub(lambda m: m.group().translate(_LEET), plain), False
+        if re.search(r"[a-zA-Z]{3}", plain):
+            yield "rot13", codecs.encode(plain, "rot13"), False
     decoded: list[tuple[str, str]] = []
     if _ENTITY.search(text):
         decoded.append(("HTML character references", html.unescape(text)))
