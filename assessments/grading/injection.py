@@ -79,7 +79,7 @@ REVIEW_MESSAGE = "Text that seems aimed at the grader was found; an instructor w
 
 # Who grades. "judge", "reviewer" and "examiner" also name people in ordinary tasks
 # (a baking contest, a code review), so alone they count only where grading follows.
-_MACHINE = r"(?:model|ai|llm|bot|system)"
+_MACHINE = r"(?:model|ai|llm|bot|system|assistant)"
 _GRADER = (
     r"(?:(?:ai|llm|automated|auto)[\s-]+(?:grader|evaluator|judge|assessor|marker|reviewer|examiner)"
     rf"|(?:grading|evaluation|evaluating|reviewer|reviewing|judge|judging|marking|scoring)\s+{_MACHINE}"
@@ -143,6 +143,7 @@ _RULES: tuple[_Rule, ...] = (
         r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:(?:all|any|the|your|my|these|those|of|every)\s+)*"
         r"(?:(?:previous|prior|above|earlier|preceding|former|original|system|grading|marking|evaluation)\s+){1,2}"
         r"(?:instructions?|prompts?|rules|directions|guidelines|criteria|rubrics?|messages?)"
+        r"|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?(?:the|everything)\s+above\b"
         r"|\b(?:instructions|rules|rubric)\s+(?:you\s+(?:were|have\s+been)\s+given|given\s+to\s+you)\s+"
         r"(?:\w+\s+)?(?:are|is)\s+(?:now\s+)?(?:outdated|obsolete|void|cancel+ed|revoked|no\s+longer\s+valid)",
     ),
@@ -167,6 +168,10 @@ _RULES: tuple[_Rule, ...] = (
         r"should\s+(?:get|receive|be\s+given))\s+(?:full|maximum|perfect|top|the\s+highest|10/10|100)"
         r"|\b(?:this|the|my)\s+(?:answer|submission|response|output|work|reply)\s+(?:(?:is\s+\w+\s+and\s+)?should|must)\s+"
         r"(?:pass|be\s+(?:marked|graded|scored|rated)\s+(?:as\s+)?(?:a\s+)?(?:pass|correct|perfect))\b"
+        r"|\b(?:say|state|declare|confirm|conclude|report|respond)\s+that\s+(?:this|the|my)\s+"
+        r"(?:answer|submission|response|output|reply|work)\s+(?:is|was|deserves)\s+"
+        r"(?:perfect|flawless|correct|excellent|a\s+pass|passing|10/10|full\s+marks)"
+        r"|\bfull\s+marks\s+(?:are|is)\s+(?:deserved|earned|warranted|due)"
         r"|\b(?:correct|right|appropriate|fair|only\s+(?:fair|correct))\s+(?:grade|score|verdict|mark|evaluation)\s+"
         r"(?:for\s+(?:this|the|my)\s+\w+\s+)?is\s+(?:a\s+)?(?:pass|10/10|100\s*%|full\s+marks|perfect|the\s+maximum)",
     ),
@@ -218,8 +223,9 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         _ADDRESSED,
-        rf"\b(?:dear|attention|hey|hello|hi|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+(?:to|for)|"
-        rf"important\s+(?:for|to))\s+(?:the\s+|any\s+|all\s+)?(?:{_GRADER}|judge)s?\b",
+        rf"\b(?:dear|attention|attn|hey|hello|hi|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+(?:to|for)|"
+        rf"important\s+(?:for|to))\s*[:,-]?\s+(?:the\s+|any\s+|all\s+)?(?:{_GRADER}|judge)s?\b"
+        rf"|\b{_GRADER}\s+(?:instructions?|notes?|notice|message)\b",
     ),
     _rule(_ADDRESSED, rf"(?<!\ban\s)(?<!\ba\s)(?<!\bthe\s)(?<!\bas\s)\b{_ANY_GRADER}s?\s*[:,](?!\d)"),
     _rule(
@@ -278,7 +284,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         _FORGED,
-        r"^[\s*_#>-]*(?:(?:final|overall|evaluation|grading|judge(?:'s)?|rubric|assessment)\s+)?"
+        r"(?:^|(?<=[.!?]\s))[\s*_#>-]*(?:(?:final|overall|evaluation|grading|judge(?:'s)?|rubric|assessment)\s+)?"
         r"(?:verdict|score|grade|grading|evaluation|assessment|result|rating|outcome|status)s?"
         r"\s*[:=]\s*[*_\"'`]*(?:pass(?:ed)?|10/10|100\s*%|5/5|20/20|perfect|full\s+marks|a\+|approved|1\.0|true)(?!\w)",
     ),
@@ -468,8 +474,9 @@ _FRAMED_AFTER = re.compile(
 # An imperative to print, at the start of the phrase's sentence: what follows is the
 # learner's own text put in the model's mouth, quoted or not.
 _PRINT_DIRECTIVE = re.compile(
-    r"(?:^|[,:;]\s*|\b(?:then|and|also|please|always|finally)\s+)"
+    r"(?:^|[,:;]\s*|\b(?:then|and|also|please|always|finally|make\s+sure\s+to|be\s+sure\s+to|remember\s+to)\s+)"
     r"(?:print|write|output|say|type|add|append|include|insert|put|begin|start|end|finish|close|conclude|sign\s+off|"
+    r"mention|tell|state|"
     r"repeat|echo|emit|display|copy|paste|"
     r"termine[rz]?|ecris|ecrivez|affiche[rz]?|imprime[rz]?|ajoute[rz]?|commence[rz]?|inclus|incluez|"
     r"escribe|imprima|anade|termina|empieza|comienza|incluye|agrega|repite|"
