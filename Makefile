@@ -36,6 +36,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/demo_throughput.py
 	$(BIN)/python bench/certificates.py
+	$(BIN)/python bench/injection_scan.py
 
 clean:
 	rm -rf var .pytest_cache

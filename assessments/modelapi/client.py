@@ -1,9 +1,13 @@
 """The one module that talks to the model API (xAI, or any OpenAI-compatible endpoint).
 
-Every call has a timeout, retries transient failures (429 except the spending-limit
-one, 5xx, connection errors and timeouts) with exponential backoff and full jitter,
-honours `Retry-After`, and comes back as a `ModelResult` carrying the resolved model,
-latency, token usage and cost. Failures come back as `ModelAPIError`.
+Every call has a timeout, makes a few short retries of transient failures (429 except
+the spending-limit one, 5xx, connection errors and timeouts) with exponential backoff and
+full jitter capped at a few seconds, honours a `Retry-After` up to a cap, and comes back
+as a `ModelResult` carrying the resolved model, latency, token usage and cost. Failures
+come back as `ModelAPIError`; a retryable one carries the server's requested wait when it
+exceeded the cap. Longer waits are the caller's: a Celery task retries later without
+holding a thread (`assessments.demos.services`), so one layer, not three, decides how
+long to wait and how many requests a persistent failure costs.
 
 Each thread gets its own small httpx client (keep-alive connection, shared TLS
 context). A thread-pool worker holds 100+ calls in flight this way; one pool shared by
@@ -261,6 +265,13 @@ class ModelClient:
         if api == "responses":
             return self._responses_result(requested_model, raw, 0, 1)
         raise ValueError(f"api must be 'chat' or 'responses', not {api!r}")
+
+    def longest_call_seconds(self) -> float:
+        """The longest one call can take, all attempts timing out (connect, then read) with
+        the longest pause between them: what a lease over a call must outlast."""
+        attempt = self.timeout.connect + self.timeout.read
+        pause = max(self.backoff_max, self.retry_after_max + self.backoff_base)
+        return (self.max_retries + 1) * attempt + self.max_retries * pause
 
     # -- sending, with retries ------------------------------------------------------------
 

@@ -306,12 +306,15 @@ if XAI_API_KEY:
 # XAI_API_KEY are read above, under "Platform mode".
 XAI_TIMEOUT_SECONDS = float(os.environ.get("XAI_TIMEOUT_SECONDS", "300"))  # reasoning models think slowly
 XAI_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("XAI_CONNECT_TIMEOUT_SECONDS", "10"))
-XAI_MAX_RETRIES = int(os.environ.get("XAI_MAX_RETRIES", "4"))
+# The client makes only short retries (connection errors, 429, 5xx, timeouts), a few
+# seconds apart at most; longer waits belong to Celery (DEMO_RETRY_* below), which holds
+# no thread while it waits.
+XAI_MAX_RETRIES = int(os.environ.get("XAI_MAX_RETRIES", "2"))
 XAI_BACKOFF_BASE_SECONDS = float(os.environ.get("XAI_BACKOFF_BASE_SECONDS", "0.5"))
-XAI_BACKOFF_MAX_SECONDS = float(os.environ.get("XAI_BACKOFF_MAX_SECONDS", "20"))
+XAI_BACKOFF_MAX_SECONDS = float(os.environ.get("XAI_BACKOFF_MAX_SECONDS", "2"))
 # A Retry-After longer than this is not waited out in-line: the call fails as
 # retryable and carries the wait, so a Celery task can retry later without holding a thread.
-XAI_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("XAI_RETRY_AFTER_MAX_SECONDS", "60"))
+XAI_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("XAI_RETRY_AFTER_MAX_SECONDS", "10"))
 # USD per 1M tokens (input / cached input / output), used when a response carries no
 # `usage.cost_in_usd_ticks`. Reasoning tokens are billed as output. Slugs retired on
 # 15 May 2026 are served and billed as grok-4.3; names match their family's entry
@@ -353,13 +356,26 @@ DEMO_CALLS_PER_SECOND = float(os.environ.get("DEMO_CALLS_PER_SECOND", "50"))  # 
 DEMO_LIMIT_WAIT_SECONDS = float(os.environ.get("DEMO_LIMIT_WAIT_SECONDS", "5"))
 # A slot held longer than this (a worker that died mid-call) is freed on its own.
 DEMO_CALL_SLOT_TTL_SECONDS = float(os.environ.get("DEMO_CALL_SLOT_TTL_SECONDS", "900"))
-# How long an execution holds a submission between model steps before a redelivered
-# task may take over; longer than one model call takes, retries included.
-DEMO_RUN_LEASE_SECONDS = int(os.environ.get("DEMO_RUN_LEASE_SECONDS", "600"))
-# Transient model API failures (after the client's own retries) before a run is marked failed.
+# An execution holds a submission (its lease) from one model step to the next. The lease
+# lasts the worst case of one step (a wait for a call slot, then every attempt of the
+# client timing out, with its pauses) plus this margin, so a redelivered task never takes
+# over a live run; `services.run_lease_seconds()` computes it from the settings above.
+DEMO_RUN_LEASE_MARGIN_SECONDS = float(os.environ.get("DEMO_RUN_LEASE_MARGIN_SECONDS", "60"))
+# Celery's retries after the client gave up: exponential backoff with jitter, the same for
+# runs and re-grades. A model step that keeps failing costs at most
+# (XAI_MAX_RETRIES + 1) x (DEMO_MAX_RETRIES + 1) requests: 3 x 4 = 12 with the defaults.
 DEMO_MAX_RETRIES = int(os.environ.get("DEMO_MAX_RETRIES", "3"))
 DEMO_RETRY_BACKOFF_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_SECONDS", "10"))
 DEMO_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_MAX_SECONDS", "300"))
+# A beat sweep re-queues running submissions whose lease expired (a killed worker, a
+# lost message) this long ago, and again only if no worker claimed it within this grace;
+# each keeps its stored steps, so no step is paid for twice.
+DEMO_LEASE_SWEEP_SECONDS = float(os.environ.get("DEMO_LEASE_SWEEP_SECONDS", "60"))
+DEMO_LEASE_SWEEP_GRACE_SECONDS = float(os.environ.get("DEMO_LEASE_SWEEP_GRACE_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE["demo-lease-sweep"] = {
+    "task": "assessments.demos.tasks.demo_sweep_expired_leases",
+    "schedule": DEMO_LEASE_SWEEP_SECONDS,
+}
 # Model calls a function-calling run may make (tool calls answered, then the final answer).
 DEMO_MAX_TOOL_STEPS = int(os.environ.get("DEMO_MAX_TOOL_STEPS", "4"))
 
