@@ -269,7 +269,8 @@ class ModelClient:
     def longest_call_seconds(self) -> float:
         """The longest one call can take, all attempts timing out (connect, then read) with
         the longest pause between them: what a lease over a call must outlast."""
-        attempt = self.timeout.connect + self.timeout.read
+        # Both are set in __init__ (httpx types them as optional).
+        attempt = (self.timeout.connect or 0.0) + (self.timeout.read or 0.0)
         pause = max(self.backoff_max, self.retry_after_max + self.backoff_base)
         return (self.max_retries + 1) * attempt + self.max_retries * pause
 
