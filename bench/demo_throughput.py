@@ -256,7 +256,7 @@ def main() -> None:
     with open(os.devnull, "w") as quiet:
         call_command("sync_content", str(workdir / "content"), stdout=quiet, stderr=quiet)
     simulator = subprocess.Popen(
-        [sys.executable, "manage.py", "model_simulator", "--port", str(port), "--latency", str(args.latency)],
+        [sys.executable, "-m", "devtools.model_simulator", "--port", str(port), "--latency", str(args.latency)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
