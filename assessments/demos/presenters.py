@@ -48,10 +48,17 @@ class CriterionView:
 
 
 @dataclass(frozen=True)
+class HiddenCaseView:
+    label: str  # "Hidden case 2"
+    failures: list[str]  # "check “…” failed", "criterion “…” not met": never the case's input or details
+
+
+@dataclass(frozen=True)
 class ResultView:
-    output: OutputView | None
-    checks: list[dict]
-    criteria: list[CriterionView]
+    output: OutputView | None  # the visible example case's run
+    checks: list[dict]  # the prompt checks, then the example case's checks, in full
+    criteria: list[CriterionView]  # the example case's verdicts
+    hidden_cases: list[HiddenCaseView]
     reasons: list[str]
     judge_model: str
     judge_prompt_version: str
@@ -74,15 +81,15 @@ _REFERENCE_LABELS = {
     "user_prompt": "User prompt",
     "json_schema": "JSON Schema",
     "tools": "Tools",
-    "simulator_match": "Simulator match",
+    "outputs": "Output on each case",
 }
 
 
 def reference_view(task: DemoTask) -> list[tuple[str, str]]:
-    """The reference solution for instructors; the recorded raw responses stay out of the page."""
+    """The reference solution for instructors, with its output on every case."""
     shown = []
     for key, value in task.reference.items():
-        if key == "recorded_responses" or value in (None, ""):
+        if value in (None, ""):
             continue
         text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
         shown.append((_REFERENCE_LABELS.get(key, key.replace("_", " ").capitalize()), text))
@@ -134,8 +141,14 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
     )
 
 
+def _judged_cases(grade: GradeRecord) -> list[dict]:
+    return list((grade.judge or {}).get("cases", []))
+
+
 def criteria_view(grade: GradeRecord) -> list[CriterionView]:
-    verdicts = {item.get("id"): item for item in (grade.judge or {}).get("verdicts", [])}
+    """The rubric with the example case's verdicts."""
+    visible = next((case for case in _judged_cases(grade) if case.get("visible")), {})
+    verdicts = {item.get("id"): item for item in visible.get("verdicts", [])}
     views = []
     for criterion in grade.rubric:
         verdict = verdicts.get(criterion["id"])
@@ -153,6 +166,27 @@ def criteria_view(grade: GradeRecord) -> list[CriterionView]:
     return views
 
 
+def hidden_cases_view(grade: GradeRecord, submission: Submission) -> list[HiddenCaseView]:
+    """What the learner may know of each hidden case: which checks failed and which criteria
+    were not met. Neither the case's input nor a check's details (which quote it) are shown."""
+    hidden = [case["id"] for case in submission.task_spec.get("cases", []) if not case.get("visible")]
+    failures: dict[str, list[str]] = {case_id: [] for case_id in hidden}
+    for check in grade.check_results:
+        if check.get("case") in failures and not check.get("passed"):
+            failures[check["case"]].append(f"check “{check['label']}” failed")
+    for case in _judged_cases(grade):
+        if case.get("case") in failures:
+            failures[case["case"]] += [
+                f"criterion “{item['id']}” not met" for item in case.get("verdicts", []) if not item.get("passed")
+            ]
+    ran = {check.get("case") for check in grade.check_results}
+    return [
+        HiddenCaseView(label=f"Hidden case {number}", failures=failures[case_id])
+        for number, case_id in enumerate(hidden, start=1)
+        if case_id in ran
+    ]
+
+
 def result(view) -> ResultView:
     """`view` is a selectors.SubmissionView; criteria are shown from the rubric the grade was judged on."""
     submission, grade = view.submission, view.grade
@@ -161,6 +195,7 @@ def result(view) -> ResultView:
             output=output_view(submission, view.run_calls),
             checks=[],
             criteria=[],
+            hidden_cases=[],
             reasons=[],
             judge_model="",
             judge_prompt_version="",
@@ -168,8 +203,9 @@ def result(view) -> ResultView:
     judge = grade.judge or {}
     return ResultView(
         output=output_view(submission, view.run_calls),
-        checks=list(grade.check_results),
+        checks=[check for check in grade.check_results if check.get("visible", True)],
         criteria=criteria_view(grade),
+        hidden_cases=hidden_cases_view(grade, submission),
         reasons=list(grade.reasons),
         judge_model=judge.get("model", ""),
         judge_prompt_version=str(judge.get("prompt_version", "")),
