@@ -12,9 +12,11 @@ from courses.api import render_inline_markdown
 
 @dataclass(frozen=True)
 class InputView:
-    file: str
+    placeholder: str
+    description: str
+    file: str  # "" for inline text
     kind: str
-    url: str
+    url: str  # "" for inline text
     text: str = ""
 
 
@@ -51,6 +53,7 @@ class CriterionView:
 class HiddenCaseView:
     label: str  # "Hidden case 2"
     failures: list[str]  # "check “…” failed", "criterion “…” not met": never the case's input or details
+    judged: bool
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,15 @@ class ResultView:
 
 
 def task_inputs(task: DemoTask) -> list[InputView]:
+    """The visible example case's inputs, one per placeholder (hidden cases' inputs are never shown)."""
+    descriptions = task.spec.get("placeholders") or {}
     return [
         InputView(
+            placeholder=item.get("placeholder", ""),
+            description=descriptions.get(item.get("placeholder", ""), ""),
             file=item["file"],
             kind=item["as"],
-            url=reverse("demos:input", args=[task.slug, item["file"]]),
+            url=reverse("demos:input", args=[task.slug, item["file"]]) if item["file"] else "",
             text=item.get("text", ""),
         )
         for item in task.inputs
@@ -180,8 +187,9 @@ def hidden_cases_view(grade: GradeRecord, submission: Submission) -> list[Hidden
                 f"criterion “{item['id']}” not met" for item in case.get("verdicts", []) if not item.get("passed")
             ]
     ran = {check.get("case") for check in grade.check_results}
+    judged = {case.get("case") for case in _judged_cases(grade)}
     return [
-        HiddenCaseView(label=f"Hidden case {number}", failures=failures[case_id])
+        HiddenCaseView(label=f"Hidden case {number}", failures=failures[case_id], judged=case_id in judged)
         for number, case_id in enumerate(hidden, start=1)
         if case_id in ran
     ]
