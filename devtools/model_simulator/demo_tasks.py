@@ -5,7 +5,8 @@ model answers to a prompt that does the job (`reference.yaml` `outputs`, per cas
 what such a prompt must show (`simulator.yaml` `needs`). A request is matched to a case
 when every input of that case (text, or image bytes) is in it; the simulated model then
 gives the case's reference output when every need holds, and a plausible failing reply
-otherwise (the case's `failing` reply, or a generated answer). Grading never reads these
+otherwise (the case's `failing` reply, or a generated answer). A prompt that dictates a
+case's whole answer gets that answer, on every case. Grading never reads these
 declarations: they only make the simulator behave like a model that follows prompts.
 
 Needs, checked on the learner's part of the request (the request's text with the case's
@@ -184,6 +185,19 @@ def _as_script(step: dict) -> dict:
     return script
 
 
+def _dictated(behaviour: DemoBehaviour, learner_text: str) -> str | None:
+    """A case's whole answer pasted into the prompt: a model asked to say it says it."""
+    flat = _normal(learner_text)
+    return next(
+        (
+            case.final_text()
+            for case in behaviour.cases
+            if len(case.final_text()) >= 20 and _normal(case.final_text()) in flat
+        ),
+        None,
+    )
+
+
 def task_reply(behaviours: list[DemoBehaviour], endpoint: str, body: dict) -> dict | None:
     """A script item for the model's answer to a demo case, or None for any other request."""
     text = request_text(endpoint, body)
@@ -192,6 +206,8 @@ def task_reply(behaviours: list[DemoBehaviour], endpoint: str, body: dict) -> di
         case = behaviour.case_in(text, images)
         if case is None or not case.output:
             continue
+        if dictated := _dictated(behaviour, behaviour.learner_text(case, text)):
+            return {"content": dictated}
         met = behaviour.needs_met(
             prompt=behaviour.learner_text(case, text),
             system=behaviour.learner_text(case, _system_text(endpoint, body)),
