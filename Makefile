@@ -34,6 +34,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/demo_throughput.py
+	$(BIN)/python bench/grading_integrity.py
 	$(BIN)/python bench/certificates.py
 
 clean:
