@@ -123,18 +123,33 @@ def test_reference_solution_passes_every_case_end_to_end(slug, no_api_key, model
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", SHIPPED)
-@pytest.mark.parametrize("junk", JUNK)
-def test_junk_prompts_fail_every_demo_before_any_model_call(slug, junk, no_api_key, fooled_judge, learner):
+def test_with_an_api_key_every_demo_runs_with_no_request_refused(slug, settings, model_simulator, learner):
+    """Live mode pointed at an OpenAI-compatible server that validates requests as the xAI API does."""
+    settings.XAI_API_KEY = "xai-test-key"
+    settings.PLATFORM_TEST_MODE = False
+    sync_real_content()
+    submission = submit(learner, slug)
+
+    assert (submission.state, submission.passed, submission.test_mode) == ("graded", True, False)
+    logged = model_simulator.requests()
+    assert logged and all(entry["outcome"] == 200 for entry in logged), [e["outcome"] for e in logged]
+    assert all(entry["headers"]["authorization"] == "Bearer ***" for entry in logged)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", SHIPPED)
+def test_junk_prompts_fail_every_demo_before_any_model_call(slug, no_api_key, fooled_judge):
     sync_real_content()
     front, _ = read_front_matter(DEMOS_DIR / slug / "task.md")
-    fields = {field: junk for field in ("system_prompt", "user_prompt") if field in front["learner_writes"]}
-    submission = submit(learner, slug, **fields)
+    for junk in JUNK:
+        fields = {field: junk for field in ("system_prompt", "user_prompt") if field in front["learner_writes"]}
+        submission = submit(UserFactory(), slug, **fields)
 
-    assert (submission.state, submission.passed) == ("graded", False)
-    grade = GradeRecord.objects.get(submission=submission)
-    failed = [c for c in grade.check_results if c["required"] and not c["passed"]]
-    assert failed and all(check["case"] == "prompt" for check in failed)
-    assert not ModelCallRecord.objects.filter(submission=submission).exists()
+        assert (submission.state, submission.passed) == ("graded", False), junk
+        grade = GradeRecord.objects.get(submission=submission)
+        failed = [c for c in grade.check_results if c["required"] and not c["passed"]]
+        assert failed and all(check["case"] == "prompt" for check in failed), junk
+        assert not ModelCallRecord.objects.filter(submission=submission).exists()
     assert fooled_judge.requests() == []
 
 
