@@ -53,7 +53,7 @@ def _user_parts(template: str, case: dict, images: dict[str, tuple[dict, DemoAss
         if match.group(1) not in images:
             continue
         parts.append({"type": "text", "text": _fill(template[position : match.start()], case)})
-        item, asset = images[match.group(1)]
+        _, asset = images[match.group(1)]
         parts.append(image_part(bytes(asset.data), asset.mime))
         position = match.end()
     parts.append({"type": "text", "text": _fill(template[position:], case)})

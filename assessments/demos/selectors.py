@@ -92,8 +92,9 @@ class SubmissionView:
 
 def case_run_calls(calls: Iterable[ModelCallRecord], case_id: str) -> list[ModelCallRecord]:
     """One case's run steps among `calls` ("case:<id>:run:0", "case:<id>:run:1", ... as
-    `requests.run_cases` keys them), in step order: "run:10" after "run:9"."""
-    prefix = f"case:{case_id}:run:"
+    `requests.run_cases` keys them), in step order: "run:10" after "run:9". A submission
+    made before tasks had cases ran once, as "run:0", "run:1" ...; `case_id` "" reads those."""
+    prefix = f"case:{case_id}:run:" if case_id else "run:"
     return sorted((c for c in calls if c.step.startswith(prefix)), key=lambda c: int(c.step.rsplit(":", 1)[1]))
 
 

@@ -544,6 +544,10 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
     submission = Submission.objects.select_related("task").get(pk=submission_id)
     if submission.grade_round != round_ or GradeRecord.objects.filter(submission=submission, round=round_).exists():
         return RunOutcome(state=submission.state, skipped=True)
+    if "cases" not in submission.task_spec:
+        # Run before tasks had cases: there is no case to judge it on, so its grade stands.
+        _audit(submission, DemoAuditEvent.Kind.FAILED, round=round_, message="re-grade skipped: no cases")
+        return RunOutcome(state=submission.state, skipped=True)
     runs = stored_case_results(submission, run_calls(ModelCallRecord.objects.filter(submission=submission)))
     task = submission.task
     # The cases the submission ran with; their checks, the rubric and the brief as they are now.

@@ -162,3 +162,14 @@ def test_the_review_queue_reads_a_fixed_number_of_queries_however_long_it_is(in_
         in_review.learner = UserFactory()
         in_review.save()
     assert queries() == one
+
+
+def test_a_run_from_before_cases_keeps_its_grade_on_a_regrade(synced, learner, model_simulator, instructor):
+    submission = services.submission_create(learner=learner, task=synced["haiku"], **PROMPTS["haiku"])
+    services.submission_run_and_grade(submission_id=submission.pk)
+    legacy = {key: value for key, value in submission.task_spec.items() if key != "cases"}
+    Submission.objects.filter(pk=submission.pk).update(task_spec=legacy)
+    services.task_regrade(task_id=submission.task_id, instructor=instructor)
+    model_simulator.reset()
+    assert services.submission_regrade(submission_id=submission.pk, round_=1).skipped
+    assert model_simulator.requests() == [] and GradeRecord.objects.filter(submission=submission).count() == 1
