@@ -218,3 +218,36 @@ def result(view) -> ResultView:
         judge_model=judge.get("model", ""),
         judge_prompt_version=str(judge.get("prompt_version", "")),
     )
+
+
+@dataclass(frozen=True)
+class CaseReviewView:
+    """One case in full, for an instructor: every check with its details and the judge's verdicts."""
+
+    case: str
+    visible: bool
+    checks: list[dict]
+    verdicts: list[dict]
+    output: str
+
+
+def cases_for_review(view) -> list[CaseReviewView]:
+    """Every case of a graded submission, hidden ones included (`view` is a selectors.SubmissionView)."""
+    grade = view.grade
+    if grade is None:
+        return []
+    judged = {case.get("case"): case for case in _judged_cases(grade)}
+    outputs = {}
+    for call in sorted(view.calls, key=lambda record: record.step):
+        if call.step.startswith("case:"):
+            outputs[call.step.split(":")[1]] = ModelResult.from_json(call.result).text
+    return [
+        CaseReviewView(
+            case=case["id"],
+            visible=bool(case.get("visible")),
+            checks=[check for check in grade.check_results if check.get("case") == case["id"]],
+            verdicts=list(judged.get(case["id"], {}).get("verdicts", [])),
+            output=outputs.get(case["id"], ""),
+        )
+        for case in view.submission.task_spec.get("cases", [])
+    ]

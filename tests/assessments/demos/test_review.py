@@ -52,6 +52,7 @@ def test_review_queue_and_detail_show_prompt_output_checks_and_rationale(in_revi
     assert "Between 1 and 200 words" in html and "simulated reasoning" in html
     assert "judge-v1" in html and "Reference solution" in html and "Write a haiku about {{topic}}." in html
     assert "Audit log" in html and "Sent to review" in html
+    assert "Case fog" in html and "Write a haiku about fog." in html  # every case, hidden ones too
 
 
 def test_confirming_keeps_the_automatic_grade_and_logs_the_reason(in_review, instructor_client, instructor):
