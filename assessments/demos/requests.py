@@ -61,7 +61,7 @@ def _user_parts(template: str, case: dict, images: dict[str, tuple[dict, DemoAss
 
 
 def _chat_messages(submission: Submission, case: dict) -> list[dict]:
-    messages = []
+    messages: list[dict] = []
     if submission.system_prompt.strip():
         messages.append({"role": "system", "content": _fill(submission.system_prompt, case)})
     images = _images(case)

@@ -10,6 +10,7 @@ it is never written twice either.
 """
 
 import datetime
+import functools
 import json
 import logging
 import random
@@ -21,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from assessments.api import learner_progressed
+from accounts.api import own_record_refusal
 from assessments.grading.grade import GradeOutcome
 from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelAPIError, ModelResult
@@ -35,6 +36,7 @@ from assessments.models import (
     Submission,
     SubmissionState,
 )
+from assessments.signals import learner_progressed
 
 from . import grader, limits, validation
 from .requests import run_cases, stored_case_results
@@ -144,8 +146,9 @@ def submission_create(
             errors["tools"] = ["Define at least one function tool."]
         else:
             tools_value = _parse_json_field("tools", tools, errors, validation.tools_errors)
-            task_names = set(validation.tool_names(task.spec.get("tools")))
-            clash = task_names & set(validation.tool_names(tools_value)) if tools_value else set()
+            task_tools = task.spec.get("tools")
+            task_names = set(validation.tool_names(task_tools if isinstance(task_tools, list) else None))
+            clash = task_names & set(validation.tool_names(tools_value)) if isinstance(tools_value, list) else set()
             if clash:
                 errors.setdefault("tools", []).append(f"The task already provides {', '.join(sorted(clash))}.")
     if errors:
@@ -479,6 +482,14 @@ def review_decide(
             errors["passed"] = ["Say whether the submission passes."]
     if errors:
         raise SubmissionRefused(errors)
+    refusal = own_record_refusal(
+        actor_id=instructor.pk,
+        learner_id=Submission.objects.values_list("learner_id", flat=True).get(pk=submission_id),
+        record="demo submission",
+        action="review",
+    )
+    if refusal:
+        raise SubmissionRefused({"__all__": [refusal]})
     with transaction.atomic():
         submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
         if submission.state not in FINAL_STATES:
@@ -490,6 +501,7 @@ def review_decide(
         before = {"state": submission.state, "score": submission.score, "passed": submission.passed}
         if confirm:
             score, passed = grade.score, grade.passed
+        assert score is not None and passed is not None  # an override without them was refused above
         decision = ReviewDecision.objects.create(
             submission=submission,
             grade=grade,
@@ -533,7 +545,7 @@ def task_regrade(*, task_id: int, instructor) -> int:
             submission.grade_round += 1
             submission.save(update_fields=["grade_round", "updated_at"])
             _audit(submission, DemoAuditEvent.Kind.REGRADE_QUEUED, actor=instructor, round=submission.grade_round)
-            transaction.on_commit(lambda pk=submission.pk, r=submission.grade_round: demo_regrade.delay(pk, r))
+            transaction.on_commit(functools.partial(demo_regrade.delay, submission.pk, submission.grade_round))
             queued += 1
     return queued
 

@@ -456,7 +456,7 @@ class ExamBankSection:
         for source in sources:
             question = existing.get(source.external_id)
             created = question is None
-            if created:
+            if question is None:
                 question = Question.objects.create(course_id=course.id, external_id=source.external_id)
             current = question.current_version
             if current is None or current.content_hash != source.content_hash:

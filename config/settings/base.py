@@ -14,6 +14,10 @@ from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# The embedded database, mail with sign-in links and development keys live here: owner only.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_uid == os.getuid():
+    VAR_DIR.chmod(0o700)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -28,8 +32,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-# Only the development default: production.py refuses to start without SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+# Only the development default: production.py refuses to start without SECRET_KEY, or with this one.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -95,6 +100,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode.
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    if _sqlite_file.parent.is_dir() and not _sqlite_file.exists():
+        os.close(os.open(_sqlite_file, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif _sqlite_file.is_file() and _sqlite_file.stat().st_uid == os.getuid():
+        _sqlite_file.chmod(0o600)
     # WAL and a busy timeout let the web server and the workers share one file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -116,7 +127,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache with add() and incr() made atomic, for the rate limits.
+            "BACKEND": "config.cache.AtomicFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
@@ -148,6 +160,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Grok 4 Certification] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Grok 4 Certification"
+# TOTP keys and recovery-code seeds are stored encrypted (accounts.mfa). Production requires
+# MFA_ENCRYPTION_KEY; development makes a key once in MFA_ENCRYPTION_KEY_FILE.
+MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY", "")
+MFA_ENCRYPTION_KEY_FILE = VAR_DIR / "mfa-encryption.key"
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "config.mail.ConsoleAndFileEmailBackend")
@@ -190,6 +207,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Error pages and reports mask credentials inside URLs (DATABASE_URL, REDIS_URL, EMAIL_URL, ...), DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.exception_filter.CredentialMaskingFilter"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -219,7 +238,7 @@ CONTENT_SECURITY_POLICY = {
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -351,6 +370,12 @@ CERT_UPLOAD_MAX_BYTES = int(os.environ.get("CERT_UPLOAD_MAX_BYTES", str(5 * 1024
 # Public verification API: requests per IP per window (seconds), counted in the cache.
 CERT_API_RATE_LIMIT = int(os.environ.get("CERT_API_RATE_LIMIT", "60"))
 CERT_API_RATE_WINDOW = int(os.environ.get("CERT_API_RATE_WINDOW", "60"))
+# How many proxies of ours add to X-Forwarded-For in front of the app: 0 (the default) reads
+# the client address from the connection only, since anyone can send the header; n reads the
+# n-th address from its right end, the one our outermost proxy saw. allauth's own rate limits
+# (login, sign-up) use the same number.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Celery limits for rendering and signing one certificate (normally well under a second).
 CERT_TASK_SOFT_TIME_LIMIT = 60
 CERT_TASK_TIME_LIMIT = 90

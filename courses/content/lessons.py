@@ -1,5 +1,6 @@
 """The course's own section: modules as folders, lessons as Markdown with front matter."""
 
+import functools
 import hashlib
 import re
 import shutil
@@ -232,7 +233,7 @@ class LessonSection:
                     kind="lesson",
                     label=f"{module.slug}/{lesson.slug}",
                 )
-            transaction.on_commit(lambda m=module_source: _copy_images(course.slug, m))
+            transaction.on_commit(functools.partial(_copy_images, course.slug, module_source))
         records_unpublish_missing(
             existing_modules, present={m.slug for m in value.modules}, changes=changes, kind="module"
         )

@@ -14,7 +14,7 @@ from .records import record_upsert, records_unpublish_missing
 from .registry import ChangeLog, CourseRef, CourseSource
 from .yamlio import load_yaml_file, require_fields
 
-_COURSE_FIELDS = {"slug": str, "title": str, "version": (str, int, float)}
+_COURSE_FIELDS: dict[str, type | tuple] = {"slug": str, "title": str, "version": (str, int, float)}
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ def _discover(root: Path, report: ContentReport) -> list[CourseSource]:
     )
     if not directories:
         report.error(root, None, "no course found: expected course.yaml here or in a sub-folder")
-    sources, slugs = [], {}
+    sources: list[CourseSource] = []
+    slugs: dict[str, Path] = {}
     for directory in directories:
         spec_path = directory / "course.yaml"
         spec = load_yaml_file(spec_path, report)
