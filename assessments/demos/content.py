@@ -189,6 +189,7 @@ class _TaskParser:
         visible = next((case["inputs"] for case in cases if case["visible"]), [])
         model = self._model(front)
         tools = self._tools(front, modality, learner_writes)
+        self._case_tool_results(front, cases, tools, learner_writes)
         self._server_tools(front, modality)
         self._checks(front, "checks", scope="output")
         self._checks(front, "prompt_checks", scope="prompt")
@@ -482,6 +483,18 @@ class _TaskParser:
                 if name not in names:
                     self.error(results.line_of(name), f"tool_results names '{name}', which is not a task tool")
         return _plain(tools)
+
+    def _case_tool_results(self, front: LineDict, cases: list[dict], tools: list, learner_writes: list[str]) -> None:
+        # When the learner writes the tools, the names are theirs to choose and cannot be checked here.
+        if not tools or "tools" in learner_writes or validation.tools_errors(tools):
+            return
+        names = set(validation.tool_names(tools))
+        for case in cases:
+            for name in case["tool_results"]:
+                if name not in names:
+                    self.error(
+                        front.line_of("cases"), f"case '{case['id']}': tool_results names '{name}', not a task tool"
+                    )
 
     def _server_tools(self, front: LineDict, modality: str) -> None:
         tools = front.get("server_tools") or []

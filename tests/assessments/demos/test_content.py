@@ -107,6 +107,12 @@ def test_changed_task_gets_a_new_version_and_removed_task_is_unpublished(demo_tr
         ("haiku", "{id: snow,", "{id: example,", "duplicate case id 'example'"),
         ("haiku", "{id: snow,", "{id: Snow Day,", "case id must be lowercase letters"),
         (
+            "weather",
+            'tool_results: {get_weather: {"city": "Porto"',
+            'tool_results: {get_time: {"city": "Porto"',
+            "case 'porto': tool_results names 'get_time', not a task tool",
+        ),
+        (
             "news",
             "server_tools: [{type: web_search}]",
             "server_tools: [{type: browse}]",
