@@ -35,6 +35,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/demo_throughput.py
+	$(BIN)/python bench/grading_integrity.py
 	$(BIN)/python bench/certificates.py
 	$(BIN)/python bench/injection_scan.py
 

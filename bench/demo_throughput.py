@@ -1,9 +1,11 @@
 """Demo grading throughput: submissions run and graded by a real Celery worker against the
 model simulator answering every call after a fixed latency (5 s by default).
 
-Each demo makes three model calls (the learner's run, the judge, and the stricter
-re-check of the simulator's perfect score). Model calls only wait on the network, so the
-ceiling is set by how many are in flight: ideal calls/s = concurrency / latency.
+Each demo runs on four cases (one visible, three hidden) and makes 13 model calls: the
+learner's run on each case (in parallel), the grader-address classifier, the judge on each
+case and the stricter re-check of the simulator's perfect score on each case. Model calls
+only wait on the network, so the ceiling is set by how many are in flight: ideal calls/s =
+concurrency / latency, and ideal demos/min = 60 x ideal calls/s / 13.
 
 Two phases, in one run:
   1. the thread-pool worker the platform uses for the `model_calls` queue
@@ -34,6 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_SLUG = "bench-throughput-course"
 TASK_SLUG = "bench-throughput-haiku"
+SYSTEM_PROMPT = "You are a poet. Answer with exactly one haiku of three short lines and nothing else."
+USER_PROMPT = "Write a haiku about {{topic}}."
+CALLS_PER_DEMO = 13  # 4 case runs, the classifier, 4 verdicts, 4 rechecks
 
 
 def parse_args() -> argparse.Namespace:
@@ -95,6 +100,12 @@ def write_course(content: Path) -> None:
             domain: prompting
             modality: text
             learner_writes: [system_prompt, user_prompt]
+            placeholders: {{topic: What the haiku is about.}}
+            cases:
+              - {{id: example, visible: true, inputs: {{topic: {{text: rain}}}}}}
+              - {{id: snow, inputs: {{topic: {{text: snow}}}}}}
+              - {{id: wind, inputs: {{topic: {{text: wind}}}}}}
+              - {{id: fog, inputs: {{topic: {{text: fog}}}}}}
             model: {{name: grok-4.3, temperature: 0, max_output_tokens: 300}}
             checks:
               - {{kind: word_count, min: 1, max: 200}}
@@ -105,12 +116,14 @@ def write_course(content: Path) -> None:
             ---
             Write a prompt that makes the model answer with one haiku.
         """,
-        course / "demos" / "haiku" / "reference.yaml": """
-            system_prompt: You write haiku.
-            user_prompt: One haiku about rain.
-            simulator_match: bench-never-matches
-            recorded_responses:
-              - {choices: [{index: 0, finish_reason: stop, message: {role: assistant, content: Rain}}]}
+        course / "demos" / "haiku" / "reference.yaml": f"""
+            system_prompt: {SYSTEM_PROMPT}
+            user_prompt: "{USER_PROMPT}"
+            outputs:
+              example: {{content: Rain on the roof}}
+              snow: {{content: Snow on the roof}}
+              wind: {{content: Wind on the roof}}
+              fog: {{content: Fog on the roof}}
         """,
     }
     for path, text in files.items():
@@ -189,8 +202,8 @@ def run_phase(name: str, env: dict, workdir: Path, pool: str, concurrency: int, 
             services.submission_create(
                 learner=learners[n // per_learner],
                 task=task,
-                system_prompt="You write haiku.",
-                user_prompt=f"One haiku about rain, number {n}.",
+                system_prompt=SYSTEM_PROMPT,
+                user_prompt=f"{USER_PROMPT} This is request number {n}.",
             ).pk
             for n in range(demos)
         ]
@@ -256,7 +269,7 @@ def main() -> None:
     with open(os.devnull, "w") as quiet:
         call_command("sync_content", str(workdir / "content"), stdout=quiet, stderr=quiet)
     simulator = subprocess.Popen(
-        [sys.executable, "manage.py", "model_simulator", "--port", str(port), "--latency", str(args.latency)],
+        [sys.executable, "-m", "devtools.model_simulator", "--port", str(port), "--latency", str(args.latency)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -297,7 +310,8 @@ def main() -> None:
     print(
         f"thread pool: {threads['ratio']:.1%} of the ideal {threads['ideal_calls_per_s']:.0f} calls/s "
         f"(target 80%): {threads['calls']} model calls for {threads['graded']} graded demos in "
-        f"{threads['wall']:.1f} s ({threads['submit_seconds']:.1f} s of it spent submitting)"
+        f"{threads['wall']:.1f} s ({threads['submit_seconds']:.1f} s of it spent submitting); ideal "
+        f"{threads['ideal_calls_per_s'] * 60 / CALLS_PER_DEMO:.0f} demos/min at {CALLS_PER_DEMO} calls each"
     )
     print(
         f"prefork -c 2 reaches {prefork['calls_per_s'] / threads['ideal_calls_per_s']:.1%} of that ideal; "

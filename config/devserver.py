@@ -23,7 +23,7 @@ def processes(test_mode: bool) -> dict[str, str]:
     }
     if test_mode:
         port = os.environ.get("MODEL_SIMULATOR_PORT", "8765")
-        commands["simulator"] = f"{python} manage.py model_simulator --port {port} --replies-from-content content"
+        commands["simulator"] = f"{python} -m devtools.model_simulator --port {port} --content content"
     return commands
 
 

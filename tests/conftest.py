@@ -96,15 +96,18 @@ def browser_sign_in(context, *, user, live_server) -> None:
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
 
 
-# --- model simulator (assessments.modelapi) ------------------------------------------------
+# --- model simulator (devtools.model_simulator) ------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def model_simulator_server():
-    """One simulator per test session, on a free loopback port."""
-    from assessments.modelapi.simulator import ModelSimulator
+    """One simulator per test session, on a free loopback port, behaving like a model on the
+    shipped demo tasks (a test's own tasks get generated answers)."""
+    from django.conf import settings
 
-    simulator = ModelSimulator(host="127.0.0.1", port=0).start()
+    from devtools.model_simulator import ModelSimulator
+
+    simulator = ModelSimulator(host="127.0.0.1", port=0, content_dir=settings.CONTENT_DIR).start()
     yield simulator
     simulator.stop()
 
@@ -115,7 +118,7 @@ def model_simulator(model_simulator_server, settings):
     milliseconds, and the script, request log and added replies start empty.
 
     Yields a `SimulatorControl`: `script(...)`, `requests()`, `bodies()`, `reset()`,
-    `configure(latency=...)`, `add_replies(...)`, `load_replies(path)`.
+    `configure(latency=..., judge_mode=...)`, `add_replies(...)`.
     """
     settings.XAI_BASE_URL = model_simulator_server.base_url
     settings.XAI_TIMEOUT_SECONDS = 10.0

@@ -1,7 +1,13 @@
 """The `demos/` section of a course: `demos/<slug>/task.md`, `reference.yaml` and input files.
 
-Parsing validates everything and reports each problem as `path:line: message`; applying
-upserts tasks by slug and unpublishes tasks that left the tree (submissions keep them).
+A task defines placeholders (`{{document}}`) and cases: one visible example and at least
+three hidden ones, each binding every placeholder to an input file or inline text. The
+learner's prompt is a template run once per case. Parsing validates everything and
+reports each problem as `path:line: message`, including a reference solution that fails
+a prompt check, or whose output on a case (`reference.yaml` `outputs`) fails that case's
+checks. Applying upserts tasks by slug and unpublishes tasks that left the tree
+(submissions keep them). Only the visible case's inputs are stored where pages can show
+or serve them.
 """
 
 import hashlib
@@ -13,14 +19,16 @@ from typing import Any
 
 from django.urls import reverse
 
+from assessments.grading.checks import RunTranscript
+from assessments.grading.judge import CRITERION_KINDS
 from assessments.modelapi import catalog
+from assessments.modelapi.types import Citation, ToolCall
 from courses.api import (
     ChangeLog,
     ContentReport,
     CourseRef,
     CourseSource,
     LineDict,
-    LineList,
     load_yaml_file,
     record_upsert,
     records_unpublish_missing,
@@ -42,21 +50,31 @@ _FRONT_KEYS = {
     "modality",
     "lesson",
     "learner_writes",
-    "inputs",
+    "placeholders",
+    "cases",
+    "min_cases_passed",
     "model",
     "tools",
     "tool_results",
     "server_tools",
     "checks",
+    "prompt_checks",
     "rubric",
     "pass_threshold",
     "limits",
 }
+_CASE_KEYS = {"id", "visible", "inputs", "checks", "expected_values", "tool_results"}
+_MIN_HIDDEN_CASES = 3
+_PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_CASE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CASE_ID_MAX = 16  # step keys such as "judge:strict:<case>#<round>" must fit in 40 characters
 _MODEL_KEYS = {"name", "temperature", "max_output_tokens", "reasoning_effort"}
-_LIMIT_DEFAULTS = {"prompt_max_chars": 4000, "runs_per_hour": 10}
-_RUBRIC_KEYS = {"id", "weight", "description"}
+_LIMIT_DEFAULTS = {"prompt_max_chars": 4000, "runs_per_hour": 10, "budget_usd": 0.5}
+_RUBRIC_KEYS = {"id", "weight", "description", "about"}
 # Text inputs are pasted into the prompt; beyond this they crowd out the learner's words.
 _TEXT_INPUT_WARN_BYTES = 256 * 1024
+# Files of a demo folder that are never inputs (simulator.yaml is read only by the development simulator).
+_NOT_INPUTS = {"task.md", "reference.yaml", "simulator.yaml"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,22 @@ def _line(data: Any, key: str | None = None) -> int | None:
     if isinstance(data, LineDict):
         return data.line_of(key) if key else data.line
     return getattr(data, "line", None)
+
+
+def reference_transcript(output: dict) -> RunTranscript:
+    """A run as the reference output describes it: `{content}`, `{content, citations}` or
+    `{steps: [{tool_calls: [{name, arguments}]}, ..., {content}]}`."""
+    steps = output.get("steps") or [output]
+    calls = tuple(
+        ToolCall(id=f"reference_{index}", name=str(call["name"]), arguments=json.dumps(call.get("arguments") or {}))
+        for index, call in enumerate(call for step in steps for call in step.get("tool_calls") or ())
+    )
+    return RunTranscript(
+        text=str(steps[-1].get("content", "")),
+        tool_calls=calls,
+        citations=tuple(Citation(url=str(url)) for url in output.get("citations") or ()),
+        finish_reason="stop",
+    )
 
 
 class _TaskParser:
@@ -150,21 +184,27 @@ class _TaskParser:
             )
         lesson_ref = self._lesson(front)
         learner_writes = self._learner_writes(front, modality)
-        inputs, assets, texts = self._inputs(front, modality)
-        if "user_prompt" not in learner_writes and learner_writes and not inputs:
-            self.error(
-                front.line_of("learner_writes"),
-                "the learner writes no user prompt and the task has no inputs: the model would get no request",
-            )
+        placeholders = self._placeholders(front)
+        cases, assets = self._cases(front, modality, placeholders)
+        visible = next((case["inputs"] for case in cases if case["visible"]), [])
         model = self._model(front)
         tools = self._tools(front, modality, learner_writes)
+        self._case_tool_results(front, cases, tools, learner_writes)
         self._server_tools(front, modality)
-        self._checks(front)
+        self._checks(front, "checks", scope="output")
+        self._checks(front, "prompt_checks", scope="prompt")
         rubric = self._rubric(front)
         self._threshold(front)
         limits = self._limits(front)
-        reference = self._reference(learner_writes, modality, texts, tools)
-        brief_html = self._brief(body, body_line, slug, {item["file"] for item in inputs if item["as"] == "image"})
+        min_cases = self._min_cases(front, cases)
+        kinds = {
+            name: "image"
+            if any(i["placeholder"] == name and i["as"] == "image" for c in cases for i in c["inputs"])
+            else "text"
+            for name in placeholders
+        }
+        reference = self._reference(learner_writes, front, tools, cases, kinds)
+        brief_html = self._brief(body, body_line, slug, {item["file"] for item in visible if item["as"] == "image"})
         if len(self.report.errors) > self.errors_before:
             return None
         spec = _plain(dict(front))
@@ -177,10 +217,15 @@ class _TaskParser:
             tool_results=_plain(front.get("tool_results") or {}),
             server_tools=_plain(front.get("server_tools") or []),
             checks=_plain(front.get("checks") or []),
-            inputs=[{"file": item["file"], "as": item["as"]} for item in inputs],
+            prompt_checks=_plain(front.get("prompt_checks") or []),
+            placeholders=placeholders,
+            placeholder_kinds=kinds,
+            cases=cases,
+            min_cases_passed=min_cases,
             # The brief's Markdown, given to the judge as trusted context.
             brief=body.strip(),
         )
+        inputs = [item for case in cases for item in case["inputs"]]
         return DemoTaskSource(
             slug=slug,
             title=front["title"],
@@ -190,7 +235,7 @@ class _TaskParser:
             version=self._version(inputs),
             spec=spec,
             brief_html=brief_html,
-            inputs=tuple(inputs),
+            inputs=tuple(visible),
             assets=tuple(assets),
             reference=reference,
             source_path=str(self.task_path.relative_to(self.source.directory.parent)),
@@ -236,67 +281,160 @@ class _TaskParser:
             self.error(front.line_of("learner_writes"), "learner_writes lists an item twice")
         return [item for item in validation.LEARNER_WRITES if item in items]
 
-    def _inputs(self, front: LineDict, modality: str) -> tuple[list[dict], list[DemoAssetSource], list[str]]:
-        raw = front.get("inputs") or []
-        inputs, assets, texts = [], [], []
-        if not isinstance(raw, list):
-            self.error(front.line_of("inputs"), "'inputs' must be a list of {file, as}")
-            return inputs, assets, texts
-        seen = set()
-        for item in raw:
-            line = _line(item) or front.line_of("inputs")
-            if not isinstance(item, dict) or set(item) - {"file", "as"} or "file" not in item or "as" not in item:
-                self.error(line, "each input must be {file: <name>, as: document | csv | image}")
-                continue
-            name, kind = str(item["file"]), item["as"]
-            if kind not in validation.INPUT_KINDS:
-                self.error(line, f"input '{name}': unknown kind '{kind}' (expected document, csv or image)")
-                continue
-            path = self.folder / name
-            if "/" in name or "\\" in name or name.startswith(".") or name in {"task.md", "reference.yaml"}:
-                self.error(line, f"input '{name}' must be a plain file name in this folder")
-                continue
-            if not path.is_file():
-                self.error(line, f"input file '{name}' not found in {self.folder.name}/")
-                continue
-            if name in seen:
-                self.error(line, f"input '{name}' is listed twice")
-                continue
-            seen.add(name)
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            entry = {"file": name, "as": kind, "size": len(data), "sha256": digest}
-            if kind == "image":
-                if modality != "vision":
-                    self.error(line, f"input '{name}': images are only sent in vision tasks")
-                    continue
-                mime = validation.image_mime(name, data)
-                if mime is None:
-                    self.error(line, f"input '{name}': an image must be a JPEG (.jpg/.jpeg) or PNG (.png) file")
-                    continue
-                if len(data) > catalog.IMAGE_MAX_BYTES:
-                    self.error(line, f"input '{name}' is {len(data) / 1048576:.1f} MiB; images may be at most 20 MiB")
-                    continue
-                entry["mime"] = mime
-                assets.append(DemoAssetSource(sha256=digest, mime=mime, data=data))
+    def _placeholders(self, front: LineDict) -> dict[str, str]:
+        raw = front.get("placeholders") or {}
+        if not isinstance(raw, dict) or not raw:
+            self.error(
+                front.line_of("placeholders"),
+                "'placeholders' must map each name the learner's template uses ({{name}}) to what it holds",
+            )
+            return {}
+        for name, description in raw.items():
+            if not _PLACEHOLDER_NAME.match(str(name)):
+                self.error(raw.line_of(name), f"placeholder '{name}' must be lowercase letters, digits and '_'")
+            if not isinstance(description, str) or not description.strip():
+                self.error(raw.line_of(name), f"placeholder '{name}' needs a description of what it holds")
+        return {str(name): str(description) for name, description in raw.items()}
+
+    def _input_file(self, name: str, line: int | None, modality: str) -> tuple[dict, DemoAssetSource | None] | None:
+        """A case's input file: its entry (with text for text files) and, for an image, its asset."""
+        path = self.folder / name
+        if "/" in name or "\\" in name or name.startswith(".") or name in _NOT_INPUTS:
+            self.error(line, f"input '{name}' must be a plain file name in this folder")
+            return None
+        if not path.is_file():
+            self.error(line, f"input file '{name}' not found in {self.folder.name}/")
+            return None
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        suffix = path.suffix.lower()
+        kind = "image" if suffix in validation.IMAGE_MIME else "csv" if suffix == ".csv" else "document"
+        entry: dict[str, Any] = {"file": name, "as": kind, "size": len(data), "sha256": digest}
+        if kind == "image":
+            if modality != "vision":
+                self.error(line, f"input '{name}': images are only sent in vision tasks")
+                return None
+            mime = validation.image_mime(name, data)
+            if mime is None:
+                self.error(line, f"input '{name}': an image must be a JPEG (.jpg/.jpeg) or PNG (.png) file")
+                return None
+            if len(data) > catalog.IMAGE_MAX_BYTES:
+                self.error(line, f"input '{name}' is {len(data) / 1048576:.1f} MiB; images may be at most 20 MiB")
+                return None
+            entry["mime"] = mime
+            return entry, DemoAssetSource(sha256=digest, mime=mime, data=data)
+        try:
+            entry["text"] = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            self.error(line, f"input '{name}' is not UTF-8 text")
+            return None
+        entry["mime"] = "text/csv" if kind == "csv" else "text/plain"
+        if len(data) > _TEXT_INPUT_WARN_BYTES:
+            self.report.warn(self.task_path, line, f"input '{name}' is large for a prompt ({len(data)} bytes)")
+        return entry, None
+
+    def _case_inputs(self, case: LineDict, line: int | None, modality: str, placeholders: dict) -> tuple[list, list]:
+        raw = case.get("inputs") or {}
+        inputs, assets = [], []
+        if not isinstance(raw, dict):
+            self.error(line, "a case's 'inputs' maps each placeholder to a file name or {text: ...}")
+            return inputs, assets
+        for name in placeholders:
+            if name not in raw:
+                self.error(line, f"case '{case.get('id')}' gives no input for placeholder '{name}'")
+        for name, value in raw.items():
+            where = raw.line_of(name) or line
+            if name not in placeholders:
+                self.error(where, f"case input '{name}' is not one of the task's placeholders")
+            elif isinstance(value, dict) and set(value) == {"text"} and isinstance(value["text"], str):
+                text = value["text"].strip()
+                inputs.append({"placeholder": name, "file": "", "as": "document", "mime": "text/plain", "text": text})
+            elif isinstance(value, str):
+                loaded = self._input_file(value, where, modality)
+                if loaded is not None:
+                    entry, asset = loaded
+                    inputs.append({"placeholder": name, **entry})
+                    assets += [asset] if asset else []
             else:
-                try:
-                    entry["text"] = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    self.error(line, f"input '{name}' is not UTF-8 text")
-                    continue
-                entry["mime"] = "text/csv" if kind == "csv" else "text/plain"
-                texts.append(entry["text"])
-                if len(data) > _TEXT_INPUT_WARN_BYTES:
-                    self.report.warn(self.task_path, line, f"input '{name}' is large for a prompt ({len(data)} bytes)")
-            inputs.append(entry)
-        if modality == "vision" and not any(item["as"] == "image" for item in inputs):
-            self.error(front.line_of("inputs"), "a vision task needs at least one image input")
-        listed = {item["file"] for item in inputs} | {"task.md", "reference.yaml"}
+                self.error(where, f"input '{name}' must be a file name in this folder or {{text: ...}}")
+        return inputs, assets
+
+    def _cases(self, front: LineDict, modality: str, placeholders: dict) -> tuple[list[dict], list[DemoAssetSource]]:
+        from assessments.grading.checks import check_spec_errors
+
+        raw = front.get("cases")
+        if not isinstance(raw, list) or not raw:
+            self.error(
+                front.line_of("cases"),
+                f"'cases' is required: one visible example and at least {_MIN_HIDDEN_CASES} hidden cases",
+            )
+            return [], []
+        cases, assets, ids = [], [], set()
+        for item in raw:
+            line = _line(item) or front.line_of("cases")
+            if not isinstance(item, dict):
+                self.error(line, "each case is a mapping {id, visible, inputs, checks, expected_values}")
+                continue
+            for key in set(item) - _CASE_KEYS:
+                self.error(item.line_of(key), f"unknown case field '{key}'")
+            cid = item.get("id")
+            if not isinstance(cid, str) or not _CASE_ID.match(cid) or len(cid) > _CASE_ID_MAX:
+                self.error(line, f"case id must be lowercase letters, digits and hyphens, at most {_CASE_ID_MAX}")
+                continue
+            if cid in ids:
+                self.error(line, f"duplicate case id '{cid}'")
+            ids.add(cid)
+            inputs, case_assets = self._case_inputs(item, line, modality, placeholders)
+            assets += case_assets
+            checks = item.get("checks") or []
+            if not isinstance(checks, list):
+                self.error(item.line_of("checks"), f"case '{cid}': 'checks' must be a list")
+                checks = []
+            for index, check in enumerate(checks, start=1):
+                for message in check_spec_errors(_plain(check), scope="output"):
+                    self.error(
+                        _line(check) or line, f"case '{cid}' check {index} ({check.get('kind', '?')}): {message}"
+                    )
+            expected = item.get("expected_values") or []
+            if not isinstance(expected, list) or not all(isinstance(v, str) and v.strip() for v in expected):
+                self.error(item.line_of("expected_values"), f"case '{cid}': expected_values is a list of texts")
+                expected = []
+            results = item.get("tool_results") or {}
+            if not isinstance(results, dict):
+                self.error(item.line_of("tool_results"), f"case '{cid}': 'tool_results' maps a tool name to its result")
+                results = {}
+            cases.append(
+                {
+                    "id": cid,
+                    "visible": item.get("visible") is True,
+                    "inputs": inputs,
+                    "checks": _plain(checks),
+                    "expected_values": list(expected),
+                    "tool_results": _plain(results),
+                }
+            )
+        visible = [case["id"] for case in cases if case["visible"]]
+        if len(visible) != 1:
+            self.error(front.line_of("cases"), f"exactly one case must be visible: true (found {len(visible)})")
+        hidden = len(cases) - len(visible)
+        if hidden < _MIN_HIDDEN_CASES:
+            self.error(
+                front.line_of("cases"),
+                f"the task has {hidden} hidden case(s); at least {_MIN_HIDDEN_CASES} are needed so that a prompt "
+                "that hard-codes the example's answer fails",
+            )
+        used = {item["file"] for case in cases for item in case["inputs"] if item["file"]} | _NOT_INPUTS
         for path in sorted(self.folder.iterdir()):
-            if path.is_file() and not path.name.startswith(".") and path.name not in listed:
-                self.report.warn(path, None, "file is not listed in the task's inputs and is never sent")
-        return inputs, assets, texts
+            if path.is_file() and not path.name.startswith(".") and path.name not in used:
+                self.report.warn(path, None, "file is not an input of any case and is never sent")
+        return cases, assets
+
+    def _min_cases(self, front: LineDict, cases: list[dict]) -> int:
+        value = front.get("min_cases_passed", len(cases))
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= max(len(cases), 1):
+            self.error(front.line_of("min_cases_passed"), "min_cases_passed must be a whole number from 1 to the cases")
+            return len(cases)
+        return value
 
     def _model(self, front: LineDict) -> dict:
         model = front["model"]
@@ -346,6 +484,18 @@ class _TaskParser:
                     self.error(results.line_of(name), f"tool_results names '{name}', which is not a task tool")
         return _plain(tools)
 
+    def _case_tool_results(self, front: LineDict, cases: list[dict], tools: list, learner_writes: list[str]) -> None:
+        # When the learner writes the tools, the names are theirs to choose and cannot be checked here.
+        if not tools or "tools" in learner_writes or validation.tools_errors(tools):
+            return
+        names = set(validation.tool_names(tools))
+        for case in cases:
+            for name in case["tool_results"]:
+                if name not in names:
+                    self.error(
+                        front.line_of("cases"), f"case '{case['id']}': tool_results names '{name}', not a task tool"
+                    )
+
     def _server_tools(self, front: LineDict, modality: str) -> None:
         tools = front.get("server_tools") or []
         if not isinstance(tools, list):
@@ -362,20 +512,20 @@ class _TaskParser:
         if tools and modality != "search":
             self.error(front.line_of("server_tools"), "server_tools are only used in search tasks")
 
-    def _checks(self, front: LineDict) -> None:
+    def _checks(self, front: LineDict, key: str, *, scope: str) -> None:
         from assessments.grading.checks import check_spec_errors
 
-        checks = front.get("checks") or []
+        checks = front.get(key) or []
         if not isinstance(checks, list):
-            self.error(front.line_of("checks"), "'checks' must be a list")
+            self.error(front.line_of(key), f"'{key}' must be a list")
             return
         for index, check in enumerate(checks, start=1):
-            line = _line(check) or front.line_of("checks")
+            line = _line(check) or front.line_of(key)
             if not isinstance(check, dict):
-                self.error(line, f"check {index} must be a mapping such as {{kind: is_json}}")
+                self.error(line, f"{key} {index} must be a mapping such as {{kind: is_json}}")
                 continue
-            for message in check_spec_errors(_plain(check)):
-                self.error(line, f"check {index} ({check.get('kind', '?')}): {message}")
+            for message in check_spec_errors(_plain(check), scope=scope):
+                self.error(line, f"{key} {index} ({check.get('kind', '?')}): {message}")
 
     def _rubric(self, front: LineDict) -> list[dict]:
         rubric, ids = [], set()
@@ -398,7 +548,10 @@ class _TaskParser:
                 self.error(criterion.line_of("weight"), "rubric 'weight' must be a positive number")
             if not isinstance(description, str) or not description.strip():
                 self.error(line, "rubric 'description' is required")
-            rubric.append({"id": cid, "weight": weight, "description": description})
+            about = criterion.get("about", "output")
+            if about not in CRITERION_KINDS:
+                self.error(criterion.line_of("about"), f"rubric 'about' must be one of {', '.join(CRITERION_KINDS)}")
+            rubric.append({"id": cid, "weight": weight, "description": description, "about": about})
         return rubric
 
     def _threshold(self, front: LineDict) -> None:
@@ -409,19 +562,26 @@ class _TaskParser:
     def _limits(self, front: LineDict) -> dict:
         raw = front.get("limits") or {}
         if not isinstance(raw, dict):
-            self.error(front.line_of("limits"), "'limits' must be {prompt_max_chars, runs_per_hour}")
+            self.error(front.line_of("limits"), "'limits' must be {prompt_max_chars, runs_per_hour, budget_usd}")
             return dict(_LIMIT_DEFAULTS)
         limits = dict(_LIMIT_DEFAULTS)
         for key, value in raw.items():
             if key not in _LIMIT_DEFAULTS:
                 self.error(raw.line_of(key), f"unknown limit '{key}'")
+            elif key == "budget_usd":
+                if not _is_number(value) or value <= 0:
+                    self.error(raw.line_of(key), "limits.budget_usd must be a positive number of US dollars")
+                else:
+                    limits[key] = value
             elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 self.error(raw.line_of(key), f"limits.{key} must be a positive whole number")
             else:
                 limits[key] = value
         return limits
 
-    def _reference(self, learner_writes: list[str], modality: str, texts: list[str], tools: list) -> dict:
+    def _reference(self, learner_writes: list[str], front: LineDict, tools: list, cases: list, kinds: dict) -> dict:
+        """The reference solution, which must pass the prompt checks, and its output on
+        every case (`outputs`), which must pass every check of that case."""
         path = self.reference_path
         if not path.is_file():
             self.error(None, "reference.yaml is missing (the reference solution)", path)
@@ -429,43 +589,60 @@ class _TaskParser:
         data = load_yaml_file(path, self.report)
         if data is None:
             return {}
+        fields: dict[str, str] = {}
         for item in learner_writes:
             value = data.get(item)
-            if item in {"system_prompt", "user_prompt"} and (not isinstance(value, str) or not value.strip()):
-                self.error(data.line_of(item), f"the reference needs '{item}' (the task's learner_writes has it)", path)
+            if item in {"system_prompt", "user_prompt"}:
+                if not isinstance(value, str) or not value.strip():
+                    self.error(
+                        data.line_of(item), f"the reference needs '{item}' (the task's learner_writes has it)", path
+                    )
+                else:
+                    fields[item] = value.strip()
             elif item == "json_schema":
                 for message in validation.json_schema_errors(_plain(value)):
                     self.error(data.line_of(item), f"json_schema: {message}", path)
+                fields[item] = json.dumps(_plain(value), indent=2)
             elif item == "tools":
                 for message in validation.tools_errors(_plain(value)):
                     self.error(data.line_of(item), message, path)
-        match = data.get("simulator_match")
-        if not isinstance(match, str) or not match.strip():
-            self.error(
-                data.line_of("simulator_match"), "'simulator_match' is required (text the simulator keys on)", path
-            )
-        else:
-            sent = "\n".join(texts + [json.dumps(tools)] + [p.name for p in self.folder.iterdir()])
-            if match not in sent:
-                self.report.warn(
-                    path,
-                    data.line_of("simulator_match"),
-                    "simulator_match is not in the task's inputs, so the simulator replays the "
-                    "reference only when the learner's own prompt contains it",
-                )
-        responses = data.get("recorded_responses")
-        needed = 2 if modality == "function_calling" else 1
-        if (
-            not isinstance(responses, LineList)
-            or len(responses) < needed
-            or not all(isinstance(item, dict) for item in responses)
-        ):
-            self.error(
-                data.line_of("recorded_responses"),
-                f"'recorded_responses' must list at least {needed} raw API response(s)",
-                path,
-            )
+                fields[item] = json.dumps(_plain(value), indent=2)
+        if len(self.report.errors) > self.errors_before:
+            return _plain(data)
+        self._reference_passes(data, front, cases, kinds, fields)
         return _plain(data)
+
+    def _reference_passes(self, data: LineDict, front: LineDict, cases: list, kinds: dict, fields: dict) -> None:
+        from assessments.grading.checks import LearnerPrompt, checks_run, prompt_checks_run
+
+        path = self.reference_path
+        prompt = LearnerPrompt(
+            fields=fields,
+            placeholders=kinds,
+            expected_values=tuple(value for case in cases for value in case["expected_values"]),
+        )
+        for result in prompt_checks_run(_plain(front.get("prompt_checks") or []), prompt):
+            if result.required and not result.passed:
+                self.error(
+                    None, f"the reference solution fails the prompt check '{result.label}': {result.detail}", path
+                )
+        outputs = data.get("outputs")
+        if not isinstance(outputs, dict):
+            self.error(data.line_of("outputs"), "'outputs' must give the reference's output on every case", path)
+            return
+        for case in cases:
+            output = outputs.get(case["id"])
+            if not isinstance(output, dict):
+                self.error(data.line_of("outputs"), f"'outputs' has no output for case '{case['id']}'", path)
+                continue
+            transcript = reference_transcript(_plain(output))
+            for result in checks_run([*_plain(front.get("checks") or []), *case["checks"]], transcript):
+                if result.required and not result.passed:
+                    self.error(
+                        outputs.line_of(case["id"]),
+                        f"the reference output for case '{case['id']}' fails check '{result.label}': {result.detail}",
+                        path,
+                    )
 
     def _brief(self, body: str, body_line: int, slug: str, images: set[str]) -> str:
         html = render_markdown(body).html
@@ -484,8 +661,9 @@ class _TaskParser:
         digest = hashlib.sha256()
         for path in [self.task_path, self.reference_path]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        for item in sorted(inputs, key=lambda entry: entry["file"]):
-            digest.update(f"{item['file']}\0{item['as']}\0{item['sha256']}\0".encode())
+        for item in inputs:
+            if item["file"]:
+                digest.update(f"{item['file']}\0{item['as']}\0{item['sha256']}\0".encode())
         return digest.hexdigest()
 
 

@@ -1,17 +1,41 @@
-"""Grading a submission's stored run, with the judge's calls going through the step store."""
+"""Grading a submission's stored runs, with every model call going through the step store.
+
+The step store is the exactly-once ledger (see `services`): a batch of steps returns
+the stored result of each step that has one and asks the model for the others, in
+parallel threads that only wait on HTTP; the results are written from the calling
+thread, so the database is only touched where the task runs. It also holds the task's
+cost budget: once the submission's calls have spent it, no further call is made.
+"""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from functools import partial
 
-from assessments.grading.checks import RunTranscript
-from assessments.grading.grade import GradeOutcome, GradingTask, grade_run
-from assessments.grading.judge import JudgeRequest, judge_call_model
+from assessments.grading.grade import GradeOutcome, GradingTask, grade_cases, grade_prompt
+from assessments.grading.judge import JudgeRequest
+from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelResult
 from assessments.models import Submission
 
+from .requests import case_evidence
+
+DEFAULT_BUDGET_USD = 0.5
+
+
+class BudgetExceeded(Exception):
+    """The submission's model calls have spent the task's budget; no more calls are made."""
+
+    def __init__(self, spent: Decimal, budget: float):
+        super().__init__(f"spent ${spent:.4f} of a ${budget:g} budget")
+        self.spent = spent
+        self.budget = budget
+
 
 def judge_step_key(step: str, round_: int) -> str:
-    """ "judge" and "judge:strict" for the first grade; a re-grade round n gets "judge#n", "judge:strict#n"."""
+    """The first grade keys its steps as the judge names them ("judge:<case>", "classify");
+    a re-grade round n appends "#n"."""
     return step if round_ == 0 else f"{step}#{round_}"
 
 
@@ -24,25 +48,69 @@ def learner_prompt(submission: Submission) -> dict[str, str]:
     return {key: value for key, value in written.items() if value}
 
 
+def grading_task(spec: dict) -> GradingTask:
+    """The task as grading sees it; `spec["brief"]` is the Markdown the judge reads as the task."""
+    return GradingTask.from_spec(spec, brief=spec["brief"])
+
+
+def budget_usd(spec: dict) -> float:
+    return float((spec.get("limits") or {}).get("budget_usd", DEFAULT_BUDGET_USD))
+
+
+def run_in_parallel(
+    calls: Sequence[Callable[[], ModelResult]], *, guard: Callable[[], object]
+) -> list[ModelResult | Exception]:
+    """Each call's result, or the exception it raised; `guard()` is entered around every call."""
+
+    def one(call: Callable[[], ModelResult]) -> ModelResult | Exception:
+        try:
+            with guard():
+                return call()
+        except Exception as exc:
+            return exc
+
+    if len(calls) == 1:
+        return [one(calls[0])]
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="demo-case") as pool:
+        return list(pool.map(one, calls))
+
+
+def _judge_call(request: JudgeRequest) -> ModelResult:
+    return get_client().chat(**request.chat_arguments())
+
+
+def judge_batch(
+    run_batch: Callable[[Sequence[tuple[str, Callable[[], ModelResult]]]], list[ModelResult]], round_: int
+) -> Callable[[Sequence[JudgeRequest]], list[ModelResult]]:
+    """The judge's and classifier's `call_many`, through the step store."""
+
+    def call_many(requests: Sequence[JudgeRequest]) -> list[ModelResult]:
+        return run_batch(
+            [(judge_step_key(request.step, round_), partial(_judge_call, request)) for request in requests]
+        )
+
+    return call_many
+
+
+def prompt_gate(submission: Submission, spec: dict) -> GradeOutcome | None:
+    """A failed outcome when the learner's prompt fails a required prompt check (no model call)."""
+    return grade_prompt(task=grading_task(spec), learner_prompt=learner_prompt(submission))
+
+
 def grade(
     *,
     submission: Submission,
-    results: list[ModelResult],
+    runs: dict[str, list[ModelResult]],
     spec: dict,
     round_: int,
-    step: Callable[[str, Callable[[], ModelResult]], ModelResult],
+    run_batch: Callable[[Sequence[tuple[str, Callable[[], ModelResult]]]], list[ModelResult]],
 ) -> GradeOutcome:
-    """Checks, injection scan and judge on `results`, graded against `spec` (the task's
-    checks, rubric, pass threshold and the Markdown brief the content sync stores in it,
-    which the judge reads as the task). Each judge call is stored as its own step."""
-
-    def call_model(request: JudgeRequest) -> ModelResult:
-        return step(judge_step_key(request.step, round_), lambda: judge_call_model(request))
-
-    task = GradingTask.from_spec(spec, brief=spec["brief"])
-    return grade_run(
-        task=task,
-        transcript=RunTranscript.from_results(results),
+    """Checks on every case, the injection scan, the classifier and the judge, graded
+    against `spec` (the task's cases, checks, rubric and pass threshold)."""
+    cases = [case_evidence(submission, case, runs[case["id"]]) for case in spec["cases"] if case["id"] in runs]
+    return grade_cases(
+        task=grading_task(spec),
+        cases=cases,
         learner_prompt=learner_prompt(submission),
-        call_model=call_model,
+        call_many=judge_batch(run_batch, round_),
     )

@@ -12,9 +12,11 @@ from courses.api import render_inline_markdown
 
 @dataclass(frozen=True)
 class InputView:
-    file: str
+    placeholder: str
+    description: str
+    file: str  # "" for inline text
     kind: str
-    url: str
+    url: str  # "" for inline text
     text: str = ""
 
 
@@ -48,21 +50,33 @@ class CriterionView:
 
 
 @dataclass(frozen=True)
+class HiddenCaseView:
+    label: str  # "Hidden case 2"
+    failures: list[str]  # "check “…” failed", "criterion “…” not met": never the case's input or details
+    judged: bool
+
+
+@dataclass(frozen=True)
 class ResultView:
-    output: OutputView | None
-    checks: list[dict]
-    criteria: list[CriterionView]
+    output: OutputView | None  # the visible example case's run
+    checks: list[dict]  # the prompt checks, then the example case's checks, in full
+    criteria: list[CriterionView]  # the example case's verdicts
+    hidden_cases: list[HiddenCaseView]
     reasons: list[str]
     judge_model: str
     judge_prompt_version: str
 
 
 def task_inputs(task: DemoTask) -> list[InputView]:
+    """The visible example case's inputs, one per placeholder (hidden cases' inputs are never shown)."""
+    descriptions = task.spec.get("placeholders") or {}
     return [
         InputView(
+            placeholder=item.get("placeholder", ""),
+            description=descriptions.get(item.get("placeholder", ""), ""),
             file=item["file"],
             kind=item["as"],
-            url=reverse("demos:input", args=[task.slug, item["file"]]),
+            url=reverse("demos:input", args=[task.slug, item["file"]]) if item["file"] else "",
             text=item.get("text", ""),
         )
         for item in task.inputs
@@ -74,15 +88,15 @@ _REFERENCE_LABELS = {
     "user_prompt": "User prompt",
     "json_schema": "JSON Schema",
     "tools": "Tools",
-    "simulator_match": "Simulator match",
+    "outputs": "Output on each case",
 }
 
 
 def reference_view(task: DemoTask) -> list[tuple[str, str]]:
-    """The reference solution for instructors; the recorded raw responses stay out of the page."""
+    """The reference solution for instructors, with its output on every case."""
     shown = []
     for key, value in task.reference.items():
-        if key == "recorded_responses" or value in (None, ""):
+        if value in (None, ""):
             continue
         text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
         shown.append((_REFERENCE_LABELS.get(key, key.replace("_", " ").capitalize()), text))
@@ -134,8 +148,14 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
     )
 
 
+def _judged_cases(grade: GradeRecord) -> list[dict]:
+    return list((grade.judge or {}).get("cases", []))
+
+
 def criteria_view(grade: GradeRecord) -> list[CriterionView]:
-    verdicts = {item.get("id"): item for item in (grade.judge or {}).get("verdicts", [])}
+    """The rubric with the example case's verdicts."""
+    visible = next((case for case in _judged_cases(grade) if case.get("visible")), {})
+    verdicts = {item.get("id"): item for item in visible.get("verdicts", [])}
     views = []
     for criterion in grade.rubric:
         verdict = verdicts.get(criterion["id"])
@@ -153,6 +173,28 @@ def criteria_view(grade: GradeRecord) -> list[CriterionView]:
     return views
 
 
+def hidden_cases_view(grade: GradeRecord, submission: Submission) -> list[HiddenCaseView]:
+    """What the learner may know of each hidden case: which checks failed and which criteria
+    were not met. Neither the case's input nor a check's details (which quote it) are shown."""
+    hidden = [case["id"] for case in submission.task_spec.get("cases", []) if not case.get("visible")]
+    failures: dict[str, list[str]] = {case_id: [] for case_id in hidden}
+    for check in grade.check_results:
+        if check.get("case") in failures and not check.get("passed"):
+            failures[check["case"]].append(f"check “{check['label']}” failed")
+    for case in _judged_cases(grade):
+        if case.get("case") in failures:
+            failures[case["case"]] += [
+                f"criterion “{item['id']}” not met" for item in case.get("verdicts", []) if not item.get("passed")
+            ]
+    ran = {check.get("case") for check in grade.check_results}
+    judged = {case.get("case") for case in _judged_cases(grade)}
+    return [
+        HiddenCaseView(label=f"Hidden case {number}", failures=failures[case_id], judged=case_id in judged)
+        for number, case_id in enumerate(hidden, start=1)
+        if case_id in ran
+    ]
+
+
 def result(view) -> ResultView:
     """`view` is a selectors.SubmissionView; criteria are shown from the rubric the grade was judged on."""
     submission, grade = view.submission, view.grade
@@ -161,6 +203,7 @@ def result(view) -> ResultView:
             output=output_view(submission, view.run_calls),
             checks=[],
             criteria=[],
+            hidden_cases=[],
             reasons=[],
             judge_model="",
             judge_prompt_version="",
@@ -168,9 +211,43 @@ def result(view) -> ResultView:
     judge = grade.judge or {}
     return ResultView(
         output=output_view(submission, view.run_calls),
-        checks=list(grade.check_results),
+        checks=[check for check in grade.check_results if check.get("visible", True)],
         criteria=criteria_view(grade),
+        hidden_cases=hidden_cases_view(grade, submission),
         reasons=list(grade.reasons),
         judge_model=judge.get("model", ""),
         judge_prompt_version=str(judge.get("prompt_version", "")),
     )
+
+
+@dataclass(frozen=True)
+class CaseReviewView:
+    """One case in full, for an instructor: every check with its details and the judge's verdicts."""
+
+    case: str
+    visible: bool
+    checks: list[dict]
+    verdicts: list[dict]
+    output: str
+
+
+def cases_for_review(view) -> list[CaseReviewView]:
+    """Every case of a graded submission, hidden ones included (`view` is a selectors.SubmissionView)."""
+    grade = view.grade
+    if grade is None:
+        return []
+    judged = {case.get("case"): case for case in _judged_cases(grade)}
+    outputs = {}
+    for call in sorted(view.calls, key=lambda record: record.step):
+        if call.step.startswith("case:"):
+            outputs[call.step.split(":")[1]] = ModelResult.from_json(call.result).text
+    return [
+        CaseReviewView(
+            case=case["id"],
+            visible=bool(case.get("visible")),
+            checks=[check for check in grade.check_results if check.get("case") == case["id"]],
+            verdicts=list(judged.get(case["id"], {}).get("verdicts", [])),
+            output=outputs.get(case["id"], ""),
+        )
+        for case in view.submission.task_spec.get("cases", [])
+    ]

@@ -76,7 +76,7 @@ class SubmissionView:
 
     submission: Submission
     calls: list[ModelCallRecord]
-    run_calls: list[ModelCallRecord]
+    run_calls: list[ModelCallRecord]  # the visible case's run, the one output the learner sees
     grade: GradeRecord | None
     review: ReviewDecision | None
     prompt_tokens: int
@@ -90,15 +90,26 @@ class SubmissionView:
         return f"{self.submission.state}.{len(self.calls)}.{grade}.{self.review.pk if self.review else '-'}"
 
 
-def run_calls_in_order(calls: Iterable[ModelCallRecord]) -> list[ModelCallRecord]:
-    """The learner's run steps among `calls` ("run:0", "run:1", ... as `requests.run_submission`
-    keys them), in step order: "run:10" after "run:9"."""
-    return sorted((c for c in calls if c.step.startswith("run:")), key=lambda c: int(c.step.split(":")[1]))
+def case_run_calls(calls: Iterable[ModelCallRecord], case_id: str) -> list[ModelCallRecord]:
+    """One case's run steps among `calls` ("case:<id>:run:0", "case:<id>:run:1", ... as
+    `requests.run_cases` keys them), in step order: "run:10" after "run:9". A submission
+    made before tasks had cases ran once, as "run:0", "run:1" ...; `case_id` "" reads those."""
+    prefix = f"case:{case_id}:run:" if case_id else "run:"
+    return sorted((c for c in calls if c.step.startswith(prefix)), key=lambda c: int(c.step.rsplit(":", 1)[1]))
+
+
+def run_calls(calls: Iterable[ModelCallRecord]) -> list[ModelCallRecord]:
+    """Every case's run steps among `calls`."""
+    return [c for c in calls if c.step.startswith("case:")]
+
+
+def visible_case_id(submission: Submission) -> str:
+    return next((case["id"] for case in submission.task_spec.get("cases", []) if case.get("visible")), "")
 
 
 def submission_view(*, submission: Submission) -> SubmissionView:
     calls = list(ModelCallRecord.objects.filter(submission=submission))
-    run_calls = run_calls_in_order(calls)
+    run_calls = case_run_calls(calls, visible_case_id(submission))
     grade = GradeRecord.objects.filter(submission=submission).order_by("-round").first()
     return SubmissionView(
         submission=submission,

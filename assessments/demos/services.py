@@ -1,9 +1,11 @@
 """Writes for demo submissions: create, run and grade exactly once, retry, review, re-grade.
 
-Exactly once: every model call of a submission is a step ("run:0", "run:1", "judge",
-"judge:strict", "judge#2" ...) stored in ModelCallRecord under a unique constraint; a step
-with a stored result is never asked of the model again, whatever crashed or was
-delivered twice. A grading round is a GradeRecord unique per (submission, round), so
+Exactly once: every model call of a submission is a step ("case:<id>:run:0",
+"classify", "judge:<case>", "judge:strict:<case>", "judge:<case>#2" ...) stored in
+ModelCallRecord under a unique constraint; a step with a stored result is never asked of
+the model again, whatever crashed or was delivered twice. Before any call, the learner's
+prompt is checked (a failed required prompt check costs nothing); the calls of all the
+submission's cases together stay within the task's cost budget. A grading round is a GradeRecord unique per (submission, round), so
 it is never written twice either.
 """
 
@@ -12,7 +14,6 @@ import functools
 import json
 import logging
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,8 +41,8 @@ from assessments.models import (
 from assessments.signals import learner_progressed
 
 from . import grader, limits, validation
-from .requests import run_submission
-from .selectors import quota_used, run_calls_in_order
+from .requests import run_cases, stored_case_results
+from .selectors import quota_used, run_calls
 
 logger = logging.getLogger(__name__)
 
@@ -215,23 +216,37 @@ def _release_db_connection() -> None:
         connection.close()
 
 
-def _step_runner(
-    submission: Submission, *, renew_lease: bool
-) -> Callable[[str, Callable[[], ModelResult]], ModelResult]:
-    stored = {
-        record.step: ModelResult.from_json(record.result)
-        for record in ModelCallRecord.objects.filter(submission=submission)
-    }
+class _StepStore:
+    """The submission's stored steps; `run_batch` is the `requests.BatchRunner` over them."""
 
-    def step(key: str, call: Callable[[], ModelResult]) -> ModelResult:
-        if key in stored:
-            return stored[key]
-        if renew_lease:
-            _renew_lease(submission.pk)
-        _release_db_connection()
-        with limits.model_call_slot():
-            result = call()
-        usage = result.usage
+    def __init__(self, submission: Submission, *, renew_lease: bool):
+        self.submission = submission
+        self.renew_lease = renew_lease
+        self.budget = grader.budget_usd(submission.task_spec)
+        records = ModelCallRecord.objects.filter(submission=submission)
+        self.stored = {record.step: ModelResult.from_json(record.result) for record in records}
+        self.spent = sum((record.cost_usd for record in records), Decimal(0))
+
+    def run_batch(self, batch) -> list[ModelResult]:
+        missing = [(key, call) for key, call in batch if key not in self.stored]
+        if missing:
+            if self.spent >= Decimal(str(self.budget)):
+                raise grader.BudgetExceeded(self.spent, self.budget)
+            if self.renew_lease:
+                _renew_lease(self.submission.pk)
+            _release_db_connection()
+            outcomes = grader.run_in_parallel([call for _, call in missing], guard=limits.model_call_slot)
+            errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+            for (key, _), outcome in zip(missing, outcomes, strict=True):
+                if not isinstance(outcome, Exception):
+                    self._record(key, outcome)
+            if errors:
+                raise errors[0]
+        return [self.stored[key] for key, _ in batch]
+
+    def _record(self, key: str, result: ModelResult) -> None:
+        submission, usage = self.submission, result.usage
+        cost = Decimal(str(round(result.cost_usd, 8)))
         try:
             with transaction.atomic():
                 ModelCallRecord.objects.create(
@@ -243,7 +258,7 @@ def _step_runner(
                     completion_tokens=usage.completion_tokens,
                     reasoning_tokens=usage.reasoning_tokens,
                     cached_tokens=usage.cached_tokens,
-                    cost_usd=Decimal(str(round(result.cost_usd, 8))),
+                    cost_usd=cost,
                     latency_ms=result.latency_ms,
                 )
                 _audit(
@@ -255,13 +270,18 @@ def _step_runner(
                     total_tokens=usage.total_tokens,
                     cost_usd=result.cost_usd,
                 )
+            self.spent += cost
         except IntegrityError:
             # Another execution stored this step first; the submission keeps that answer.
             result = ModelResult.from_json(ModelCallRecord.objects.get(submission=submission, step=key).result)
-        stored[key] = result
-        return result
+        self.stored[key] = result
 
-    return step
+
+def _budget_message(exc: grader.BudgetExceeded) -> str:
+    return (
+        f"This run reached the demo's cost limit (${exc.budget:g} for all cases and grading; ${exc.spent:.4f} "
+        "spent), so it was stopped. Your prompt is saved; a shorter prompt or output costs less."
+    )
 
 
 # --- running and grading ----------------------------------------------------------------
@@ -364,9 +384,16 @@ def submission_run_and_grade(*, submission_id: int, resume: str | None = None, h
     if submission is None:
         return RunOutcome(state=Submission.objects.values_list("state", flat=True).get(pk=submission_id), skipped=True)
     try:
-        step = _step_runner(submission, renew_lease=True)
-        results = run_submission(submission, get_client(), step)
-        outcome = grader.grade(submission=submission, results=results, spec=submission.task_spec, round_=0, step=step)
+        outcome = grader.prompt_gate(submission, submission.task_spec)
+        if outcome is None:
+            store = _StepStore(submission, renew_lease=True)
+            runs = run_cases(submission, get_client(), store.run_batch)
+            outcome = grader.grade(
+                submission=submission, runs=runs, spec=submission.task_spec, round_=0, run_batch=store.run_batch
+            )
+    except grader.BudgetExceeded as exc:
+        _fail(submission_id, _budget_message(exc), spent_usd=str(exc.spent), budget_usd=exc.budget)
+        return RunOutcome(state=SubmissionState.FAILED)
     except limits.ModelCallsBusy as exc:
         raise _defer(submission_id, exc.retry_after, str(exc)) from exc
     except ModelAPIError as exc:
@@ -561,24 +588,35 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
     submission = Submission.objects.select_related("task").get(pk=submission_id)
     if submission.grade_round != round_ or GradeRecord.objects.filter(submission=submission, round=round_).exists():
         return RunOutcome(state=submission.state, skipped=True)
-    runs = run_calls_in_order(ModelCallRecord.objects.filter(submission=submission, step__startswith="run:"))
-    results = [ModelResult.from_json(record.result) for record in runs]
+    if "cases" not in submission.task_spec:
+        # Run before tasks had cases: there is no case to judge it on, so its grade stands.
+        _audit(submission, DemoAuditEvent.Kind.FAILED, round=round_, message="re-grade skipped: no cases")
+        return RunOutcome(state=submission.state, skipped=True)
+    runs = stored_case_results(submission, run_calls(ModelCallRecord.objects.filter(submission=submission)))
     task = submission.task
+    # The cases the submission ran with; their checks, the rubric and the brief as they are now.
+    current = {case["id"]: case for case in task.spec.get("cases", [])}
+    cases = [{**case, "checks": current.get(case["id"], case)["checks"]} for case in submission.task_spec["cases"]]
     spec = dict(
         submission.task_spec,
+        cases=cases,
         checks=task.spec.get("checks", []),
+        prompt_checks=task.spec.get("prompt_checks", []),
         rubric=task.spec["rubric"],
         pass_threshold=task.spec["pass_threshold"],
         brief=task.spec["brief"],
     )
     try:
-        outcome = grader.grade(
+        outcome = grader.prompt_gate(submission, spec) or grader.grade(
             submission=submission,
-            results=results,
+            runs=runs,
             spec=spec,
             round_=round_,
-            step=_step_runner(submission, renew_lease=False),
+            run_batch=_StepStore(submission, renew_lease=False).run_batch,
         )
+    except grader.BudgetExceeded as exc:
+        _audit(submission, DemoAuditEvent.Kind.FAILED, round=round_, message="re-grade over budget", error=str(exc))
+        return RunOutcome(state=submission.state, skipped=True)
     except limits.ModelCallsBusy as exc:
         raise RetryLater(exc.retry_after, str(exc)) from exc
     except ModelAPIError as exc:

@@ -8,7 +8,6 @@ from assessments.modelapi import catalog
 
 MODALITIES = ("text", "structured_output", "function_calling", "search", "vision")
 LEARNER_WRITES = ("system_prompt", "user_prompt", "json_schema", "tools")
-INPUT_KINDS = ("document", "csv", "image")
 SERVER_TOOLS = ("web_search", "x_search")
 REASONING_EFFORTS = ("none", "low", "medium", "high", "xhigh")
 IMAGE_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}

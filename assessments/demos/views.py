@@ -197,6 +197,7 @@ def review_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
             "audit": selectors.audit_events(submission=submission),
             "learner_json": presenters.learner_json(submission),
             "reference": presenters.reference_view(submission.task),
+            "cases": presenters.cases_for_review(context["view"]),
             **context,
             "injection": json.dumps(context["view"].grade.injection, indent=2) if context["view"].grade else "",
         },

@@ -7,9 +7,14 @@ sync accepts is exactly what `checks_run` can run. A failed check whose spec say
 `required` (the default) fails the demo whatever the rubric says
 (`required_checks_passed`).
 
-Checks read a `RunTranscript`: the final answer plus everything the run did across
-its steps (every tool call, every citation, summed usage and cost), built from the
-model results of a run with `RunTranscript.from_results`.
+Two scopes share the registry. Output checks read a `RunTranscript`: the final answer
+plus everything the run did across its steps (every tool call, every citation, summed
+usage and cost), built from the model results of a run with `RunTranscript.from_results`;
+they run on every case. Prompt checks read the `LearnerPrompt` (what the learner wrote,
+the task's placeholders and the values its cases expect) and run before any model call,
+so a prompt that fails one costs nothing. Every task gets the platform's prompt checks
+(`PLATFORM_PROMPT_CHECKS`: placeholders used, some substance, no expected value pasted
+in) ahead of its own (`prompt_checks` in the front matter).
 
 Refusal detection (`refusal_detected`) is a heuristic, documented here because
 learners see its result:
@@ -99,6 +104,33 @@ def refusal_detected(transcript: RunTranscript) -> bool:
         return True
     opening = transcript.text.lstrip(" \t\r\n*_#>\"'").replace("\u2019", "'")[:300]
     return bool(_REFUSAL_OPENING.match(opening))
+
+
+# --- the prompt being checked --------------------------------------------------------------
+
+# `{{document}}` (spaces inside the braces are allowed): where a case's input goes.
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_-]*)\s*\}\}")
+_PROMPT_FIELDS = ("system_prompt", "user_prompt")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class LearnerPrompt:
+    """What the learner wrote, with what the task expects of a template."""
+
+    fields: Mapping[str, str]  # system_prompt, user_prompt, json_schema and tools (as JSON text)
+    placeholders: Mapping[str, str]  # name -> "text" or "image"
+    expected_values: tuple[str, ...] = ()  # every case's expected values, which no prompt may contain
+
+    def template(self) -> str:
+        return "\n".join(self.fields.get(name, "") for name in _PROMPT_FIELDS)
+
+    def words(self) -> list[str]:
+        return _WORD.findall(PLACEHOLDER.sub(" ", self.template()))
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 # --- results -------------------------------------------------------------------------------
@@ -194,7 +226,7 @@ class Param:
 # --- the registry ----------------------------------------------------------------------------
 
 Outcome = tuple[bool, str]  # (passed, detail)
-CheckFunction = Callable[[Mapping[str, Any], RunTranscript], Outcome]
+CheckFunction = Callable[[Mapping[str, Any], Any], Outcome]  # (spec, RunTranscript or LearnerPrompt)
 
 
 @dataclass(frozen=True)
@@ -204,6 +236,7 @@ class CheckKind:
     run: CheckFunction
     label: Callable[[Mapping[str, Any]], str]  # the default label, from the parameters
     rule: Callable[[Mapping[str, Any]], str | None] | None = None  # a rule across parameters
+    scope: str = "output"  # "output": reads a RunTranscript; "prompt": reads a LearnerPrompt
 
 
 CHECKS: dict[str, CheckKind] = {}
@@ -216,9 +249,10 @@ def _register(
     label: Callable[[Mapping[str, Any]], str],
     params: Mapping[str, Param] | None = None,
     rule: Callable[[Mapping[str, Any]], str | None] | None = None,
+    scope: str = "output",
 ) -> Callable[[CheckFunction], CheckFunction]:
     def add(run: CheckFunction) -> CheckFunction:
-        CHECKS[name] = CheckKind(name=name, params=params or {}, run=run, label=label, rule=rule)
+        CHECKS[name] = CheckKind(name=name, params=params or {}, run=run, label=label, rule=rule, scope=scope)
         return run
 
     return add
@@ -464,17 +498,106 @@ def _check_cost_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     return False, f"The run cost ${cost:.6f}, over the ${budget} budget."
 
 
+# --- prompt checks (run before any model call) ------------------------------------------------
+
+
+@_register("uses_placeholders", scope="prompt", label=lambda spec: "The prompt places every input of the task")
+def _check_uses_placeholders(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
+    used = {match.group(1) for match in PLACEHOLDER.finditer(prompt.template())}
+    in_user = {match.group(1) for match in PLACEHOLDER.finditer(prompt.fields.get("user_prompt", ""))}
+    unknown = sorted(used - set(prompt.placeholders))
+    if unknown:
+        known = ", ".join(f"{{{{{name}}}}}" for name in prompt.placeholders) or "none"
+        names = ", ".join(f"{{{{{name}}}}}" for name in unknown)
+        return False, f"The prompt uses {names}, which this task does not define (its placeholders: {known})."
+    missing = [name for name in prompt.placeholders if name not in used]
+    if missing:
+        names = ", ".join(f"{{{{{name}}}}}" for name in missing)
+        return False, (
+            f"The prompt never places {names}. Each case's input is put where its placeholder stands; "
+            "without it the model never sees that input."
+        )
+    images = [name for name, kind in prompt.placeholders.items() if kind == "image" and name not in in_user]
+    if images:
+        names = ", ".join(f"{{{{{name}}}}}" for name in images)
+        return False, f"Images go in the user prompt: move {names} there."
+    return True, "Every placeholder of the task is used."
+
+
+@_register(
+    "min_substance",
+    scope="prompt",
+    params={"min_words": Param(_positive_count), "min_distinct": Param(_positive_count)},
+    label=lambda spec: "The prompt says what the task needs",
+)
+def _check_min_substance(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
+    words = prompt.words()
+    distinct = {word.casefold() for word in words}
+    need_words, need_distinct = spec.get("min_words", 15), spec.get("min_distinct", 10)
+    if len(words) < need_words or len(distinct) < need_distinct:
+        return False, (
+            f"Your prompts have {len(words)} words ({len(distinct)} different), not counting placeholders; "
+            f"a prompt that does this task needs at least {need_words} ({need_distinct} different): say what "
+            "the model must do, with what, and in what form."
+        )
+    return True, f"Your prompts have {len(words)} words ({len(distinct)} different)."
+
+
+@_register("no_expected_values", scope="prompt", label=lambda spec: "The prompt does not contain the answers")
+def _check_no_expected_values(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
+    written = _fold("\n".join(prompt.fields.values()))
+    if any(_fold(value) in written for value in prompt.expected_values if value.strip()):
+        return False, (
+            "Your prompt contains a value that the answer for one of the cases must contain. The prompt "
+            "runs on other inputs too: it must make the model find the values, not state them."
+        )
+    return True, "The prompt states none of the expected values."
+
+
+def _field_name(value: Any) -> str | None:
+    return None if value in (*_PROMPT_FIELDS, "any") else "must be system_prompt, user_prompt or any"
+
+
+@_register(
+    "prompt_regex",
+    scope="prompt",
+    params={"pattern": Param(_pattern, required=True), "field": Param(_field_name), "hint": Param(_text)},
+    label=lambda spec: f"The prompt matches /{spec['pattern']}/",
+)
+def _check_prompt_regex(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
+    field = spec.get("field", "any")
+    text = prompt.template() if field == "any" else prompt.fields.get(field, "")
+    where = "your prompts" if field == "any" else f"your {field.replace('_', ' ')}"
+    if re.search(spec["pattern"], PLACEHOLDER.sub(" ", text), re.IGNORECASE):
+        return True, f"Found in {where}."
+    return False, spec.get("hint") or f"Nothing in {where} matches /{spec['pattern']}/."
+
+
+PLATFORM_PROMPT_CHECKS: tuple[Mapping[str, Any], ...] = (
+    {"kind": "uses_placeholders"},
+    {"kind": "min_substance"},
+    {"kind": "no_expected_values"},
+)
+
+
+def prompt_checks_run(specs: Iterable[Mapping[str, Any]], prompt: LearnerPrompt) -> list[CheckResult]:
+    """The platform's prompt checks, then the task's own, in order."""
+    return [check_run(spec, prompt) for spec in (*PLATFORM_PROMPT_CHECKS, *specs)]
+
+
 # --- validating and running specs ----------------------------------------------------------------
 
 
-def check_spec_errors(spec: Any) -> list[str]:
+def check_spec_errors(spec: Any, *, scope: str | None = None) -> list[str]:
     """Problems with one check spec from content, as messages without a location
-    (the content sync adds `path:line`). An empty list means the spec can run."""
+    (the content sync adds `path:line`). An empty list means the spec can run.
+    `scope` ("output" or "prompt") limits the kinds accepted."""
     if not isinstance(spec, Mapping):
         return ["a check must be a mapping such as {kind: contains, value: total}"]
     kind = spec.get("kind")
-    if kind not in CHECKS:
-        return [f"unknown check kind {kind!r}; expected one of: {', '.join(sorted(CHECKS))}"]
+    kinds = sorted(name for name, check in CHECKS.items() if scope in (None, check.scope))
+    if kind not in kinds:
+        return [f"unknown check kind {kind!r}; expected one of: {', '.join(kinds)}"]
     check = CHECKS[kind]
     allowed = {**_COMMON_PARAMS, **check.params}
     errors = [
@@ -493,13 +616,15 @@ def check_spec_errors(spec: Any) -> list[str]:
     return errors
 
 
-def check_run(spec: Mapping[str, Any], transcript: RunTranscript) -> CheckResult:
-    """Run one check. Specs are validated when content is synced; an invalid one here
-    is a platform bug, so it raises ValueError rather than failing the learner."""
-    if errors := check_spec_errors(spec):
+def check_run(spec: Mapping[str, Any], subject: RunTranscript | LearnerPrompt) -> CheckResult:
+    """Run one check on a run (output checks) or on the learner's prompt (prompt checks).
+    Specs are validated when content is synced; an invalid one here is a platform bug,
+    so it raises ValueError rather than failing the learner."""
+    scope = "prompt" if isinstance(subject, LearnerPrompt) else "output"
+    if errors := check_spec_errors(spec, scope=scope):
         raise ValueError(f"invalid check spec {dict(spec)!r}: {'; '.join(errors)}")
     check = CHECKS[spec["kind"]]
-    passed, detail = check.run(spec, transcript)
+    passed, detail = check.run(spec, subject)
     return CheckResult(
         kind=check.name,
         label=spec.get("label") or check.label(spec),

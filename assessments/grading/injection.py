@@ -73,7 +73,10 @@ from typing import Any
 from assessments.grading.checks import RunTranscript
 
 # What the learner reads; the rule that fired is for the instructor's eyes only.
-REVIEW_MESSAGE = "Text that seems aimed at the grader was found; an instructor will review this submission."
+REVIEW_MESSAGE = (
+    "Part of your prompt or of the model's output looks like it speaks to the grader rather than to the "
+    "model doing the task. An instructor will review this submission."
+)
 
 # --- vocabulary ----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ def test_make_run_starts_web_workers_and_beat_with_the_simulator_in_test_mode():
     # Model calls wait on the network: a thread pool holds 100 in flight; CPU work stays on prefork.
     assert "-Q model_calls -P threads -c 100" in commands["models"]
     assert "-Q default -P prefork" in commands["worker"]
-    assert "--replies-from-content content" in commands["simulator"]
+    assert "-m devtools.model_simulator --port 8765 --content content" in commands["simulator"]
 
 
 def test_a_live_api_key_runs_without_the_simulator():

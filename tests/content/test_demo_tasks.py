@@ -1,10 +1,10 @@
-"""The flagship course's hands-on demo tasks: each task validates, ships its inputs, and its reference
-solution's recorded model output passes the task's deterministic checks.
+"""The flagship course's hands-on demo tasks: each task validates, ships the inputs of its cases
+(one visible, at least three hidden), and its reference solution's output on every case passes
+that case's deterministic checks, which can also fail.
 
-The recorded output is judged by the platform's own code: each raw xAI body in `reference.yaml`
-(Chat Completions, or Responses for the search task) is parsed by the model client into a
-`ModelResult`, exactly as a live answer would be, and the task's checks run through the checks
-registry on the transcript of those results.
+The reference output is judged by the platform's own code: the content sync's
+`reference_transcript` turns it into a run, and the task's and the case's checks run through the
+checks registry on it.
 """
 
 import copy
@@ -17,8 +17,8 @@ import jsonschema
 import pytest
 from PIL import Image
 
-from assessments.grading.checks import RunTranscript, checks_run
-from assessments.modelapi.client import get_client
+from assessments.demos.content import reference_transcript
+from assessments.grading.checks import PLACEHOLDER, RunTranscript, checks_run
 
 from .course_files import COURSE_DIR, course_spec, read_front_matter, read_yaml, reference_problem
 
@@ -34,7 +34,6 @@ REQUIRED_DEMOS = {
 }
 MODALITIES = {"text", "structured_output", "function_calling", "search", "vision"}
 LEARNER_WRITES = {"system_prompt", "user_prompt", "json_schema", "tools"}
-INPUT_KINDS = {"document", "csv", "image"}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 SERVER_TOOLS = {"web_search", "x_search", "code_interpreter", "file_search", "mcp"}
 FINISH_REASONS = {"stop", "length", "tool_calls"}
@@ -69,33 +68,45 @@ DEMOS = {
 }
 
 
-# --- The recorded run, as the platform sees it ----------------------------------------------------
+# --- The reference run, as the platform sees it ----------------------------------------------------
 
 
-def transcript(slug: str, responses: list[dict]) -> RunTranscript:
-    """The run of `responses` (raw API bodies), parsed by the model client as live answers are."""
-    front = DEMOS[slug][0]
-    api = "responses" if front["modality"] == "search" else "chat"
-    client = get_client()
-    return RunTranscript.from_results(
-        [client.result_from_raw(body, api=api, requested_model=front["model"]["name"]) for body in responses]
-    )
+def cases(slug: str) -> list[dict]:
+    return DEMOS[slug][0]["cases"]
 
 
-def recorded(slug: str) -> list[dict]:
-    """A copy of the task's recorded responses, safe to alter."""
-    return copy.deepcopy(DEMOS[slug][2]["recorded_responses"])
+def case_ids(slug: str) -> list[str]:
+    return [case["id"] for case in cases(slug)]
 
 
-def failed_required(slug: str, run: RunTranscript) -> set[str]:
-    """The labels of the task's required checks that `run` fails, by the real checks registry."""
-    return {
-        result.label for result in checks_run(DEMOS[slug][0]["checks"], run) if result.required and not result.passed
-    }
+def case(slug: str, case_id: str) -> dict:
+    return next(item for item in cases(slug) if item["id"] == case_id)
+
+
+def output(slug: str, case_id: str) -> dict:
+    """A copy of the reference output on one case, safe to alter."""
+    return copy.deepcopy(DEMOS[slug][2]["outputs"][case_id])
+
+
+def failed_required(slug: str, case_id: str, run: RunTranscript) -> set[str]:
+    """The labels of the required checks (the task's and the case's) that `run` fails."""
+    checks = [*DEMOS[slug][0]["checks"], *case(slug, case_id).get("checks", [])]
+    return {result.label for result in checks_run(checks, run) if result.required and not result.passed}
 
 
 def _required_checks(front: dict) -> list[dict]:
-    return [c for c in front["checks"] if c.get("required", True)]
+    return [
+        c
+        for c in front["checks"] + [c for item in front["cases"] for c in item.get("checks", [])]
+        if c.get("required", True)
+    ]
+
+
+def _input_files(front: dict) -> list[str]:
+    return [value for item in front["cases"] for value in item["inputs"].values() if isinstance(value, str)]
+
+
+ALL_CASES = [(slug, case_id) for slug in sorted(DEMOS) for case_id in case_ids(slug)]
 
 
 # --- The set of demos ---------------------------------------------------------------------------
@@ -116,20 +127,15 @@ def test_certificate_requires_only_shipped_demos():
     assert set(course_spec()["certificate"]["requires"]["demos"]) <= set(DEMOS)
 
 
-def test_simulator_matches_are_unique_to_their_own_task():
-    """The simulator replays a task's responses for any request containing its match string, so no
-    other task's inputs or brief may contain it."""
-    for slug, (_front, _brief, reference) in DEMOS.items():
-        match = reference["simulator_match"]
-        for other, (other_front, other_brief, _) in DEMOS.items():
-            if other == slug:
-                continue
-            texts = [other_brief] + [
-                (DEMOS_DIR / other / i["file"]).read_text(encoding="utf-8")
-                for i in other_front["inputs"]
-                if i["as"] != "image"
-            ]
-            assert not any(match in text for text in texts), f"{slug}'s match {match!r} appears in {other}"
+@pytest.mark.parametrize("slug", sorted(DEMOS))
+def test_each_task_has_one_visible_case_and_at_least_three_distinct_hidden_ones(slug):
+    items = cases(slug)
+    assert sum(1 for item in items if item.get("visible")) == 1
+    assert sum(1 for item in items if not item.get("visible")) >= 3
+    inputs = [json.dumps(item["inputs"], sort_keys=True) for item in items]
+    assert len(set(inputs)) == len(inputs), "two cases have the same inputs"
+    placeholders = set(DEMOS[slug][0]["placeholders"])
+    assert all(set(item["inputs"]) == placeholders for item in items)
 
 
 # --- Each task ----------------------------------------------------------------------------------
@@ -161,12 +167,12 @@ def test_task_front_matter_is_valid(slug):
 @pytest.mark.parametrize("slug", sorted(DEMOS))
 def test_inputs_are_shipped_and_images_are_within_limits(slug):
     front, brief, _ = DEMOS[slug]
-    assert front["inputs"], "every task ships at least one fixed input"
-    for item in front["inputs"]:
-        assert item["as"] in INPUT_KINDS
-        path = DEMOS_DIR / slug / item["file"]
-        assert path.is_file() and "/" not in item["file"], path
-        if item["as"] == "image":
+    files = _input_files(front)
+    assert files, "every task ships input files"
+    for name in files:
+        path = DEMOS_DIR / slug / name
+        assert path.is_file() and "/" not in name, path
+        if path.suffix.lower() in {".png", ".jpg", ".jpeg"}:
             assert path.suffix.lower() in {".png", ".jpg", ".jpeg"}
             assert path.stat().st_size < MAX_IMAGE_BYTES
             with Image.open(path) as image:
@@ -177,15 +183,15 @@ def test_inputs_are_shipped_and_images_are_within_limits(slug):
     for image in re.findall(r"!\[[^\]]+\]\(([^)]+)\)", brief):
         assert (DEMOS_DIR / slug / image).is_file(), f"the brief shows a missing image {image}"
     if front["modality"] == "vision":
-        assert any(item["as"] == "image" for item in front["inputs"])
+        assert all(any(Path(f).suffix == ".png" for f in item["inputs"].values()) for item in front["cases"])
 
 
 @pytest.mark.parametrize("slug", sorted(DEMOS))
 def test_checks_use_documented_kinds_and_parameters(slug):
     front, _, _ = DEMOS[slug]
     tool_names = {tool["function"]["name"] for tool in front.get("tools") or []}
-    assert front["checks"]
-    for check in front["checks"]:
+    assert front["checks"] or all(item.get("checks") for item in front["cases"])
+    for check in front["checks"] + [c for item in front["cases"] for c in item.get("checks", [])]:
         kind = check["kind"]
         assert kind in CHECK_PARAMS, kind
         assert CHECK_PARAMS[kind] <= set(check) <= CHECK_PARAMS[kind] | CHECK_OPTIONAL | {"kind"}, check
@@ -210,6 +216,7 @@ def test_rubric_and_threshold_are_sound(slug):
     front, _, _ = DEMOS[slug]
     rubric = front["rubric"]
     assert 3 <= len(rubric) <= 5
+    assert {criterion.get("about", "output") for criterion in rubric} == {"output", "prompt"}
     assert len({criterion["id"] for criterion in rubric}) == len(rubric)
     for criterion in rubric:
         assert isinstance(criterion["weight"], (int, float)) and criterion["weight"] > 0
@@ -228,7 +235,9 @@ def test_modality_has_what_it_needs(slug):
             assert tool["type"] == "function"
             jsonschema.Draft202012Validator.check_schema(tool["function"]["parameters"])
             names.add(tool["function"]["name"])
-        assert set(front["tool_results"]) == names, "every task tool needs a fixed result"
+        for item in front["cases"]:
+            results = {**(front.get("tool_results") or {}), **(item.get("tool_results") or {})}
+            assert set(results) == names, "every task tool needs a fixed result on every case"
     else:
         assert not tools
     if front["modality"] == "search":
@@ -254,101 +263,75 @@ def test_reference_solution_fills_what_the_learner_writes(slug):
 
 
 @pytest.mark.parametrize("slug", sorted(DEMOS))
-def test_simulator_match_appears_in_every_request(slug):
+def test_the_reference_prompt_is_a_template_using_every_placeholder(slug):
     front, _, reference = DEMOS[slug]
-    match = reference["simulator_match"]
-    assert isinstance(match, str) and len(match) >= 6
-    sent = [
-        (DEMOS_DIR / slug / item["file"]).read_text(encoding="utf-8")
-        for item in front["inputs"]
-        if item["as"] != "image"
-    ]
-    assert any(match in text for text in sent), "the match must be in an input sent with every request"
+    used = {
+        m.group(1) for field in ("system_prompt", "user_prompt") for m in PLACEHOLDER.finditer(reference.get(field, ""))
+    }
+    assert used == set(front["placeholders"])
+    written = " ".join(str(reference.get(field, "")) for field in front["learner_writes"]).casefold()
+    for item in front["cases"]:
+        for value in item.get("expected_values", []):
+            assert value.casefold() not in written, value
 
 
 @pytest.mark.parametrize("slug", sorted(DEMOS))
-def test_recorded_responses_are_realistic_xai_bodies(slug):
-    front, _, reference = DEMOS[slug]
-    responses = reference["recorded_responses"]
-    assert responses
-    for body in responses:
-        assert body["model"] == front["model"]["name"]
-        usage = body["usage"]
-        if front["modality"] == "search":
-            assert body["object"] == "response" and body["status"] == "completed"
-            assert any(item["type"] == "web_search_call" and item["call_id"] == "" for item in body["output"])
-            assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
-            assert usage["output_tokens_details"]["reasoning_tokens"] <= usage["output_tokens"]
-            assert usage["num_server_side_tools_used"] == sum(usage["server_side_tool_usage_details"].values())
-        else:
-            assert body["object"] == "chat.completion"
-            choice = body["choices"][0]
-            assert choice["finish_reason"] in FINISH_REASONS
-            reasoning = usage["completion_tokens_details"]["reasoning_tokens"]
-            assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + reasoning
-            assert usage["prompt_tokens_details"]["cached_tokens"] <= usage["prompt_tokens"]
-            assert isinstance(usage["cost_in_usd_ticks"], int) and usage["cost_in_usd_ticks"] > 0
-            if choice["finish_reason"] == "tool_calls":
-                for call in choice["message"]["tool_calls"]:
-                    assert call["type"] == "function" and call["id"]
-                    assert isinstance(json.loads(call["function"]["arguments"]), dict)
-    if front["modality"] == "function_calling":
-        assert len(responses) >= 2, "a tool call, then the final answer"
-        assert responses[0]["choices"][0]["finish_reason"] == "tool_calls"
-        assert responses[-1]["choices"][0]["finish_reason"] == "stop"
-    else:
-        assert len(responses) == 1
+def test_the_simulator_knows_every_case(slug):
+    simulated = read_yaml(DEMOS_DIR / slug / "simulator.yaml")
+    assert simulated["needs"], "the simulated model must need something from the prompt"
+    assert set(simulated.get("failing") or {}) <= set(case_ids(slug))
 
 
-@pytest.mark.parametrize("slug", sorted(DEMOS))
-def test_recorded_output_passes_every_required_check(slug):
-    run = transcript(slug, recorded(slug))
-    assert failed_required(slug, run) == set()
-    # Parsed by the client, not taken on trust: the checks saw the run's final answer.
+@pytest.mark.parametrize(("slug", "case_id"), ALL_CASES)
+def test_reference_output_passes_every_required_check_of_its_case(slug, case_id):
+    run = reference_transcript(output(slug, case_id))
+    assert failed_required(slug, case_id, run) == set()
     assert run.text and run.finish_reason == "stop"
 
 
-@pytest.mark.parametrize("slug", sorted(DEMOS))
-def test_required_checks_reject_an_empty_answer(slug):
+@pytest.mark.parametrize(("slug", "case_id"), ALL_CASES)
+def test_required_checks_reject_an_empty_answer(slug, case_id):
     """The checks must be able to fail: a run that answers nothing, calls nothing and cites nothing."""
-    empty = dataclasses.replace(transcript(slug, recorded(slug)[-1:]), text="", tool_calls=(), citations=())
-    assert failed_required(slug, empty)
+    empty = dataclasses.replace(reference_transcript(output(slug, case_id)), text="", tool_calls=(), citations=())
+    assert failed_required(slug, case_id, empty)
 
 
-def _final_message(responses: list[dict]) -> dict:
-    """The assistant message of the last Chat Completions body."""
-    return responses[-1]["choices"][0]["message"]
+@pytest.mark.parametrize("slug", sorted(DEMOS))
+def test_the_example_answer_fails_the_hidden_cases(slug):
+    """Hard-coding the visible answer cannot pass: it fails a required check on every hidden case."""
+    example = reference_transcript(output(slug, "example"))
+    for item in cases(slug):
+        if not item.get("visible"):
+            assert failed_required(slug, item["id"], example), item["id"]
 
 
 def test_injection_demo_fails_when_the_secret_leaks():
     slug = "injection-resistant-assistant"
     secret = re.search(r"TRAIL-STAFF-\w+", (DEMOS_DIR / slug / "store-policy.txt").read_text(encoding="utf-8")).group(0)
-    responses = recorded(slug)
-    message = _final_message(responses)
-    message["content"] = f"Your code is {secret}.\n\n{message['content']}"
-    failed = failed_required(slug, transcript(slug, responses))
-    assert failed == {"Does not reveal the staff discount code", "Does not mention the staff code's prefix"}
+    for case_id in case_ids(slug):
+        leaked = output(slug, case_id)
+        leaked["content"] = f"Your code is {secret}.\n\n{leaked['content']}"
+        failed = failed_required(slug, case_id, reference_transcript(leaked))
+        assert failed == {"Does not reveal the staff discount code", "Does not mention the staff code's prefix"}
 
 
 def test_function_calling_demo_fails_on_the_wrong_tool_or_unit():
     slug = "function-calling-weather"
-    label = "Called get_weather for Oslo in Fahrenheit"
-    assert label not in failed_required(slug, transcript(slug, recorded(slug)))
+    label = "Calls the right tool with the right city and unit"
+    assert label not in failed_required(slug, "example", reference_transcript(output(slug, "example")))
     for name, arguments in [
         ("get_weather", {"city": "Oslo", "unit": "celsius"}),
         ("get_forecast", {"city": "Oslo", "days": 1, "unit": "fahrenheit"}),
     ]:
-        responses = recorded(slug)
-        (call,) = responses[0]["choices"][0]["message"]["tool_calls"]
-        call["function"] = {"name": name, "arguments": json.dumps(arguments)}
-        assert failed_required(slug, transcript(slug, responses)) == {label}, name
+        wrong = output(slug, "example")
+        wrong["steps"][0]["tool_calls"] = [{"name": name, "arguments": arguments}]
+        assert failed_required(slug, "example", reference_transcript(wrong)) == {label}, name
 
 
 def test_chart_demo_fails_on_a_misread_bar():
     slug = "chart-analysis"
-    responses = recorded(slug)
-    message = _final_message(responses)
-    answer = json.loads(message["content"])
+    misread = output(slug, "example")
+    answer = json.loads(misread["content"])
     answer["monthly_mwh"]["Jun"] = 98
-    message["content"] = json.dumps(answer)
-    assert failed_required(slug, transcript(slug, responses)) == {"The figures match the chart"}
+    misread["content"] = json.dumps(answer)
+    assert failed_required(slug, "example", reference_transcript(misread)) == {"The figures match the chart"}

@@ -1,6 +1,7 @@
 """A small course with one demo per modality, written to tmp_path and synced for real."""
 
 import io
+import json
 import textwrap
 from pathlib import Path
 
@@ -20,16 +21,23 @@ TASKS = {
         modality: text
         lesson: basics/hello#json-schema
         learner_writes: [system_prompt, user_prompt]
+        placeholders:
+          topic: What the haiku is about.
+        cases:
+          - {id: example, visible: true, inputs: {topic: {text: rain}}}
+          - {id: snow, inputs: {topic: {text: snow}}}
+          - {id: wind, inputs: {topic: {text: wind}}}
+          - {id: fog, inputs: {topic: {text: fog}}}
         model: {name: grok-4.3, temperature: 0, max_output_tokens: 300}
         checks:
           - {kind: word_count, min: 1, max: 200}
         rubric:
           - {id: form, weight: 2, description: The answer is a haiku.}
-          - {id: topic, weight: 1, description: It is about rain.}
+          - {id: topic, weight: 1, description: It is about the topic.}
         pass_threshold: 0.6
         limits: {prompt_max_chars: 500, runs_per_hour: 3}
         ---
-        Write a prompt that makes the model answer with **one haiku**.
+        Write a prompt that makes the model answer with **one haiku** about `{{topic}}`.
     """,
     "invoice": """
         ---
@@ -38,8 +46,13 @@ TASKS = {
         domain: prompting
         modality: structured_output
         learner_writes: [system_prompt, user_prompt, json_schema]
-        inputs:
-          - {file: invoice.txt, as: document}
+        placeholders:
+          invoice: The invoice text.
+        cases:
+          - {id: example, visible: true, inputs: {invoice: invoice.txt}, expected_values: [INV-TEST-0042]}
+          - {id: second, inputs: {invoice: {text: "Invoice INV-TEST-0043 Total 20.00 EUR"}}}
+          - {id: third, inputs: {invoice: {text: "Invoice INV-TEST-0044 Total 30.00 EUR"}}}
+          - {id: fourth, inputs: {invoice: {text: "Invoice INV-TEST-0045 Total 40.00 EUR"}}}
         model: {name: grok-4.3, temperature: 0, max_output_tokens: 400}
         checks:
           - {kind: is_json}
@@ -56,6 +69,13 @@ TASKS = {
         domain: tool_use
         modality: function_calling
         learner_writes: [user_prompt]
+        placeholders:
+          city: The city the user asks about.
+        cases:
+          - {id: example, visible: true, inputs: {city: {text: Lisbon}}}
+          - {id: porto, inputs: {city: {text: Porto}}, tool_results: {get_weather: {"city": "Porto", "temperature_c": 17}}}
+          - {id: faro, inputs: {city: {text: Faro}}, tool_results: {get_weather: {"city": "Faro", "temperature_c": 24}}}
+          - {id: braga, inputs: {city: {text: Braga}}, tool_results: {get_weather: {"city": "Braga", "temperature_c": 15}}}
         model: {name: grok-4.3, temperature: 0, max_output_tokens: 400}
         tools:
           - type: function
@@ -71,7 +91,7 @@ TASKS = {
           - {id: uses-result, weight: 1, description: The answer uses the tool result.}
         pass_threshold: 0.5
         ---
-        Ask for the weather in Lisbon.
+        Ask for the weather in a city.
     """,
     "receipt": """
         ---
@@ -80,8 +100,13 @@ TASKS = {
         domain: multimodal
         modality: vision
         learner_writes: [user_prompt]
-        inputs:
-          - {file: receipt.png, as: image}
+        placeholders:
+          receipt: The receipt photo.
+        cases:
+          - {id: example, visible: true, inputs: {receipt: receipt.png}}
+          - {id: second, inputs: {receipt: receipt-2.png}}
+          - {id: third, inputs: {receipt: receipt-3.png}}
+          - {id: fourth, inputs: {receipt: receipt-4.png}}
         model: {name: grok-4.3, temperature: 0, max_output_tokens: 300}
         checks: []
         rubric:
@@ -97,6 +122,13 @@ TASKS = {
         domain: multimodal
         modality: search
         learner_writes: [system_prompt, user_prompt]
+        placeholders:
+          question: The research question.
+        cases:
+          - {id: example, visible: true, inputs: {question: {text: 'What did xAI ship this week?'}}}
+          - {id: second, inputs: {question: {text: 'Which models does xAI serve?'}}}
+          - {id: third, inputs: {question: {text: 'What does the Responses API do?'}}}
+          - {id: fourth, inputs: {question: {text: 'How is search billed?'}}}
         model: {name: grok-4.3, max_output_tokens: 500}
         server_tools: [{type: web_search}]
         checks:
@@ -109,28 +141,55 @@ TASKS = {
     """,
 }
 
+# Prompts that pass every platform prompt check, as a learner would type them.
+PROMPTS = {
+    "haiku": {
+        "system_prompt": "You are a poet. Answer with exactly one haiku of three short lines and nothing else.",
+        "user_prompt": "Write a haiku about {{topic}}.",
+    },
+    "invoice": {
+        "system_prompt": "You extract supplier invoices into JSON, copying every number and name exactly as printed.",
+        "user_prompt": "Extract this invoice: {{invoice}}",
+        "json_schema": '{"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}',
+    },
+    "weather": {
+        "user_prompt": "Please call the weather tool for {{city}} first, then tell me the temperature it "
+        "returned in one friendly sentence."
+    },
+    "receipt": {
+        "user_prompt": "Read this receipt photo carefully and tell me the total amount printed on it, "
+        "with its currency: {{receipt}}"
+    },
+    "news": {
+        "system_prompt": "You are a research assistant. Search the web before answering and cite a source for each claim.",
+        "user_prompt": "Answer briefly: {{question}}",
+    },
+}
+
+
+def _outputs(slug: str, output: str) -> str:
+    ids = {"haiku": ["example", "snow", "wind", "fog"], "weather": ["example", "porto", "faro", "braga"]}
+    return "outputs:\n" + "".join(
+        f"  {case}: {output}\n" for case in ids.get(slug, ["example", "second", "third", "fourth"])
+    )
+
+
+def _reference(slug: str, output: str) -> str:
+    fields = "".join(
+        f"{name}: {json.dumps(json.loads(value) if name == 'json_schema' else value)}\n"
+        for name, value in PROMPTS[slug].items()
+    )
+    return fields + _outputs(slug, output)
+
+
 REFERENCES = {
-    "haiku": (
-        "system_prompt: You write haiku.\nuser_prompt: A haiku about rain.\n"
-        "simulator_match: zz-no-match-haiku\nrecorded_responses:\n"
-        "  - {choices: [{index: 0, finish_reason: stop, message: {role: assistant, content: 'Rain taps'}}]}\n"
+    "haiku": _reference("haiku", "{content: 'Rain taps the tin roof'}"),
+    "invoice": _reference("invoice", "{content: '{\"total\": 118.5}'}"),
+    "weather": _reference(
+        "weather", "{steps: [{tool_calls: [{name: get_weather, arguments: {city: Lisbon}}]}, {content: It is 21 C.}]}"
     ),
-    "invoice": (
-        "system_prompt: Extract.\nuser_prompt: Extract it.\njson_schema: {type: object}\n"
-        "simulator_match: INV-TEST-0042\nrecorded_responses:\n"
-        "  - {choices: [{index: 0, finish_reason: stop, message: {role: assistant, content: '{\"total\": 118.5}'}}]}\n"
-    ),
-    "weather": (
-        "user_prompt: What is the weather in Lisbon?\nsimulator_match: zz-no-match-weather\n"
-        "recorded_responses:\n  - {choices: []}\n  - {choices: []}\n"
-    ),
-    "receipt": (
-        "user_prompt: What is the total?\nsimulator_match: receipt.png\nrecorded_responses:\n  - {choices: []}\n"
-    ),
-    "news": (
-        "system_prompt: Cite sources.\nuser_prompt: One fact.\nsimulator_match: zz-no-match-news\n"
-        "recorded_responses:\n  - {output: []}\n"
-    ),
+    "receipt": _reference("receipt", "{content: The total is 12.40 EUR.}"),
+    "news": _reference("news", "{content: 'xAI shipped a model.', citations: ['https://x.ai/news']}"),
 }
 
 
@@ -179,6 +238,8 @@ class DemoTree:
             write(self.demo(slug) / "reference.yaml", REFERENCES[slug])
         write(self.demo("invoice") / "invoice.txt", "Invoice INV-TEST-0042\nTotal: 118.50 EUR\n")
         (self.demo("receipt") / "receipt.png").write_bytes(png_bytes())
+        for number in (2, 3, 4):
+            (self.demo("receipt") / f"receipt-{number}.png").write_bytes(png_bytes(8 + number))
 
     def demo(self, slug: str) -> Path:
         return self.course / "demos" / slug

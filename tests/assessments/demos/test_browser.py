@@ -7,6 +7,8 @@ from assessments.models import Submission
 from tests.accounts.factories import UserFactory
 from tests.conftest import browser_sign_in
 
+from .conftest import PROMPTS
+
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
@@ -50,8 +52,8 @@ def test_learner_submits_a_demo_and_sees_it_graded_on_the_simulated_model(
         page.goto(f"{live_server.url}/demos/haiku/")
         expect(page.get_by_role("heading", name="Write a haiku about rain")).to_be_visible()
         expect(page.get_by_text("Simulated model").first).to_be_visible()
-        page.get_by_label("System prompt").fill("You write haiku, and nothing else.")
-        page.get_by_label("User prompt").fill("Write one haiku about rain on a tin roof.")
+        page.get_by_label("System prompt").fill(PROMPTS["haiku"]["system_prompt"])
+        page.get_by_label("User prompt").fill(PROMPTS["haiku"]["user_prompt"])
         page.get_by_role("button", name="Run and grade").click()
 
         status = page.locator("#submission-status")

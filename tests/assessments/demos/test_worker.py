@@ -15,6 +15,8 @@ from assessments.demos.tasks import demo_run_and_grade
 from assessments.models import DemoTask, GradeRecord, ModelCallRecord, Submission
 from tests.accounts.factories import UserFactory
 
+from .conftest import PROMPTS
+
 
 def queued_messages(app) -> int:
     with app.connection_for_write() as connection:
@@ -47,12 +49,7 @@ def test_thread_pool_worker_runs_and_grades_submissions_from_the_broker(
     task = DemoTask.objects.get(slug="haiku")
     learners = [UserFactory() for _ in range(3)]
     model_simulator.configure(latency=0.3)
-    submissions = [
-        services.submission_create(
-            learner=learner, task=task, system_prompt="You write haiku.", user_prompt="A haiku about rain."
-        )
-        for learner in learners
-    ]
+    submissions = [services.submission_create(learner=learner, task=task, **PROMPTS["haiku"]) for learner in learners]
     assert queued_messages(app) == 3  # published on commit, waiting in the broker
 
     seen_threads: set[str] = set()
@@ -70,14 +67,10 @@ def test_thread_pool_worker_runs_and_grades_submissions_from_the_broker(
     assert queued_messages(app) == 0
     assert len(seen_threads) >= 2 and threading.current_thread().name not in seen_threads
     for submission in submissions:
-        assert list(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == [
-            "run:0",
-            "judge",
-            "judge:strict",
-        ]
+        assert ModelCallRecord.objects.filter(submission=submission).count() == 13
         assert GradeRecord.objects.filter(submission=submission).count() == 1
-    # three demos, three calls each, each call answered exactly once
-    assert len(model_simulator.requests()) == 9
+    # three demos, 13 calls each (4 cases, the classifier, 4 verdicts and 4 rechecks), each answered once
+    assert len(model_simulator.requests()) == 39
 
 
 def test_the_lease_sweep_is_on_the_beat_schedule(settings):
@@ -105,9 +98,7 @@ def killed_after_the_run_step(app, task, monkeypatch, *, holder: str = "") -> Su
     the message with it (as the file-system transport does)."""
     from assessments.demos import grader
 
-    submission = services.submission_create(
-        learner=UserFactory(), task=task, system_prompt="You write haiku.", user_prompt="A haiku about rain."
-    )
+    submission = services.submission_create(learner=UserFactory(), task=task, **PROMPTS["haiku"])
 
     def killed(**kwargs):
         raise WorkerKilled
@@ -118,8 +109,12 @@ def killed_after_the_run_step(app, task, monkeypatch, *, holder: str = "") -> Su
     monkeypatch.undo()
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge("model_calls")
-    assert list(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == ["run:0"]
+    assert set(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == run_steps(task)
     return submission
+
+
+def run_steps(task) -> set[str]:
+    return {f"case:{case['id']}:run:0" for case in task.spec["cases"]}
 
 
 def completes_without_a_second_run(app, submission, model_simulator) -> None:
@@ -127,14 +122,14 @@ def completes_without_a_second_run(app, submission, model_simulator) -> None:
         app, pool="threads", concurrency=2, queues=["model_calls"], perform_ping_check=False, shutdown_timeout=30
     ):
         wait_for(lambda: Submission.objects.get(pk=submission.pk).state == "graded")
+    cases = [case["id"] for case in submission.task.spec["cases"]]
     bodies = model_simulator.bodies("chat")
-    assert len(bodies) == 2  # the judge and its strict re-check; no second run
-    assert all(body["messages"][0]["content"] != "You write haiku." for body in bodies)
-    assert list(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == [
-        "run:0",
-        "judge",
-        "judge:strict",
-    ]
+    # the classifier, then per case the judge and its strict re-check; no second run
+    assert len(bodies) == 1 + 2 * len(cases)
+    assert all(body["messages"][0]["content"] != PROMPTS["haiku"]["system_prompt"] for body in bodies)
+    assert set(ModelCallRecord.objects.filter(submission=submission).values_list("step", flat=True)) == (
+        run_steps(submission.task) | {"classify"} | {f"judge:{c}" for c in cases} | {f"judge:strict:{c}" for c in cases}
+    )
 
 
 @pytest.mark.django_db(transaction=True)

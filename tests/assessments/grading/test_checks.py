@@ -2,10 +2,12 @@ import pytest
 
 from assessments.grading.checks import (
     CHECKS,
+    LearnerPrompt,
     RunTranscript,
     check_run,
     check_spec_errors,
     checks_run,
+    prompt_checks_run,
     refusal_detected,
     required_checks_passed,
 )
@@ -109,8 +111,61 @@ CASES = [
 ]
 
 
+README_PROMPT_KINDS = {"uses_placeholders", "min_substance", "no_expected_values", "prompt_regex"}
+
+
 def test_the_registry_holds_exactly_the_documented_check_kinds():
-    assert set(CHECKS) == README_KINDS
+    assert {name for name, check in CHECKS.items() if check.scope == "output"} == README_KINDS
+    assert {name for name, check in CHECKS.items() if check.scope == "prompt"} == README_PROMPT_KINDS
+
+
+def prompt(system: str, user: str = "Here it is: {{document}}", **kinds) -> LearnerPrompt:
+    return LearnerPrompt(
+        fields={"system_prompt": system, "user_prompt": user},
+        placeholders=kinds or {"document": "text"},
+        expected_values=("INV-0042", "1 059,40"),
+    )
+
+
+GOOD_SYSTEM = "You extract supplier invoices into JSON, copying every number, date and name exactly as printed."
+
+
+@pytest.mark.parametrize(
+    ("spec", "learner", "passed"),
+    [
+        ({"kind": "uses_placeholders"}, prompt(GOOD_SYSTEM), True),
+        ({"kind": "uses_placeholders"}, prompt(GOOD_SYSTEM, "Extract the invoice."), False),
+        ({"kind": "uses_placeholders"}, prompt(GOOD_SYSTEM, "{{document}} {{ other }}"), False),
+        ({"kind": "uses_placeholders"}, prompt("{{chart}}", "Read it.", chart="image"), False),
+        ({"kind": "uses_placeholders"}, prompt(GOOD_SYSTEM, "Read {{ chart }}", chart="image"), True),
+        ({"kind": "min_substance"}, prompt(GOOD_SYSTEM), True),
+        ({"kind": "min_substance"}, prompt("asdf", "qwerty {{document}}"), False),
+        ({"kind": "min_substance"}, prompt("You are helpful. " * 10), False),  # enough words, too few different
+        ({"kind": "min_substance", "min_words": 3, "min_distinct": 3}, prompt("You are helpful."), True),
+        ({"kind": "no_expected_values"}, prompt(GOOD_SYSTEM), True),
+        ({"kind": "no_expected_values"}, prompt(GOOD_SYSTEM + " The number is inv-0042."), False),
+        ({"kind": "no_expected_values"}, prompt(GOOD_SYSTEM + " Total: 1 059,40"), False),
+        ({"kind": "prompt_regex", "pattern": "untrusted"}, prompt(GOOD_SYSTEM + " The email is UNTRUSTED."), True),
+        ({"kind": "prompt_regex", "pattern": "untrusted", "field": "user_prompt"}, prompt("untrusted"), False),
+    ],
+)
+def test_prompt_checks(spec, learner, passed):
+    result = check_run(spec, learner)
+    assert result.passed is passed, result.detail
+    assert result.label and result.detail
+
+
+def test_prompt_checks_and_output_checks_keep_to_their_scope():
+    assert check_spec_errors({"kind": "min_substance"}, scope="output")
+    assert check_spec_errors({"kind": "is_json"}, scope="prompt")
+    assert not check_spec_errors({"kind": "prompt_regex", "pattern": "x", "field": "any"}, scope="prompt")
+    assert check_spec_errors({"kind": "prompt_regex", "pattern": "x", "field": "tools"}, scope="prompt")
+
+
+def test_every_task_gets_the_platform_prompt_checks_first():
+    results = prompt_checks_run([{"kind": "prompt_regex", "pattern": "never"}], prompt(":"))
+    assert [r.kind for r in results] == ["uses_placeholders", "min_substance", "no_expected_values", "prompt_regex"]
+    assert [r.passed for r in results] == [True, False, True, False]
 
 
 def test_every_kind_is_pinned_passing_and_failing():

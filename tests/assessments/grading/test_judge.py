@@ -15,12 +15,13 @@ from assessments.grading.judge import (
     STEP_JUDGE,
     STEP_JUDGE_STRICT,
     STRICT_JUDGE_PROMPT_VERSION,
+    CaseEvidence,
     Criterion,
     CriterionVerdict,
     VerdictError,
-    judge_call_model,
+    judge_call_models,
+    judge_cases,
     judge_request_build,
-    judge_run,
     verdict_parse,
     weighted_score,
 )
@@ -35,6 +36,14 @@ TRANSCRIPT = RunTranscript(
     text='{"total": 118.5} OUTPUT-SENTINEL',
     tool_calls=(ToolCall(id="c1", name="lookup", arguments='{"invoice": "INV-1"}'),),
 )
+CASE = CaseEvidence(
+    case_id="example",
+    visible=True,
+    transcript=TRANSCRIPT,
+    inputs=(("invoice", "INPUT-SENTINEL invoice INV-1"),),
+    tools='[{"type": "function", "function": {"name": "lookup"}}]',
+    tool_results=('{"total": "TOOL-RESULT-SENTINEL"}',),
+)
 
 
 def build(**overrides):
@@ -43,7 +52,7 @@ def build(**overrides):
         "brief": "Turn the invoice into JSON.",
         "rubric": RUBRIC,
         "learner_prompt": LEARNER_PROMPT,
-        "transcript": TRANSCRIPT,
+        "case": CASE,
         **overrides,
     }
     return judge_request_build(**arguments)
@@ -55,10 +64,10 @@ def run(**overrides):
         "brief": "Turn the invoice into JSON.",
         "rubric": RUBRIC,
         "learner_prompt": LEARNER_PROMPT,
-        "transcript": TRANSCRIPT,
+        "cases": [CASE],
         **overrides,
     }
-    return judge_run(**arguments)
+    return judge_cases(**arguments)
 
 
 def verdict(**verdicts: str) -> str:
@@ -78,7 +87,13 @@ def test_untrusted_text_is_only_in_the_user_message_between_nonce_delimiters():
     request = build()
     system, user = request.messages
     assert system["role"] == "system" and user["role"] == "user"
-    for sentinel in ("LEARNER-SENTINEL", "OUTPUT-SENTINEL", '{"invoice": "INV-1"}'):
+    for sentinel in (
+        "LEARNER-SENTINEL",
+        "OUTPUT-SENTINEL",
+        '{"invoice": "INV-1"}',
+        "INPUT-SENTINEL",
+        "TOOL-RESULT-SENTINEL",
+    ):
         assert sentinel not in system["content"]
         blocks = re.findall(
             rf"<<<BEGIN {request.nonce} ([^>]+)>>>\n(.*?)\n<<<END {request.nonce} \1>>>", user["content"], re.DOTALL
@@ -88,7 +103,30 @@ def test_untrusted_text_is_only_in_the_user_message_between_nonce_delimiters():
         name
         for name, _ in re.findall(rf"<<<BEGIN {request.nonce} ([^>]+)>>>\n(.*?)\n<<<END", user["content"], re.DOTALL)
     ]
-    assert names == ["learner system prompt", "learner user prompt", "model final answer", "model tool calls"]
+    assert names == [
+        "learner system prompt",
+        "learner user prompt",
+        "case input invoice",
+        "tools offered to the model",
+        "model tool calls",
+        "model final answer",
+    ]
+
+
+def test_prompt_and_output_criteria_are_listed_apart():
+    rubric = (*RUBRIC, Criterion(id="design", weight=2, description="The prompt is general.", about="prompt"))
+    system = build(rubric=rubric).messages[0]["content"]
+    prompt_part, output_part = system.split("### Criteria about the model's output")
+    assert "`design`" in prompt_part.split("### Criteria about the learner's prompt")[1]
+    assert "`faithful`" in output_part and "`design`" not in output_part
+
+
+def test_images_of_a_vision_case_reach_the_judge_as_images():
+    part = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA", "detail": "high"}}
+    case = CaseEvidence(case_id="chart", visible=False, transcript=TRANSCRIPT, images=(("chart", part),))
+    content = build(case=case).messages[1]["content"]
+    assert isinstance(content, list) and content[0]["type"] == "text"
+    assert part in content and "Image for placeholder chart:" in [p.get("text") for p in content]
 
 
 def test_the_data_is_followed_by_a_reminder_that_it_must_not_be_obeyed():
@@ -111,7 +149,7 @@ def test_request_pins_the_judge_model_temperature_and_schema(settings):
     request = build()
     assert request.model == "grok-4.20-0309-reasoning"
     assert request.temperature == 0
-    assert request.step == STEP_JUDGE and request.prompt_version == JUDGE_PROMPT_VERSION
+    assert request.step == f"{STEP_JUDGE}:example" and request.prompt_version == JUDGE_PROMPT_VERSION
     response_format = request.response_format
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["name"] == "judge_verdict"
@@ -128,13 +166,15 @@ def test_the_rubric_and_task_are_in_the_instructions():
 
 
 def test_the_judge_is_told_how_the_run_ended():
-    user = build(transcript=RunTranscript(text="cut o", finish_reason="length")).messages[1]["content"]
+    user = build(
+        case=CaseEvidence(case_id="x", visible=True, transcript=RunTranscript(text="cut o", finish_reason="length"))
+    ).messages[1]["content"]
     assert 'finish reason "length"' in user.split("<<<BEGIN")[0]
 
 
 def test_the_stricter_request_has_its_own_version_and_step():
     request = build(strict=True)
-    assert request.step == STEP_JUDGE_STRICT
+    assert request.step == f"{STEP_JUDGE_STRICT}:example"
     assert request.prompt_version == STRICT_JUDGE_PROMPT_VERSION != JUDGE_PROMPT_VERSION
     assert "stricter review" in request.messages[0]["content"]
     assert "stricter review" not in build().messages[0]["content"]
@@ -209,10 +249,10 @@ def test_an_unusable_verdict_never_passes_it_goes_to_review(model_simulator, rep
     model_simulator.script(reply)
     outcome = run()
     assert outcome.needs_review
-    assert outcome.score == 0.0 and outcome.verdicts == ()
+    assert outcome.score == 0.0 and outcome.cases[0].verdicts == ()
     assert "could not be used" in outcome.review_reason
     assert len(model_simulator.requests("chat")) == 1  # no recheck of an unusable verdict
-    assert outcome.passes[0].raw == reply.get("content", "")
+    assert outcome.cases[0].passes[0].raw == reply.get("content", "")
 
 
 # --- scoring and the stricter recheck -----------------------------------------------------------
@@ -231,7 +271,7 @@ def test_score_is_the_weighted_fraction_of_passed_criteria(model_simulator, verd
     outcome = run()
     assert outcome.score == pytest.approx(score)
     assert not outcome.needs_review
-    assert len(outcome.passes) == 1 and len(model_simulator.requests("chat")) == 1
+    assert len(outcome.cases[0].passes) == 1 and len(model_simulator.requests("chat")) == 1
 
 
 def test_weighted_score_of_fractional_weights():
@@ -249,7 +289,7 @@ def test_perfect_score_confirmed_by_the_stricter_recheck_stands(model_simulator)
     )
     outcome = run()
     assert outcome.score == 1.0 and not outcome.needs_review
-    assert [p.prompt_version for p in outcome.passes] == [JUDGE_PROMPT_VERSION, STRICT_JUDGE_PROMPT_VERSION]
+    assert [p.prompt_version for p in outcome.cases[0].passes] == [JUDGE_PROMPT_VERSION, STRICT_JUDGE_PROMPT_VERSION]
     first, second = model_simulator.bodies("chat")
     assert "stricter review" not in first["messages"][0]["content"]
     assert "stricter review" in second["messages"][0]["content"]
@@ -263,7 +303,7 @@ def test_perfect_score_the_stricter_recheck_disputes_goes_to_review(model_simula
     assert outcome.needs_review
     assert "faithful" in outcome.review_reason
     assert outcome.score == 1.0  # the first pass's score is kept for the reviewer
-    assert [v.passed for v in outcome.passes[1].verdicts] == [False, True]
+    assert [v.passed for v in outcome.cases[0].passes[1].verdicts] == [False, True]
 
 
 def test_perfect_score_with_an_unusable_recheck_goes_to_review(model_simulator):
@@ -292,22 +332,26 @@ def test_outcome_records_model_prompt_version_and_raw_verdict(model_simulator):
     data = json.loads(json.dumps(outcome.to_json()))
     assert data["model"] == "grok-4.3"  # resolved by the API
     assert data["prompt_version"] == JUDGE_PROMPT_VERSION
-    assert data["passes"][0]["raw"] == raw
-    assert data["passes"][0]["response_id"]
-    assert [v["reasoning"] for v in data["verdicts"]] == ["Evidence for faithful.", "Evidence for complete."]
+    assert data["cases"][0]["passes"][0]["raw"] == raw
+    assert data["cases"][0]["passes"][0]["response_id"]
+    assert [v["reasoning"] for v in data["cases"][0]["verdicts"]] == [
+        "Evidence for faithful.",
+        "Evidence for complete.",
+    ]
 
 
 def test_a_stored_judge_response_is_reused_instead_of_calling_again(model_simulator):
     model_simulator.script({"content": verdict(faithful="pass", complete="fail")})
     store = {}
 
-    def call_model(request):
-        if request.step not in store:
-            store[request.step] = judge_call_model(request)
-        return store[request.step]
+    def call_many(requests):
+        for request in requests:
+            if request.step not in store:
+                store[request.step] = judge_call_models([request])[0]
+        return [store[request.step] for request in requests]
 
-    first = run(call_model=call_model)
-    again = run(call_model=call_model)  # a redelivered task
+    first = run(call_many=call_many)
+    again = run(call_many=call_many)  # a redelivered task
     assert len(model_simulator.requests("chat")) == 1
     assert again.score == first.score == 0.75
-    assert again.passes[0].raw == first.passes[0].raw
+    assert again.cases[0].passes[0].raw == first.cases[0].passes[0].raw

@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import jsonschema
 import pytest
-import yaml
 
 from assessments.modelapi import get_client
-from assessments.modelapi.simulator import schema_instance
+from devtools.model_simulator import schema_instance
 
 ROOT = Path(__file__).resolve().parents[3]
 HELLO = [{"role": "user", "content": "hello"}]
@@ -257,25 +256,8 @@ RECORDED = [
 ]
 
 
-def write_demo(root: Path) -> Path:
-    folder = root / "grok4-applied" / "demos" / "weather-tools"
-    folder.mkdir(parents=True)
-    (folder / "reference.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "system_prompt": "You answer weather questions with the tool.",
-                "user_prompt": "What is the weather in Lisbon? (task WX-LIS-7)",
-                "simulator_match": "WX-LIS-7",
-                "recorded_responses": RECORDED,
-            }
-        ),
-        encoding="utf-8",
-    )
-    return root
-
-
-def test_recorded_responses_are_replayed_step_by_step(model_simulator, tmp_path):
-    assert model_simulator.load_replies(write_demo(tmp_path)) == 1
+def test_recorded_responses_are_replayed_step_by_step(model_simulator):
+    model_simulator.add_replies(match="WX-LIS-7", responses=RECORDED)
     client = get_client()
     messages = [{"role": "user", "content": "Weather in Lisbon please. Ref WX-LIS-7"}]
 
@@ -361,20 +343,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_management_command_serves_recorded_demos(tmp_path):
+def test_module_entry_point_serves_the_shipped_demos_with_latency(tmp_path):
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     process = subprocess.Popen(
         [
             sys.executable,
-            "manage.py",
-            "model_simulator",
+            "-m",
+            "devtools.model_simulator",
             "--port",
             str(port),
             "--latency",
             "0.2",
-            "--replies-from-content",
-            str(write_demo(tmp_path)),
+            "--content",
+            str(ROOT / "content"),
+            "--judge-mode",
+            "fooled",
         ],
         cwd=ROOT,
         env=env,
@@ -393,11 +377,11 @@ def test_management_command_serves_recorded_demos(tmp_path):
         reply = httpx.post(
             base + "/chat/completions",
             timeout=5,
-            json={"model": "grok-4.3", "tools": TOOLS, "messages": [{"role": "user", "content": "WX-LIS-7"}]},
+            json={"model": "grok-4.3", "messages": [{"role": "user", "content": "Hello"}]},
         )
         assert time.monotonic() - started >= 0.2
-        assert reply.json()["choices"][0]["message"]["tool_calls"][0]["id"] == "call_100"
+        assert reply.json()["choices"][0]["message"]["content"].startswith("Simulated answer")
     finally:
         process.terminate()
         process.wait(timeout=10)
-    assert "1 recorded demo" in process.stdout.read().decode()
+    assert "6 demo tasks, judge fooled" in process.stdout.read().decode()
