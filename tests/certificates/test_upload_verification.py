@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import signers
+from pyhanko.sign import fields, signers
 
 from certificates import issuer, pdf, services
 from certificates.credential_id import credential_id_format, credential_id_generate
@@ -118,10 +118,13 @@ def _foreign_signer(tmp_path):
 
 def test_a_certificate_signed_by_another_ca_is_not_issued_by_us(issue, tmp_path):
     certificate = issue()
-    forged_signer = issuer.LoadedSigner(kid="other", certificate_pem="", pdf_signer=_foreign_signer(tmp_path), jwk=None)
-    # The same page, rendered by us, but signed with a look-alike key.
+    # The same page, rendered by us, but signed (PAdES, as we do) with a look-alike key.
     unsigned = pdf.pdf_render(services.certificate_document(certificate=certificate))
-    forged = pdf.pdf_sign(unsigned, signer=forged_signer, location="elsewhere")
+    metadata = signers.PdfSignatureMetadata(field_name="Signature", subfilter=fields.SigSeedSubFilter.PADES)
+    forged = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(unsigned)), metadata, signer=_foreign_signer(tmp_path)
+    )
+    forged = forged.getvalue()
     result = upload_verify(forged, now=timezone.now())
     assert result.verdict == UploadVerdict.NOT_ISSUED
     assert "not made with any of our signing keys" in result.detail
