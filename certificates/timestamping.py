@@ -2,6 +2,7 @@
 development TSA under the dev root (in-process by default, over HTTP under `make run`)."""
 
 import functools
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 from asn1crypto import cms, core, keys, tsp
@@ -98,6 +99,33 @@ def timestamper_load() -> TimeStamper:
     return _timestamper("", str(path), mtime_ns)
 
 
-def timestamp_reply(query: bytes, *, authority: DevelopmentTimeStamper) -> bytes:
-    """The development TSA's answer to a DER TimeStampReq (served by `timestamp_authority`)."""
-    return authority.request_tsa_response(tsp.TimeStampReq.load(query)).dump()
+# A TimeStampReq is a hash and a few fields: a few hundred bytes.
+MAX_QUERY_BYTES = 16 * 1024
+
+
+def timestamp_server(*, port: int) -> ThreadingHTTPServer:
+    """The development TSA over HTTP on 127.0.0.1 (RFC 3161 §3.4); port 0 picks a free one."""
+    authority = development_tsa_load()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            raw_length = self.headers.get("Content-Length", "")
+            length = int(raw_length) if raw_length.isdigit() else 0
+            if self.headers.get("Content-Type") != TIMESTAMP_QUERY or not 0 < length <= MAX_QUERY_BYTES:
+                self.send_error(400, "Expected an application/timestamp-query body")
+                return
+            try:
+                reply = authority.request_tsa_response(tsp.TimeStampReq.load(self.rfile.read(length))).dump()
+            except ValueError:
+                self.send_error(400, "Not a TimeStampReq")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", TIMESTAMP_REPLY)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format, *args):  # one line per stamp is noise in `make run`
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
