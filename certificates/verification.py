@@ -212,6 +212,9 @@ def _check_untimestamped(signature: EmbeddedPdfSignature, *, issued_at: datetime
     )
 
 
+# How the document information of our PDFs starts (see certificate_pdf.html): enough to
+# tell a damaged copy of ours from a stranger's file when the PDF cannot be parsed.
+_OUR_TITLE_MARK = b"/Title (Certificate "
 _ID_IN_TITLE = re.compile(r"^Certificate ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=])")
 
 
@@ -252,7 +255,9 @@ def upload_verify(data: bytes, *, now: datetime.datetime) -> UploadResult:
         signatures = reader.embedded_signatures
     except Exception as exc:
         logger.info("Unreadable upload %s: %r", sha256, exc)
-        return result(UploadVerdict.ALTERED, "The file is damaged and cannot be read as a PDF.")
+        if _OUR_TITLE_MARK in data:
+            return result(UploadVerdict.ALTERED, "The file is a damaged copy of one of our certificates.")
+        return result(UploadVerdict.NOT_ISSUED, "The file cannot be read as a PDF; it is not a certificate we signed.")
     if not signatures:
         claimed = _certificate_named_in(reader)
         if claimed is not None:

@@ -205,14 +205,18 @@ def test_a_superseded_certificate_is_reported_superseded(issue, signing_issuer):
 def test_a_file_that_is_not_a_pdf_is_refused(client, db):
     response = upload(client, b"GIF89a not a pdf at all", name="certificate.pdf")
     assert response.status_code == 400
-    assert "This file is not a PDF." in response.content.decode()
+    assert "This file is not a PDF or a PNG badge image." in response.content.decode()
     assert "result" not in response.context
 
 
-def test_a_damaged_pdf_is_altered(client, db):
+def test_an_unreadable_pdf_is_not_ours_and_a_damaged_copy_of_ours_is_altered(client, issue):
     response = upload(client, b"%PDF-1.7\n garbage that is not a PDF body")
     assert response.status_code == 200
-    assert response.context["result"].verdict == UploadVerdict.ALTERED
+    assert response.context["result"].verdict == UploadVerdict.NOT_ISSUED
+    data = pdf_bytes(issue())
+    title = data.index(b"/Title (Certificate ")
+    damaged = data[: title + 40]
+    assert upload(client, damaged).context["result"].verdict == UploadVerdict.ALTERED
 
 
 @override_settings(CERT_UPLOAD_MAX_BYTES=2000)
