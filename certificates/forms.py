@@ -50,6 +50,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the pattern Django's documentation gives)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class BulkForm(forms.Form):
     """Ids pasted or in a CSV file, or several PDFs; the view reads whichever is given."""
 
@@ -66,12 +79,12 @@ class BulkForm(forms.Form):
         help_text="The first column of each row; a header row is skipped.",
         widget=forms.ClearableFileInput(attrs={"accept": "text/csv,.csv"}),
     )
-    pdfs = forms.FileField(
+    pdfs = MultipleFileField(
         label="Or certificate PDFs",
         required=False,
         help_text=f"Up to {settings.CERT_BULK_MAX_FILES} files, each up to "
         f"{_megabytes(settings.CERT_UPLOAD_MAX_BYTES)}; read in memory and not kept.",
-        widget=MultipleFileInput(attrs={"accept": "application/pdf,.pdf,image/png,.png", "multiple": True}),
+        widget=MultipleFileInput(attrs={"accept": "application/pdf,.pdf,image/png,.png"}),
     )
 
 

@@ -347,7 +347,7 @@ def _verify_bulk(request: HttpRequest) -> HttpResponse:
     try:
         if not form.is_valid():
             raise BulkInputError("Check the form.")
-        pdfs = request.FILES.getlist("pdfs")
+        pdfs = form.cleaned_data["pdfs"]
         if pdfs:
             rows = _bulk_files(request, pdfs)
         elif form.cleaned_data.get("csv_file"):
