@@ -174,22 +174,45 @@ def make_root(*, common_name: str, now: datetime.datetime) -> tuple[ec.EllipticC
     return key, certificate
 
 
+def _leaf_certificate(
+    *,
+    root_key: ec.EllipticCurvePrivateKey,
+    root: x509.Certificate,
+    public_key,
+    common_name: str,
+    not_after: datetime.datetime,
+    now: datetime.datetime,
+) -> x509.CertificateBuilder:
+    """What our signing and timestamping certificates share: issued by the root, not a CA,
+    digital signature and non-repudiation."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(root.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(min(not_after, root.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+    )
+
+
 def make_signing_certificate(
     *, root_key: ec.EllipticCurvePrivateKey, root: x509.Certificate, now: datetime.datetime
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{settings.CERT_ISSUER_NAME} certificate signing {now:%Y-%m-%d %H%M%S}"))
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(min(now + SIGNING_VALIDITY, root.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        _leaf_certificate(
+            root_key=root_key,
+            root=root,
+            public_key=key.public_key(),
+            common_name=f"{settings.CERT_ISSUER_NAME} certificate signing {now:%Y-%m-%d %H%M%S}",
+            not_after=now + SIGNING_VALIDITY,
+            now=now,
+        )
         .add_extension(_crl_distribution_points(), critical=False)
         .sign(root_key, hashes.SHA256())
     )
@@ -206,18 +229,15 @@ def make_tsa_certificate(
     own CA publishes revocation for it."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{settings.CERT_ISSUER_NAME} development timestamp authority {now:%Y-%m-%d}"))
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(min(now + TSA_VALIDITY, root.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+        _leaf_certificate(
+            root_key=root_key,
+            root=root,
+            public_key=key.public_key(),
+            common_name=f"{settings.CERT_ISSUER_NAME} development timestamp authority {now:%Y-%m-%d}",
+            not_after=now + TSA_VALIDITY,
+            now=now,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
     return key, certificate

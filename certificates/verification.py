@@ -137,29 +137,22 @@ def _validation_spec() -> PdfSignatureValidationSpec:
     trust = _trust_manager()
     return PdfSignatureValidationSpec(
         SignatureValidationSpec(
-            cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=trust,
-                revinfo_policy=CertRevTrustPolicy(
-                    RevocationCheckingPolicy(
-                        ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-                        intermediate_ca_cert_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-                    )
-                ),
-            ),
-            ts_cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=trust,
-                revinfo_policy=CertRevTrustPolicy(
-                    RevocationCheckingPolicy(
-                        ee_certificate_rule=RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
-                        intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
-                    )
-                ),
-            ),
+            cert_validation_policy=_cert_policy(trust, RevocationCheckingRule.CRL_OR_OCSP_REQUIRED),
+            ts_cert_validation_policy=_cert_policy(trust, RevocationCheckingRule.CHECK_IF_DECLARED_SOFT),
             revinfo_gathering_policy=RevocationInfoGatheringSpec(
                 online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
             ),
             key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
         )
+    )
+
+
+def _cert_policy(trust: SimpleTrustManager, rule: RevocationCheckingRule) -> CertValidationPolicySpec:
+    return CertValidationPolicySpec(
+        trust_manager=trust,
+        revinfo_policy=CertRevTrustPolicy(
+            RevocationCheckingPolicy(ee_certificate_rule=rule, intermediate_ca_cert_rule=rule)
+        ),
     )
 
 
