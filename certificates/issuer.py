@@ -375,14 +375,22 @@ def trust_roots() -> tuple[asn1_x509.Certificate, ...]:
 
 def _development_crl_refresh(paths: IssuerPaths) -> None:
     """The development root reissues its CRL a day before it lapses (production's CA
-    publishes its own at CERT_CRL_PATH)."""
+    publishes its own at CERT_CRL_PATH). Written aside and renamed: a worker reading it
+    meanwhile sees the old list or the new one, never half of one."""
     now = datetime.datetime.now(tz=datetime.UTC)
     if paths.crl.exists():
         current = x509.load_der_x509_crl(paths.crl.read_bytes())
-        if current.next_update_utc is not None and current.next_update_utc > now + datetime.timedelta(days=1):
+        fresh_until = current.next_update_utc
+        if (
+            current.last_update_utc <= now
+            and fresh_until is not None
+            and fresh_until > now + datetime.timedelta(days=1)
+        ):
             return
     root_key, root = _development_root(paths)
-    paths.crl.write_bytes(make_crl(root_key=root_key, root=root, now=now))
+    staged = paths.crl.with_name(f".{paths.crl.name}.{os.getpid()}")
+    staged.write_bytes(make_crl(root_key=root_key, root=root, now=now))
+    staged.replace(paths.crl)
 
 
 def revocation_lists() -> tuple[bytes, ...]:

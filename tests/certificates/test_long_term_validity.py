@@ -134,3 +134,11 @@ def test_an_unreachable_tsa_fails_the_signing_task_instead_of_issuing_without_ti
     with pytest.raises(Exception, match="(?i)timestamp"):
         issue()
     assert not Certificate.objects.exclude(pdf_sha256="").exists()
+
+
+def test_the_development_root_reissues_its_crl_before_it_lapses(signing_issuer, time_machine):
+    (first,) = issuer.revocation_lists()
+    time_machine.move_to(timezone.now() + datetime.timedelta(days=10), tick=False)
+    (renewed,) = issuer.revocation_lists()
+    crl = issuer.x509.load_der_x509_crl(renewed)
+    assert renewed != first and crl.last_update_utc <= timezone.now() < crl.next_update_utc
