@@ -211,6 +211,16 @@ def openapi_document() -> dict:
                         **_common_responses(),
                     },
                 },
+                "head": {
+                    "operationId": "headCredential",
+                    "summary": "As GET, headers only",
+                    "responses": {
+                        "200": {"description": "The certificate exists.", "headers": _cors_headers()},
+                        "400": {"description": "Not a credential id."},
+                        "404": {"description": "No certificate has this id."},
+                        "429": {"description": "Too many requests from this address."},
+                    },
+                },
                 "options": {"operationId": "credentialOptions", **_options("CORS preflight")},
             },
             "/api/v1/credentials:verify": {
