@@ -77,7 +77,14 @@ ERROR_SCHEMA = {
     "properties": {
         "error": {
             "type": "string",
-            "enum": ["invalid_credential_id", "not_found", "rate_limited", "method_not_allowed", "invalid_request"],
+            "enum": [
+                "invalid_credential_id",
+                "not_found",
+                "rate_limited",
+                "method_not_allowed",
+                "invalid_request",
+                "too_large",
+            ],
         },
         "detail": {"type": "string"},
         "mistyped": {"type": "boolean", "description": "The id has the right shape but fails its check character."},
@@ -258,6 +265,7 @@ def openapi_document() -> dict:
                             },
                         },
                         "400": _error("Not JSON, no ids or files, too many, or a file that is not a PDF."),
+                        "413": _error("The request is larger than 20 files of the upload size limit."),
                         **_common_responses(),
                     },
                 },

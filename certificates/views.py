@@ -153,6 +153,10 @@ def api_credential(request: HttpRequest, credential_id: str) -> JsonResponse:
 @public_api("POST", rate_scope="bulk")
 def api_credentials_verify(request: HttpRequest) -> JsonResponse:
     """Up to 100 ids as JSON {"credential_ids": [...]}, or up to 20 files as multipart `file`."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > _bulk_upload_limit():
+        return json_error("too_large", "At most 20 files of the upload size limit each.", 413)
+    # Read in memory like /verify/upload/: an uploaded PDF is never written to disk.
+    request.upload_handlers = [_InMemoryUploadHandler(request)]
     try:
         if request.content_type == "multipart/form-data":
             rows = _bulk_files(request, request.FILES.getlist("file"))
@@ -308,6 +312,10 @@ def _bulk_files(request: HttpRequest, uploads: list) -> list[verification.BulkRo
     return verification.bulk_verify_files(files, now=timezone.now())
 
 
+def _bulk_upload_limit() -> int:
+    return settings.CERT_BULK_MAX_FILES * settings.CERT_UPLOAD_MAX_BYTES + _UPLOAD_ENVELOPE_BYTES
+
+
 def _bulk_csv(rows: list[verification.BulkRow]) -> str:
     output = io.StringIO()
     writer = csv.DictWriter(output, fieldnames=verification.BULK_COLUMNS)
@@ -320,9 +328,7 @@ def _bulk_csv(rows: list[verification.BulkRow]) -> str:
 @csrf_exempt
 def verify_bulk(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        limit = settings.CERT_BULK_MAX_FILES * settings.CERT_UPLOAD_MAX_BYTES + _UPLOAD_ENVELOPE_BYTES
-        if length > limit:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > _bulk_upload_limit():
             return render(request, "certificates/verify_bulk.html", {"form": BulkForm(), "too_large": True}, status=413)
         request.upload_handlers = [_InMemoryUploadHandler(request)]
     return _verify_bulk(request)

@@ -113,6 +113,14 @@ def test_bulk_api_answers_json_for_ids_and_for_files(client, issue):
     assert files.json()["results"][0]["verdict"] == "authentic"
 
 
+@override_settings(CERT_UPLOAD_MAX_BYTES=1000, CERT_BULK_MAX_FILES=1)
+def test_bulk_api_refuses_an_oversize_request_before_reading_it(client, db):
+    response = client.post(
+        "/api/v1/credentials:verify", {"file": [_file(b"%PDF-" + b"0" * 80_000, "big.pdf")]}, REMOTE_ADDR="10.3.0.9"
+    )
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+
+
 @pytest.mark.parametrize(
     "body",
     ["not json", json.dumps({"credential_ids": "7K3M"}), json.dumps({"credential_ids": []}), json.dumps([1])],

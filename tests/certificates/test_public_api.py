@@ -84,7 +84,7 @@ def test_openapi_states_the_id_pattern_and_every_response(client, certificate):
     assert {str(code) for code in observed} <= documented
     assert "204" in path["options"]["responses"]
     bulk = document["paths"]["/api/v1/credentials:verify"]["post"]
-    assert set(bulk["responses"]) == {"200", "400", "405", "429"}
+    assert set(bulk["responses"]) == {"200", "400", "405", "413", "429"}
     for schema in document["components"]["schemas"].values():
         jsonschema.Draft202012Validator.check_schema(schema)
 
