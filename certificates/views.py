@@ -159,7 +159,7 @@ def api_credentials_verify(request: HttpRequest) -> JsonResponse:
     request.upload_handlers = [_InMemoryUploadHandler(request)]
     try:
         if request.content_type == "multipart/form-data":
-            rows = _bulk_files(request, request.FILES.getlist("file"))
+            rows = _bulk_files(request.FILES.getlist("file"))
         else:
             rows = _bulk_ids_from_json(request.body)
     except BulkInputError as exc:
@@ -296,7 +296,7 @@ def _bulk_ids_from_json(body: bytes) -> list[verification.BulkRow]:
     return _bulk_ids(ids)
 
 
-def _bulk_files(request: HttpRequest, uploads: list) -> list[verification.BulkRow]:
+def _bulk_files(uploads: list) -> list[verification.BulkRow]:
     if not uploads:
         raise BulkInputError("Attach at least one certificate PDF.")
     if len(uploads) > settings.CERT_BULK_MAX_FILES:
@@ -355,7 +355,7 @@ def _verify_bulk(request: HttpRequest) -> HttpResponse:
             raise BulkInputError("Check the form.")
         pdfs = form.cleaned_data["pdfs"]
         if pdfs:
-            rows = _bulk_files(request, pdfs)
+            rows = _bulk_files(pdfs)
         elif form.cleaned_data.get("csv_file"):
             rows = _bulk_ids(_ids_from_csv(form.cleaned_data["csv_file"].read()))
         else:
