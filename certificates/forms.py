@@ -3,6 +3,7 @@ from django.conf import settings
 
 from .credential_id import CredentialIdError, credential_id_parse
 from .models import Certificate
+from .verification import VERIFIABLE_PREFIXES
 
 
 class CredentialIdForm(forms.Form):
@@ -26,10 +27,10 @@ def _megabytes(size: int) -> str:
 
 class UploadForm(forms.Form):
     pdf = forms.FileField(
-        label="Certificate PDF",
-        help_text=f"The PDF file exactly as you received it, up to {_megabytes(settings.CERT_UPLOAD_MAX_BYTES)}. "
-        "It is checked in memory and not kept.",
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        label="Certificate PDF or badge image",
+        help_text=f"The PDF or the badge PNG exactly as you received it, up to "
+        f"{_megabytes(settings.CERT_UPLOAD_MAX_BYTES)}. It is checked in memory and not kept.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf,image/png,.png"}),
     )
 
     def clean_pdf(self) -> bytes:
@@ -40,9 +41,51 @@ class UploadForm(forms.Form):
                 "our certificates are far smaller."
             )
         data = upload.read()
-        if not data.startswith(b"%PDF-"):
-            raise forms.ValidationError("This file is not a PDF.")
+        if not data.startswith(VERIFIABLE_PREFIXES):
+            raise forms.ValidationError("This file is not a PDF or a PNG badge image.")
         return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the pattern Django's documentation gives)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class BulkForm(forms.Form):
+    """Ids pasted or in a CSV file, or several PDFs; the view reads whichever is given."""
+
+    credential_ids = forms.CharField(
+        label="Credential IDs",
+        required=False,
+        max_length=100 * 41,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=f"Up to {settings.CERT_BULK_MAX_IDS}, one per line or separated by commas.",
+    )
+    csv_file = forms.FileField(
+        label="Or a CSV file of IDs",
+        required=False,
+        help_text="The first column of each row; a header row is skipped.",
+        widget=forms.ClearableFileInput(attrs={"accept": "text/csv,.csv"}),
+    )
+    pdfs = MultipleFileField(
+        label="Or certificate PDFs",
+        required=False,
+        help_text=f"Up to {settings.CERT_BULK_MAX_FILES} files, each up to "
+        f"{_megabytes(settings.CERT_UPLOAD_MAX_BYTES)}; read in memory and not kept.",
+        widget=MultipleFileInput(attrs={"accept": "application/pdf,.pdf,image/png,.png"}),
+    )
 
 
 class RevokeForm(forms.Form):

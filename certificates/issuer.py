@@ -14,15 +14,22 @@ from pathlib import Path
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from joserfc.jwk import ECKey
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.sign.signers import SimpleSigner
+from pyhanko_certvalidator import ValidationContext
 
 ROOT_VALIDITY = datetime.timedelta(days=20 * 365)
 SIGNING_VALIDITY = datetime.timedelta(days=5 * 365)
+# The development timestamp authority lives as long as its root: a certificate's proof of
+# signing time only has to outlast the signing key, and `refresh_timestamps` renews it.
+TSA_VALIDITY = ROOT_VALIDITY
+# Like a public CA's CRL: short-lived, so that a verifier years later slides the check
+# back to a week after signing, while the signing certificate was still in force.
+CRL_VALIDITY = datetime.timedelta(days=7)
 
 
 class IssuerNotConfigured(RuntimeError):
@@ -41,6 +48,19 @@ class IssuerPaths:
         # a production root stays offline.
         return self.root.with_name("root-key.pem")
 
+    @property
+    def tsa_key(self) -> Path:
+        return self.root.with_name("tsa-key.pem")
+
+    @property
+    def tsa_cert(self) -> Path:
+        return self.root.with_name("tsa-cert.pem")
+
+    @property
+    def crl(self) -> Path:
+        """The root's certificate revocation list (DER), embedded in every signed PDF."""
+        return Path(settings.CERT_CRL_PATH) if settings.CERT_CRL_PATH else self.root.with_name("root.crl")
+
 
 def issuer_paths() -> IssuerPaths:
     return IssuerPaths(
@@ -56,6 +76,10 @@ def _public_key(certificate: x509.Certificate) -> ECKey:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+
+
+def public_key(certificate_pem: str) -> ECKey:
+    return _public_key(x509.load_pem_x509_certificate(certificate_pem.encode()))
 
 
 def key_id(certificate_pem: str) -> str:
@@ -105,6 +129,32 @@ def _write_certificate(path: Path, certificate: x509.Certificate) -> None:
     path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
 
+def _key_usage(*, digital_signature: bool = False, content_commitment: bool = False, ca: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=content_commitment,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def crl_url() -> str:
+    return f"{settings.SITE_URL}/verify/root.crl"
+
+
+def _crl_distribution_points() -> x509.CRLDistributionPoints:
+    """Where a verifier finds the root's revocation list (a copy is embedded in every PDF)."""
+    location = x509.UniformResourceIdentifier(crl_url())
+    return x509.CRLDistributionPoints(
+        [x509.DistributionPoint(full_name=[location], relative_name=None, reasons=None, crl_issuer=None)]
+    )
+
+
 def make_root(*, common_name: str, now: datetime.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(common_name)
@@ -117,24 +167,37 @@ def make_root(*, common_name: str, now: datetime.datetime) -> tuple[ec.EllipticC
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + ROOT_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(ca=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     return key, certificate
+
+
+def _leaf_certificate(
+    *,
+    root_key: ec.EllipticCurvePrivateKey,
+    root: x509.Certificate,
+    public_key,
+    common_name: str,
+    not_after: datetime.datetime,
+    now: datetime.datetime,
+) -> x509.CertificateBuilder:
+    """What our signing and timestamping certificates share: issued by the root, not a CA,
+    digital signature and non-repudiation."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(root.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(min(not_after, root.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+    )
 
 
 def make_signing_certificate(
@@ -142,37 +205,82 @@ def make_signing_certificate(
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{settings.CERT_ISSUER_NAME} certificate signing {now:%Y-%m-%d %H%M%S}"))
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(min(now + SIGNING_VALIDITY, root.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
+        _leaf_certificate(
+            root_key=root_key,
+            root=root,
+            public_key=key.public_key(),
+            common_name=f"{settings.CERT_ISSUER_NAME} certificate signing {now:%Y-%m-%d %H%M%S}",
+            not_after=now + SIGNING_VALIDITY,
+            now=now,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .add_extension(_crl_distribution_points(), critical=False)
         .sign(root_key, hashes.SHA256())
     )
     return key, certificate
 
 
+def make_tsa_certificate(
+    *, root_key: ec.EllipticCurvePrivateKey, root: x509.Certificate, now: datetime.datetime
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """An RFC 3161 timestamping certificate (RSA: pyHanko's built-in TSA signs with RSA only).
+
+    It names no CRL: the newest document timestamp is checked at the verifier's present
+    time, when the week-long CRL embedded at signing has long lapsed; a production TSA's
+    own CA publishes revocation for it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = (
+        _leaf_certificate(
+            root_key=root_key,
+            root=root,
+            public_key=key.public_key(),
+            common_name=f"{settings.CERT_ISSUER_NAME} development timestamp authority {now:%Y-%m-%d}",
+            not_after=now + TSA_VALIDITY,
+            now=now,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    return key, certificate
+
+
+def make_crl(*, root_key: ec.EllipticCurvePrivateKey, root: x509.Certificate, now: datetime.datetime) -> bytes:
+    """The development root's (empty) revocation list for the coming week."""
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root.subject)
+        .last_update(now - datetime.timedelta(minutes=5))
+        .next_update(min(now + CRL_VALIDITY, root.not_valid_after_utc))
+        .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+    return crl.public_bytes(serialization.Encoding.DER)
+
+
 def development_issuer_exists(paths: IssuerPaths) -> bool:
     return paths.key.exists() and paths.cert.exists() and paths.root.exists()
+
+
+def development_timestamping_exists(paths: IssuerPaths) -> bool:
+    return paths.tsa_key.exists() and paths.tsa_cert.exists() and paths.crl.exists()
+
+
+def _development_root(paths: IssuerPaths) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    if not (paths.root.exists() and paths.root_key.exists()):
+        raise IssuerNotConfigured(f"This needs the development root at {paths.root} and {paths.root_key}.")
+    root_key = serialization.load_pem_private_key(paths.root_key.read_bytes(), password=None)
+    if not isinstance(root_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{paths.root_key} is not an elliptic-curve key; the development root is always one.")
+    return root_key, x509.load_pem_x509_certificate(paths.root.read_bytes())
+
+
+def development_timestamping_create(paths: IssuerPaths, *, now: datetime.datetime) -> None:
+    """The development timestamp authority's key and certificate, and the root's CRL."""
+    root_key, root = _development_root(paths)
+    tsa_key, tsa_certificate = make_tsa_certificate(root_key=root_key, root=root, now=now)
+    _write_private(paths.tsa_key, tsa_key)
+    _write_certificate(paths.tsa_cert, tsa_certificate)
+    paths.crl.write_bytes(make_crl(root_key=root_key, root=root, now=now))
 
 
 def development_issuer_create(paths: IssuerPaths, *, now: datetime.datetime) -> str:
@@ -180,17 +288,13 @@ def development_issuer_create(paths: IssuerPaths, *, now: datetime.datetime) -> 
     root_key, root = make_root(common_name=f"{settings.CERT_ISSUER_NAME} development root CA", now=now)
     _write_private(paths.root_key, root_key)
     _write_certificate(paths.root, root)
+    development_timestamping_create(paths, now=now)
     return development_signing_key_rotate(paths, now=now)
 
 
 def development_signing_key_rotate(paths: IssuerPaths, *, now: datetime.datetime) -> str:
     """A new signing key under the existing development root; the old files are kept aside."""
-    if not (paths.root.exists() and paths.root_key.exists()):
-        raise IssuerNotConfigured(f"Rotation needs the development root at {paths.root} and {paths.root_key}.")
-    root_key = serialization.load_pem_private_key(paths.root_key.read_bytes(), password=None)
-    if not isinstance(root_key, ec.EllipticCurvePrivateKey):
-        raise ValueError(f"{paths.root_key} is not an elliptic-curve key; the development root is always one.")
-    root = x509.load_pem_x509_certificate(paths.root.read_bytes())
+    root_key, root = _development_root(paths)
     if paths.cert.exists():
         retired = paths.cert.parent / "retired"
         retired.mkdir(exist_ok=True)
@@ -219,6 +323,7 @@ class LoadedSigner:
 # only again when the files are replaced (a rotation), never per document.
 _signer_cache: dict[tuple, LoadedSigner] = {}
 _roots_cache: dict[tuple, tuple[asn1_x509.Certificate, ...]] = {}
+_crls_cache: dict[tuple, tuple[bytes, ...]] = {}
 
 
 def _stamp(*paths: Path) -> tuple:
@@ -268,3 +373,49 @@ def trust_roots() -> tuple[asn1_x509.Certificate, ...]:
         _roots_cache.clear()
         _roots_cache[stamp] = roots
     return roots
+
+
+def _development_crl_refresh(paths: IssuerPaths) -> None:
+    """The development root reissues its CRL a day before it lapses (production's CA
+    publishes its own at CERT_CRL_PATH). Written aside and renamed: a worker reading it
+    meanwhile sees the old list or the new one, never half of one."""
+    now = datetime.datetime.now(tz=datetime.UTC)
+    if paths.crl.exists():
+        current = x509.load_der_x509_crl(paths.crl.read_bytes())
+        fresh_until = current.next_update_utc
+        if (
+            current.last_update_utc <= now
+            and fresh_until is not None
+            and fresh_until > now + datetime.timedelta(days=1)
+        ):
+            return
+    root_key, root = _development_root(paths)
+    staged = paths.crl.with_name(f".{paths.crl.name}.{os.getpid()}")
+    staged.write_bytes(make_crl(root_key=root_key, root=root, now=now))
+    staged.replace(paths.crl)
+
+
+def revocation_lists() -> tuple[bytes, ...]:
+    """The root's CRL (DER) when one is configured: embedded in the PDFs we sign."""
+    paths = issuer_paths()
+    if paths.root_key.exists():
+        _development_crl_refresh(paths)
+    path = paths.crl
+    if not path.exists():
+        return ()
+    stamp = _stamp(path)
+    crls = _crls_cache.get(stamp)
+    if crls is None:
+        crls = (path.read_bytes(),)
+        _crls_cache.clear()
+        _crls_cache[stamp] = crls
+    return crls
+
+
+def signing_validation_context() -> ValidationContext:
+    """What pyHanko checks the signer and TSA chains with while signing, and whose
+    certificates and CRLs it embeds. Fresh per document (a context caches results);
+    no fetching: the CRL comes from our file, never from the network mid-signature."""
+    return ValidationContext(
+        trust_roots=trust_roots(), crls=revocation_lists(), allow_fetching=False, revocation_mode="soft-fail"
+    )

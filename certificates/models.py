@@ -61,7 +61,10 @@ class Certificate(models.Model):
     )
     test_mode = models.BooleanField(default=False)
     pdf = models.FileField(upload_to="certificates/", blank=True)
+    # SHA-256 of the PDF as currently served (it grows when refresh_timestamps appends).
     pdf_sha256 = models.CharField(max_length=64, blank=True)
+    # Hashes of the versions refresh_timestamps replaced: copies downloaded earlier stay genuine.
+    earlier_pdf_sha256 = models.JSONField(default=list, blank=True)
     signing_key = models.ForeignKey(SigningKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The Open Badges 3.0 credential as a compact JWS, signed with the same key as the PDF.
     badge_jwt = models.TextField(blank=True)
@@ -93,6 +96,16 @@ class Certificate(models.Model):
     def verification_url(self) -> str:
         return f"{settings.SITE_URL}/verify/{self.display_id}/"
 
+    @property
+    def served_pdf_sha256(self) -> set[str]:
+        """Every version of the PDF we handed out (the current one and the ones it extends)."""
+        return {self.pdf_sha256, *self.earlier_pdf_sha256} - {""}
+
+    @property
+    def status_list_index(self) -> int:
+        """This credential's bit in the public Bitstring Status List (the row id: stable, unique)."""
+        return self.pk
+
 
 class CertificateEvent(models.Model):
     """The audit trail: never edited or deleted."""
@@ -105,6 +118,7 @@ class CertificateEvent(models.Model):
         REINSTATED = "reinstated", "Reinstated"
         REISSUED = "reissued", "Re-issued"
         SUPERSEDED = "superseded", "Superseded"
+        TIMESTAMPED = "timestamped", "Document timestamp renewed"
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -119,3 +133,21 @@ class CertificateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.kind}"
+
+
+class Verification(models.Model):
+    """One look at a certificate by someone other than its holder. Only the channel and
+    the time are kept: nothing about who verified."""
+
+    class Channel(models.TextChoices):
+        PAGE = "page", "Verification page"
+        API = "api", "API"
+        UPLOAD = "upload", "PDF or badge upload"
+        BULK = "bulk", "Bulk verification"
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="verifications")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.channel}"

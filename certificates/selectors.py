@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .credential_id import CredentialIdError, credential_id_parse
 from .models import Certificate, CertificateEvent, SigningKey
@@ -14,7 +14,12 @@ def certificate_get_public(*, credential_id: str) -> Certificate | None:
 
 
 def certificate_list_for_learner(*, user_id: int) -> QuerySet[Certificate]:
-    return Certificate.objects.select_related("superseded_by").filter(learner_id=user_id)
+    """With `verification_count`: how often others verified each one."""
+    return (
+        Certificate.objects.select_related("superseded_by")
+        .filter(learner_id=user_id)
+        .annotate(verification_count=Count("verifications"))
+    )
 
 
 def certificate_list_current_for_learner(*, user_id: int, now: datetime.datetime) -> QuerySet[Certificate]:
@@ -48,3 +53,14 @@ def certificate_events(*, certificate: Certificate) -> QuerySet[CertificateEvent
 
 def signing_key_list() -> QuerySet[SigningKey]:
     return SigningKey.objects.all()
+
+
+def certificate_ids_signed() -> QuerySet:
+    return Certificate.objects.exclude(pdf_sha256="").order_by("pk").values_list("pk", flat=True)
+
+
+def status_list_revoked_indexes() -> list[int]:
+    """Bits set in the public status list: revoked, superseded and test-mode credentials."""
+    return list(
+        Certificate.objects.filter(~Q(status=Certificate.Status.VALID) | Q(test_mode=True)).values_list("pk", flat=True)
+    )

@@ -1,5 +1,5 @@
 """Certificate work for the prefork `default` queue: ids in, a service call, retries only
-for transient failures (database connection, mail relay). Running a task twice changes
+for transient failures (database connection, mail relay, timestamp authority). Running a task twice changes
 nothing: issuance is unique per learner and course version, signing and notifying check
 their own state under a row lock."""
 
@@ -8,6 +8,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from . import services
 
@@ -16,7 +17,8 @@ _TASK_OPTIONS = {
     "acks_late": True,
     "soft_time_limit": settings.CERT_TASK_SOFT_TIME_LIMIT,
     "time_limit": settings.CERT_TASK_TIME_LIMIT,
-    "autoretry_for": (OperationalError, SMTPException, ConnectionError),
+    # A timestamp authority that is briefly down must delay a certificate, not lose it.
+    "autoretry_for": (OperationalError, SMTPException, ConnectionError, TimestampRequestError),
     "retry_backoff": True,
     "retry_jitter": True,
     "max_retries": 5,

@@ -1,3 +1,9 @@
+import base64
+import csv
+import io
+import json
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,18 +14,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.api import AuthenticatedRequest, staff_required
+from courses import api as courses_api
 
-from . import badges, selectors, services
+from . import badges, baking, selectors, services, verification
 from .credential_id import CredentialIdError, credential_id_parse
-from .forms import CredentialIdForm, NoteForm, RevokeForm, UploadForm
-from .issuer import issuer_paths, public_jwk
-from .models import Certificate
+from .forms import BulkForm, CredentialIdForm, NoteForm, RevokeForm, UploadForm
+from .issuer import issuer_paths, public_jwk, revocation_lists, signer_load
+from .models import Certificate, Verification
 from .openapi import openapi_document
-from .ratelimit import verification_rate_limited
-from .verification import credential_public_record, credential_status_display, upload_verify
+from .public_api import json_error, public_api
+from .ratelimit import client_ip, rate_limit_hit, verification_rate_limited
+from .verification import credential_public_record, credential_status_display, file_verify
 
 # Room for the multipart envelope around the file itself.
 _UPLOAD_ENVELOPE_BYTES = 64 * 1024
@@ -68,6 +76,7 @@ def verify_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
             "lookup_error": _NOT_FOUND,
         }
         return render(request, "certificates/verify_form.html", context, status=404)
+    _count_verifications(request, [certificate], Verification.Channel.PAGE)
     return render(
         request,
         "certificates/verify_detail.html",
@@ -107,7 +116,10 @@ def _verify_upload(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            context["result"] = upload_verify(form.cleaned_data["pdf"], now=timezone.now())
+            result = file_verify(form.cleaned_data["pdf"], now=timezone.now())
+            if result.certificate is not None:
+                _count_verifications(request, [result.certificate], Verification.Channel.UPLOAD)
+            context["result"] = result
             context["form"] = UploadForm()
         else:
             status = 400
@@ -119,77 +131,255 @@ def root_certificate(request: HttpRequest) -> HttpResponse:
     return HttpResponse(issuer_paths().root.read_bytes(), content_type="application/x-pem-file")
 
 
-# --- Machine-readable ---------------------------------------------------------------------
+# --- Machine-readable (public API: CORS, 405 with Allow, HEAD and OPTIONS) -----------------
 
 
-def _json_error(error: str, detail: str, status: int, **extra) -> JsonResponse:
-    return JsonResponse({"error": error, "detail": detail, **extra}, status=status)
-
-
-@require_GET
-@verification_rate_limited(json=True)
+@public_api("GET", rate_scope="verification")
 def api_credential(request: HttpRequest, credential_id: str) -> JsonResponse:
     try:
         stored = credential_id_parse(credential_id)
     except CredentialIdError as exc:
-        return _json_error("invalid_credential_id", str(exc), 400, mistyped=exc.mistyped)
+        return json_error("invalid_credential_id", str(exc), 400, mistyped=exc.mistyped)
     certificate = selectors.certificate_get_public(credential_id=stored)
     if certificate is None:
-        return _json_error("not_found", "No certificate has this id.", 404)
+        return json_error("not_found", "No certificate has this id.", 404)
     record = credential_public_record(certificate, now=timezone.now())
+    _count_verifications(request, [certificate], Verification.Channel.API)
     response = JsonResponse(record, json_dumps_params={"ensure_ascii": False})
     # Status can change at any time (revocation): never serve it from a cache.
     response["Cache-Control"] = "no-store"
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
-@require_GET
+@public_api("POST", rate_scope="bulk")
+def api_credentials_verify(request: HttpRequest) -> JsonResponse:
+    """Up to 100 ids as JSON {"credential_ids": [...]}, or up to 20 files as multipart `file`."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > _bulk_upload_limit():
+        return json_error("too_large", "At most 20 files of the upload size limit each.", 413)
+    # Read in memory like /verify/upload/: an uploaded PDF is never written to disk.
+    request.upload_handlers = [_InMemoryUploadHandler(request)]
+    try:
+        if request.content_type == "multipart/form-data":
+            rows = _bulk_files(request.FILES.getlist("file"))
+        else:
+            rows = _bulk_ids_from_json(request.body)
+    except BulkInputError as exc:
+        return json_error("invalid_request", str(exc), 400)
+    response = JsonResponse({"results": [row.as_record() for row in rows]}, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@public_api("GET")
 def api_openapi(request: HttpRequest) -> JsonResponse:
-    response = JsonResponse(openapi_document())
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse(openapi_document())
 
 
-@require_GET
+@public_api("GET")
 def jwks(request: HttpRequest) -> JsonResponse:
-    keys = [public_jwk(key.certificate_pem) for key in selectors.signing_key_list()]
+    keys = [{**public_jwk(key.certificate_pem), "kid": badges.key_uri(key.kid)} for key in selectors.signing_key_list()]
     response = JsonResponse({"keys": keys})
     response["Cache-Control"] = "public, max-age=300"
-    response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@public_api("GET")
+def issuer_profile(request: HttpRequest) -> JsonResponse:
+    """The issuer's Profile document; each badge's `kid` is a fragment of this URL."""
+    keys = [(key.kid, public_jwk(key.certificate_pem)) for key in selectors.signing_key_list()]
+    response = JsonResponse(badges.issuer_profile(signing_keys=keys), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@public_api("GET")
+def status_list(request: HttpRequest) -> HttpResponse:
+    """The W3C Bitstring Status List of revoked, superseded and test-mode credentials."""
+    credential = badges.status_list_credential(
+        revoked_indexes=selectors.status_list_revoked_indexes(), now=timezone.now()
+    )
+    token = badges.status_list_token(credential, signer=signer_load())
+    response = HttpResponse(token, content_type=badges.MEDIA_TYPE_JWT)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@public_api("GET")
+def revocation_list(request: HttpRequest) -> HttpResponse:
+    crls = revocation_lists()
+    if not crls:
+        raise Http404("No revocation list is published.")
+    return HttpResponse(crls[0], content_type="application/pkix-crl")
 
 
 def _badge_certificate(credential_id: str) -> Certificate:
     certificate = _public_certificate(credential_id)
-    if not certificate.badge_jwt:
+    if not certificate.pdf_sha256:
         raise Http404("This credential is still being prepared.")
     return certificate
 
 
-@require_GET
-@verification_rate_limited(json=True)
+def _badge_credential(certificate: Certificate) -> dict:
+    if certificate.badge_jwt:
+        return badges.credential_payload(certificate.badge_jwt)
+    # Test mode: never signed; built on request and marked revoked in the status list.
+    return badges.credential_build(certificate, course=courses_api.course_get_by_id(course_id=certificate.course_id))
+
+
+@public_api("GET", rate_scope="verification")
 def badge_json(request: HttpRequest, credential_id: str) -> JsonResponse:
-    certificate = _badge_certificate(credential_id)
-    response = JsonResponse(
-        {
-            "credential": badges.credential_payload(certificate.badge_jwt),
-            "proof_jwt": certificate.badge_jwt,
-            "jwks_uri": f"{settings.SITE_URL}/.well-known/jwks.json",
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    """The Open Badges credential alone (the signed form is the .jwt next to it)."""
+    credential = _badge_credential(_badge_certificate(credential_id))
+    return JsonResponse(credential, json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
-@verification_rate_limited(json=False)
+@public_api("GET", rate_scope="verification")
 def badge_jwt(request: HttpRequest, credential_id: str) -> HttpResponse:
     certificate = _badge_certificate(credential_id)
-    response = HttpResponse(certificate.badge_jwt, content_type=badges.MEDIA_TYPE_JWT)
-    response["Access-Control-Allow-Origin"] = "*"
+    if not certificate.badge_jwt:
+        return json_error("not_signed", "Test-mode credentials are never signed.", 404)
+    return HttpResponse(certificate.badge_jwt, content_type=badges.MEDIA_TYPE_JWT)
+
+
+@public_api("GET")
+def badge_png(request: HttpRequest, credential_id: str) -> HttpResponse:
+    """The baked badge: a PNG with the credential inside, for any Open Badges 3.0 verifier."""
+    certificate = _badge_certificate(credential_id)
+    baked = certificate.badge_jwt or json.dumps(_badge_credential(certificate), ensure_ascii=False)
+    response = HttpResponse(baking.badge_bake(baked), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="badge-{certificate.credential_id[:12]}.png"'
     return response
+
+
+# --- Bulk verification for employers -------------------------------------------------------
+
+
+class BulkInputError(ValueError):
+    pass
+
+
+_ID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _ids_from_text(text: str) -> list[str]:
+    return [token for token in _ID_SEPARATORS.split(text) if token]
+
+
+def _ids_from_csv(data: bytes) -> list[str]:
+    """The first non-empty cell of each row; a header row (naming an "id" column) is skipped."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BulkInputError("The CSV file must be UTF-8 text.") from exc
+    cells = [next((cell.strip() for cell in row if cell.strip()), "") for row in csv.reader(io.StringIO(text))]
+    cells = [cell for cell in cells if cell]
+    if cells and "id" in cells[0].lower():
+        cells = cells[1:]
+    return cells
+
+
+def _bulk_ids(submitted: list[str]) -> list[verification.BulkRow]:
+    if not submitted:
+        raise BulkInputError("Give at least one credential id.")
+    if len(submitted) > settings.CERT_BULK_MAX_IDS:
+        raise BulkInputError(f"At most {settings.CERT_BULK_MAX_IDS} ids at a time; {len(submitted)} were given.")
+    return verification.bulk_verify_ids(submitted, now=timezone.now())
+
+
+def _bulk_ids_from_json(body: bytes) -> list[verification.BulkRow]:
+    try:
+        data = json.loads(body or b"null")
+    except ValueError as exc:
+        raise BulkInputError('The body must be JSON: {"credential_ids": ["7K3M-9Q2W-X4RT-8", ...]}.') from exc
+    ids = data.get("credential_ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(value, str) and len(value) <= 40 for value in ids):
+        raise BulkInputError("credential_ids must be a list of strings (credential ids).")
+    return _bulk_ids(ids)
+
+
+def _bulk_files(uploads: list) -> list[verification.BulkRow]:
+    if not uploads:
+        raise BulkInputError("Attach at least one certificate PDF.")
+    if len(uploads) > settings.CERT_BULK_MAX_FILES:
+        raise BulkInputError(f"At most {settings.CERT_BULK_MAX_FILES} files at a time; {len(uploads)} were given.")
+    files = []
+    for upload in uploads:
+        if upload.size > settings.CERT_UPLOAD_MAX_BYTES:
+            raise BulkInputError(f"{upload.name} is larger than our limit; certificates we issue are far smaller.")
+        data = upload.read()
+        if not data.startswith(verification.VERIFIABLE_PREFIXES):
+            raise BulkInputError(f"{upload.name} is not a PDF or a badge image.")
+        files.append((upload.name, data))
+    return verification.bulk_verify_files(files, now=timezone.now())
+
+
+def _bulk_upload_limit() -> int:
+    return settings.CERT_BULK_MAX_FILES * settings.CERT_UPLOAD_MAX_BYTES + _UPLOAD_ENVELOPE_BYTES
+
+
+def _bulk_csv(rows: list[verification.BulkRow]) -> str:
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=verification.BULK_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({name: "" if value is None else value for name, value in row.as_record().items()})
+    return output.getvalue()
+
+
+@csrf_exempt
+def verify_bulk(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if int(request.META.get("CONTENT_LENGTH") or 0) > _bulk_upload_limit():
+            return render(request, "certificates/verify_bulk.html", {"form": BulkForm(), "too_large": True}, status=413)
+        request.upload_handlers = [_InMemoryUploadHandler(request)]
+    return _verify_bulk(request)
+
+
+@csrf_protect
+@require_http_methods(["GET", "HEAD", "POST"])
+def _verify_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST or None, request.FILES or None)
+    context: dict = {"form": form}
+    if request.method != "POST":
+        return render(request, "certificates/verify_bulk.html", context)
+    wait = rate_limit_hit(
+        scope="bulk",
+        ident=client_ip(request),
+        limit=settings.CERT_BULK_RATE_LIMIT,
+        window=settings.CERT_BULK_RATE_WINDOW,
+    )
+    if wait is not None:
+        context["rate_limited"] = wait
+        return render(request, "certificates/verify_bulk.html", context, status=429)
+    try:
+        if not form.is_valid():
+            raise BulkInputError("Check the form.")
+        pdfs = form.cleaned_data["pdfs"]
+        if pdfs:
+            rows = _bulk_files(pdfs)
+        elif form.cleaned_data.get("csv_file"):
+            rows = _bulk_ids(_ids_from_csv(form.cleaned_data["csv_file"].read()))
+        else:
+            rows = _bulk_ids(_ids_from_text(form.cleaned_data.get("credential_ids", "")))
+    except BulkInputError as exc:
+        context["bulk_error"] = str(exc)
+        return render(request, "certificates/verify_bulk.html", context, status=400)
+    _count_verifications(request, [row.certificate for row in rows if row.certificate], Verification.Channel.BULK)
+    csv_text = _bulk_csv(rows)
+    context.update(
+        rows=rows,
+        form=BulkForm(),
+        csv_href="data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_text.encode()).decode(),
+    )
+    return render(request, "certificates/verify_bulk.html", context)
+
+
+def _count_verifications(request: HttpRequest, certificates: list[Certificate], channel: str) -> None:
+    """Employers' checks, per certificate; the holder looking at their own does not count."""
+    user_id = request.user.pk if request.user.is_authenticated else None
+    counted = [certificate.pk for certificate in certificates if certificate.learner_id != user_id]
+    if counted:
+        services.verifications_record(certificate_ids=counted, channel=channel)
 
 
 # --- Learner --------------------------------------------------------------------------------
@@ -206,6 +396,7 @@ def learner_list(request: AuthenticatedRequest) -> HttpResponse:
             "certificate": certificate,
             **credential_status_display(certificate, now=now),
             "linkedin_url": badges.linkedin_add_url(certificate),
+            "verified_by_others": certificate.verification_count,
         }
         for certificate in certificates
     ]

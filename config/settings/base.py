@@ -400,7 +400,20 @@ CERT_API_RATE_WINDOW = int(os.environ.get("CERT_API_RATE_WINDOW", "60"))
 # (login, sign-up) use the same number.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Bulk verification (up to 100 ids or 20 PDFs per request): requests per IP per window.
+CERT_BULK_RATE_LIMIT = int(os.environ.get("CERT_BULK_RATE_LIMIT", "10"))
+CERT_BULK_RATE_WINDOW = int(os.environ.get("CERT_BULK_RATE_WINDOW", "60"))
+CERT_BULK_MAX_IDS = 100
+CERT_BULK_MAX_FILES = 20
 # Celery limits for rendering and signing one certificate (normally well under a second).
 CERT_TASK_SOFT_TIME_LIMIT = 60
 CERT_TASK_TIME_LIMIT = 90
+# RFC 3161 timestamp authority for PAdES B-LTA. Empty: the development TSA under the dev
+# root signs in-process (var/signing/tsa-*.pem); `make run` serves the same TSA over HTTP.
+CERT_TSA_URL = os.environ.get("CERT_TSA_URL", "")
+# The root's revocation list (DER) embedded in each PDF; default var/signing/root.crl.
+CERT_CRL_PATH = os.environ.get("CERT_CRL_PATH", "")
+# `refresh_timestamps` adds a document timestamp when the newest one's TSA certificate
+# expires within this many days.
+CERT_TIMESTAMP_RENEW_DAYS = int(os.environ.get("CERT_TIMESTAMP_RENEW_DAYS", "365"))
 CELERY_TASK_ROUTES["certificates.tasks.*"] = {"queue": "default"}

@@ -23,8 +23,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
-# Certificates are signed with the platform's key; there is no development fallback.
-for required in ("CERT_SIGNING_KEY_PATH", "CERT_SIGNING_CERT_PATH", "CERT_ROOT_CERT_PATH"):
+# Certificates are signed with the platform's key and timestamped by a real TSA; no development fallback.
+for required in ("CERT_SIGNING_KEY_PATH", "CERT_SIGNING_CERT_PATH", "CERT_ROOT_CERT_PATH", "CERT_TSA_URL"):
     if not os.environ.get(required):
         raise ImproperlyConfigured(f"Production settings need the environment variable {required}.")
 

@@ -22,6 +22,7 @@ PUBLIC_PAGES = [
     "/courses/grok4-applied/tool-use/function-calling/",
     "/verify/",
     "/verify/upload/",
+    "/verify/bulk/",
     "/accounts/login/",
     "/accounts/signup/",
 ]

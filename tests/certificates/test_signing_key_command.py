@@ -36,6 +36,21 @@ def test_create_makes_a_root_and_an_ec_p256_signing_certificate(empty_issuer_dir
     assert key.is_active and key.kid == issuer.key_id((empty_issuer_dir / "signing-cert.pem").read_text())
 
 
+def test_create_makes_a_timestamp_authority_and_a_crl_under_the_root_and_adds_them_when_missing(empty_issuer_dir):
+    call_command("create_signing_key")
+    root = x509.load_pem_x509_certificate((empty_issuer_dir / "root-cert.pem").read_bytes())
+    tsa = x509.load_pem_x509_certificate((empty_issuer_dir / "tsa-cert.pem").read_bytes())
+    tsa.verify_directly_issued_by(root)
+    usage = tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert usage.critical and list(usage.value) == [x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]
+    crl = x509.load_der_x509_crl((empty_issuer_dir / "root.crl").read_bytes())
+    assert crl.is_signature_valid(root.public_key()) and len(crl) == 0
+    for name in ("tsa-cert.pem", "tsa-key.pem", "root.crl"):
+        (empty_issuer_dir / name).unlink()
+    call_command("create_signing_key", "--if-missing")  # an issuer from before timestamping
+    assert issuer.development_timestamping_exists(issuer.issuer_paths())
+
+
 def test_create_refuses_to_overwrite_and_if_missing_keeps_the_key(empty_issuer_dir):
     call_command("create_signing_key")
     before = (empty_issuer_dir / "signing-key.pem").read_bytes()
@@ -95,5 +110,8 @@ def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
         CERT_SIGNING_CERT_PATH=str(tmp_path / "c.pem"),
         CERT_ROOT_CERT_PATH=str(tmp_path / "r.pem"),
     )
+    no_tsa = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
+    assert no_tsa.returncode != 0 and b"CERT_TSA_URL" in no_tsa.stderr
+    env.update(CERT_TSA_URL="https://tsa.example.com/")
     configured = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
     assert configured.returncode == 0, configured.stderr.decode()

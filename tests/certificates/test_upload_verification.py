@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import signers
+from pyhanko.sign import fields, signers
 
 from certificates import issuer, pdf, services
 from certificates.credential_id import credential_id_format, credential_id_generate
@@ -118,10 +118,13 @@ def _foreign_signer(tmp_path):
 
 def test_a_certificate_signed_by_another_ca_is_not_issued_by_us(issue, tmp_path):
     certificate = issue()
-    forged_signer = issuer.LoadedSigner(kid="other", certificate_pem="", pdf_signer=_foreign_signer(tmp_path), jwk=None)
-    # The same page, rendered by us, but signed with a look-alike key.
+    # The same page, rendered by us, but signed (PAdES, as we do) with a look-alike key.
     unsigned = pdf.pdf_render(services.certificate_document(certificate=certificate))
-    forged = pdf.pdf_sign(unsigned, signer=forged_signer, location="elsewhere")
+    metadata = signers.PdfSignatureMetadata(field_name="Signature", subfilter=fields.SigSeedSubFilter.PADES)
+    forged = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(unsigned)), metadata, signer=_foreign_signer(tmp_path)
+    )
+    forged = forged.getvalue()
     result = upload_verify(forged, now=timezone.now())
     assert result.verdict == UploadVerdict.NOT_ISSUED
     assert "not made with any of our signing keys" in result.detail
@@ -202,14 +205,18 @@ def test_a_superseded_certificate_is_reported_superseded(issue, signing_issuer):
 def test_a_file_that_is_not_a_pdf_is_refused(client, db):
     response = upload(client, b"GIF89a not a pdf at all", name="certificate.pdf")
     assert response.status_code == 400
-    assert "This file is not a PDF." in response.content.decode()
+    assert "This file is not a PDF or a PNG badge image." in response.content.decode()
     assert "result" not in response.context
 
 
-def test_a_damaged_pdf_is_altered(client, db):
+def test_an_unreadable_pdf_is_not_ours_and_a_damaged_copy_of_ours_is_altered(client, issue):
     response = upload(client, b"%PDF-1.7\n garbage that is not a PDF body")
     assert response.status_code == 200
-    assert response.context["result"].verdict == UploadVerdict.ALTERED
+    assert response.context["result"].verdict == UploadVerdict.NOT_ISSUED
+    data = pdf_bytes(issue())
+    title = data.index(b"/Title (Certificate ")
+    damaged = data[: title + 40]
+    assert upload(client, damaged).context["result"].verdict == UploadVerdict.ALTERED
 
 
 @override_settings(CERT_UPLOAD_MAX_BYTES=2000)

@@ -171,7 +171,7 @@ def test_openapi_document_is_served_and_valid_openapi_31(client, db):
     document = response.json()
     assert document["openapi"] == "3.1.0"
     operation = document["paths"]["/api/v1/credentials/{credential_id}"]["get"]
-    assert set(operation["responses"]) == {"200", "400", "404", "429"}
+    assert set(operation["responses"]) == {"200", "400", "404", "405", "429"}
     for schema in document["components"]["schemas"].values():
         jsonschema.Draft202012Validator.check_schema(schema)
 

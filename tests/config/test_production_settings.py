@@ -26,6 +26,7 @@ def production_env(tmp_path) -> dict[str, str]:
         "CERT_SIGNING_KEY_PATH": str(tmp_path / "signing-key.pem"),
         "CERT_SIGNING_CERT_PATH": str(tmp_path / "signing-cert.pem"),
         "CERT_ROOT_CERT_PATH": str(tmp_path / "root-cert.pem"),
+        "CERT_TSA_URL": "https://tsa.example.com/",
     }
 
 

@@ -39,7 +39,10 @@ class Command(BaseCommand):
             action = "Signing key already present"
         else:
             issuer.development_issuer_create(paths, now=now)
-            action = "Created a development root CA and signing key"
+            action = "Created a development root CA, timestamp authority and signing key"
+        if not issuer.development_timestamping_exists(paths) and paths.root_key.exists():
+            # Issuers made before timestamping get their TSA and CRL under the same root.
+            issuer.development_timestamping_create(paths, now=now)
         key = signing_key_activate(signer=issuer.signer_load())
         self.stdout.write(self.style.SUCCESS(f"{action}: kid {key.kid}"))
-        self.stdout.write(f"  key  {paths.key}\n  cert {paths.cert}\n  root {paths.root}")
+        self.stdout.write(f"  key  {paths.key}\n  cert {paths.cert}\n  root {paths.root}\n  tsa  {paths.tsa_cert}")
