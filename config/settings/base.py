@@ -257,15 +257,6 @@ PLATFORM_TEST_MODE = not XAI_API_KEY
 if PLATFORM_TEST_MODE and "XAI_BASE_URL" not in os.environ:
     XAI_BASE_URL = f"http://127.0.0.1:{MODEL_SIMULATOR_PORT}/v1"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
-}
-
 # --- Exams ----------------------------------------------------------------------------
 # Each attempt schedules its own finalization at deadline + grace; this sweep closes any
 # attempt whose scheduled task was lost.
@@ -355,3 +346,25 @@ CERT_API_RATE_WINDOW = int(os.environ.get("CERT_API_RATE_WINDOW", "60"))
 CERT_TASK_SOFT_TIME_LIMIT = 60
 CERT_TASK_TIME_LIMIT = 90
 CELERY_TASK_ROUTES["certificates.tasks.*"] = {"queue": "default"}
+
+# --- Operations: health probes, metrics, structured logs (ops) --------------------------------
+# /healthz and /readyz for load balancers and /metrics for Prometheus are answered first, before
+# host checks and HTTPS redirects; every other request gets an id, one JSON log line and counts.
+INSTALLED_APPS += ["ops"]
+MIDDLEWARE = ["ops.middleware.OperationsEndpointsMiddleware", "ops.middleware.RequestLogMiddleware", *MIDDLEWARE]
+# /metrics answers direct calls from these networks, or anyone with METRICS_TOKEN as a bearer token.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# LOG_FORMAT=plain for human-readable lines instead of JSON.
+from ops.logs import logging_config  # noqa: E402
+
+LOGGING = logging_config(
+    level=os.environ.get("LOG_LEVEL", "INFO"), json_logs=os.environ.get("LOG_FORMAT", "json") != "plain"
+)
+
+# --- Serving over plain HTTP with DEBUG off ------------------------------------------------------
+# `make run` serves production settings on loopback without TLS; SECURE_COOKIES=false (with
+# SECURE_SSL_REDIRECT=false) lets its cookies work there. Never set it behind a public host.
+if not DEBUG and not env_bool("SECURE_COOKIES", True):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+    SECURE_HSTS_SECONDS = 0
