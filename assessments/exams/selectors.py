@@ -147,6 +147,43 @@ def attempt_slots(*, attempt: Attempt) -> list[AttemptQuestion]:
     return list(attempt.questions.select_related("version__question").order_by("position"))
 
 
+# --- the exam's hot paths: each learner loads every question, saves every answer and polls ----
+@dataclass(frozen=True)
+class NavigatorItem:
+    """What the question navigator shows of one slot, without loading its question."""
+
+    position: int
+    is_answered: bool
+    flagged: bool
+
+
+def attempt_navigator(*, attempt: Attempt) -> list[NavigatorItem]:
+    rows = (
+        attempt.questions.annotate(answered=Q(response__isnull=False))
+        .order_by("position")
+        .values_list("position", "answered", "flagged")
+    )
+    return [
+        NavigatorItem(position=position, is_answered=answered, flagged=flagged) for position, answered, flagged in rows
+    ]
+
+
+def attempt_slot(*, attempt: Attempt, position: int) -> AttemptQuestion:
+    return attempt.questions.select_related("version").get(position=position)
+
+
+def attempt_slot_for_user(*, public_id, user, position: int) -> AttemptQuestion:
+    """One slot of the learner's own attempt, with its attempt and question version, in one query."""
+    return AttemptQuestion.objects.select_related("attempt", "version").get(
+        attempt__public_id=public_id, attempt__user=user, position=position
+    )
+
+
+def attempt_get_for_user_bare(*, public_id, user) -> Attempt:
+    """The learner's own attempt without its exam and course: what the status poll needs."""
+    return Attempt.objects.get(public_id=public_id, user=user)
+
+
 @dataclass(frozen=True)
 class AttemptStatus:
     state: str
@@ -179,8 +216,14 @@ def attempt_remaining_seconds(*, attempt: Attempt, now: datetime.datetime) -> in
     return max(0, math.floor((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
 
 
-def attempt_status(*, attempt: Attempt, now: datetime.datetime) -> AttemptStatus:
-    counts = attempt.questions.aggregate(total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
+def attempt_status(
+    *, attempt: Attempt, now: datetime.datetime, navigator: list[NavigatorItem] | None = None
+) -> AttemptStatus:
+    """Pass the page's `navigator` when it is loaded anyway: the counts then cost no query."""
+    if navigator is None:
+        counts = attempt.questions.aggregate(total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
+    else:
+        counts = {"total": len(navigator), "answered": sum(item.is_answered for item in navigator)}
     return AttemptStatus(
         state=attempt.state,
         remaining_seconds=attempt_remaining_seconds(attempt=attempt, now=now),

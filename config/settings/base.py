@@ -362,6 +362,10 @@ LOGGING = logging_config(
     level=os.environ.get("LOG_LEVEL", "INFO"), json_logs=os.environ.get("LOG_FORMAT", "json") != "plain"
 )
 
+# Sessions are read from the cache (Redis in production) and written through to the database,
+# so a signed-in request costs no session query and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Serving over plain HTTP with DEBUG off ------------------------------------------------------
 # `make run` serves production settings on loopback without TLS; SECURE_COOKIES=false (with
 # SECURE_SSL_REDIRECT=false) lets its cookies work there. Never set it behind a public host.
