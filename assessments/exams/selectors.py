@@ -2,6 +2,7 @@
 
 import datetime
 import math
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -168,20 +169,44 @@ def attempt_navigator(*, attempt: Attempt) -> list[NavigatorItem]:
     ]
 
 
-def attempt_slot(*, attempt: Attempt, position: int) -> AttemptQuestion:
-    return attempt.questions.select_related("version").get(position=position)
+def attempt_slot(*, attempt_id: int, position: int) -> AttemptQuestion:
+    return AttemptQuestion.objects.select_related("version").get(attempt_id=attempt_id, position=position)
 
 
-def attempt_slot_for_user(*, public_id, user, position: int) -> AttemptQuestion:
-    """One slot of the learner's own attempt, with its attempt and question version, in one query."""
-    return AttemptQuestion.objects.select_related("attempt", "version").get(
-        attempt__public_id=public_id, attempt__user=user, position=position
+@dataclass(frozen=True)
+class AnswerTarget:
+    """What saving an answer or a flag needs before the service takes the attempt's lock:
+    the question's kind and options parse the form; templates read `public_id` like an attempt's."""
+
+    attempt_id: int
+    public_id: uuid.UUID
+    position: int
+    kind: str
+    options: list
+
+
+def attempt_answer_target(*, public_id, user, position: int) -> AnswerTarget:
+    """One question of the learner's own attempt, as three columns of one query (no model
+    instances: this runs on every autosave). Raises AttemptQuestion.DoesNotExist."""
+    row = (
+        AttemptQuestion.objects.filter(attempt__public_id=public_id, attempt__user=user, position=position)
+        .values_list("attempt_id", "version__kind", "version__options")
+        .first()
     )
+    if row is None:
+        raise AttemptQuestion.DoesNotExist
+    attempt_id, kind, options = row
+    return AnswerTarget(attempt_id=attempt_id, public_id=public_id, position=position, kind=kind, options=options)
 
 
 def attempt_get_for_user_bare(*, public_id, user) -> Attempt:
     """The learner's own attempt without its exam and course: what the status poll needs."""
     return Attempt.objects.get(public_id=public_id, user=user)
+
+
+def attempt_get_for_page(*, public_id, user) -> Attempt:
+    """The learner's own attempt with its exam (the question page shows the exam's title only)."""
+    return Attempt.objects.select_related("exam").get(public_id=public_id, user=user)
 
 
 @dataclass(frozen=True)

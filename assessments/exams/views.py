@@ -53,15 +53,14 @@ def _position(value, total: int) -> int:
         return 1
 
 
-def _own_slot_or_404(request: HttpRequest, attempt_id, value) -> AttemptQuestion:
-    """One question of the learner's own attempt, its attempt and version loaded in the same query."""
+def _answer_target_or_404(request: HttpRequest, attempt_id, value) -> selectors.AnswerTarget:
     try:
-        return selectors.attempt_slot_for_user(public_id=attempt_id, user=request.user, position=int(value))
+        return selectors.attempt_answer_target(public_id=attempt_id, user=request.user, position=int(value))
     except (TypeError, ValueError, AttemptQuestion.DoesNotExist) as exc:
         raise Http404("No such question in this attempt.") from exc
 
 
-def _attempt_url(attempt: Attempt) -> str:
+def _attempt_url(attempt: Attempt | selectors.AnswerTarget) -> str:
     """Reversed once per page; the navigator adds ?q= to it for each question."""
     return reverse("exams:attempt", args=[attempt.public_id])
 
@@ -176,11 +175,15 @@ def exam_start(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpRe
 @never_cache
 def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     now = timezone.now()
-    attempt = _own_current_attempt_or_404(request, attempt_id, now)
+    try:
+        attempt = selectors.attempt_get_for_page(public_id=attempt_id, user=request.user)
+    except Attempt.DoesNotExist as exc:
+        raise Http404("No such attempt.") from exc
+    attempt = services.attempt_close_if_due(attempt=attempt, now=now)
     if not attempt.is_open:
         return redirect("exams:result", attempt.public_id)
     navigator = selectors.attempt_navigator(attempt=attempt)
-    slot = selectors.attempt_slot(attempt=attempt, position=_position(request.GET.get("q"), len(navigator)))
+    slot = selectors.attempt_slot(attempt_id=attempt.id, position=_position(request.GET.get("q"), len(navigator)))
     return render(
         request,
         "assessments/exams/attempt.html",
@@ -225,7 +228,7 @@ def _fragments(partial: str, context: dict, *, request: HttpRequest | None = Non
     return HttpResponse(html)
 
 
-def _partial_response(attempt: Attempt, slot, *, error: str = "", saved: bool = False) -> HttpResponse:
+def _partial_response(attempt, slot, *, error: str = "", saved: bool = False) -> HttpResponse:
     return _fragments("save_status", {"attempt": attempt, "slot": slot, "error": error, "saved": saved})
 
 
@@ -233,14 +236,15 @@ def _partial_response(attempt: Attempt, slot, *, error: str = "", saved: bool = 
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
-    slot = _own_slot_or_404(request, attempt_id, request.POST.get("position"))
-    attempt, position = slot.attempt, slot.position
+    answering = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
+    # The target stands in for the attempt in templates and redirects: they use its public_id.
+    attempt, position = answering, answering.position
     is_htmx = bool(request.headers.get("HX-Request"))
     try:
         saved = services.attempt_answer_save(
-            attempt_id=attempt.id,
+            attempt_id=answering.attempt_id,
             position=position,
-            raw=_raw_answer(slot.version.kind, slot.version.options, request.POST),
+            raw=_raw_answer(answering.kind, answering.options, request.POST),
             now=timezone.now(),
         )
     except services.AttemptClosedError as exc:
@@ -250,6 +254,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
         return redirect("exams:result", attempt.public_id)
     except InvalidResponse as exc:
         if is_htmx:
+            slot = selectors.attempt_slot(attempt_id=answering.attempt_id, position=position)
             return _partial_response(attempt, slot, error=str(exc))
         messages.error(request, str(exc))
         return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
@@ -266,11 +271,14 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
-    own_slot = _own_slot_or_404(request, attempt_id, request.POST.get("position"))
-    attempt, position = own_slot.attempt, own_slot.position
+    target = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
+    attempt, position = target, target.position
     try:
         slot = services.attempt_flag_set(
-            attempt_id=attempt.id, position=position, flagged=request.POST.get("flagged") == "1", now=timezone.now()
+            attempt_id=target.attempt_id,
+            position=position,
+            flagged=request.POST.get("flagged") == "1",
+            now=timezone.now(),
         )
     except services.AttemptClosedError as exc:
         messages.error(request, str(exc))
