@@ -43,7 +43,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=8, help="learners taking the exam")
     parser.add_argument("--demos", type=int, default=6, help="demo submissions, one per learner")
-    parser.add_argument("--think", type=float, nargs=2, default=(0.2, 0.6), help="seconds between questions")
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=(0.5, 1.5), help="seconds between questions (spans the kill)"
+    )
     parser.add_argument("--kill-after", type=float, default=12.0, help="seconds into the run")
     parser.add_argument("--down-for", type=float, default=3.0, help="seconds before the killed processes restart")
     parser.add_argument("--model-latency", type=float, default=1.0, help="seconds the simulator takes per call")
