@@ -21,9 +21,11 @@ setup: install
 	$(BIN)/python manage.py sync_content
 	$(BIN)/python manage.py create_signing_key --if-missing
 	$(BIN)/python manage.py setup_dev
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
+# `make run DEV=1`: Django's reloading development server with DEBUG on instead of gunicorn.
 run: setup
-	$(BIN)/python -m config.devserver
+	$(BIN)/python -m config.devserver $(if $(DEV),--dev,)
 
 test: install lint
 	$(BIN)/python -m pytest

@@ -107,3 +107,64 @@ def model_freshness_latest() -> ModelFreshness | None:
         findings=tuple(record.findings),
         error=record.error,
     )
+
+
+# --- operations (ops reads these for /metrics) -------------------------------------------
+# Upper bounds of the model-call latency histogram, in seconds.
+MODEL_CALL_LATENCY_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
+
+
+@dataclass(frozen=True)
+class OperationsSnapshot:
+    attempts_open: int
+    demo_submissions_by_state: dict[str, int]
+    demo_oldest_waiting_at: datetime.datetime | None  # the oldest queued or running submission
+    model_calls: int
+    model_call_cost_usd: float
+    model_call_latency_seconds_sum: float
+    # Calls at or under each bound of MODEL_CALL_LATENCY_BUCKETS, cumulative as Prometheus wants.
+    model_call_latency_buckets: tuple[int, ...]
+    model_call_tokens: int
+    demo_transient_failures: int
+
+
+def operations_snapshot() -> OperationsSnapshot:
+    """Figures counted in the database, so every web node reports the same, whichever ran the work."""
+    from django.db.models import Count, F, Min, Q, Sum
+
+    from .models.demos import ModelCallRecord, Submission, SubmissionState
+    from .models.exams import Attempt, AttemptState
+
+    by_state = dict(Submission.objects.values_list("state").annotate(n=Count("id")).order_by())
+    waiting = SubmissionState.QUEUED, SubmissionState.RUNNING
+    submissions = Submission.objects.aggregate(
+        oldest=Min("created_at", filter=Q(state__in=waiting)), failures=Sum("transient_failures")
+    )
+    calls = ModelCallRecord.objects.aggregate(
+        n=Count("id"),
+        cost=Sum("cost_usd"),
+        latency=Sum("latency_ms"),
+        tokens=Sum(F("prompt_tokens") + F("completion_tokens")),
+        **{
+            f"le{index}": Count("id", filter=Q(latency_ms__lte=bound * 1000))
+            for index, bound in enumerate(MODEL_CALL_LATENCY_BUCKETS)
+        },
+    )
+    return OperationsSnapshot(
+        attempts_open=Attempt.objects.filter(state=AttemptState.OPEN).count(),
+        demo_submissions_by_state={state: by_state.get(state, 0) for state in SubmissionState.values},
+        demo_oldest_waiting_at=submissions["oldest"],
+        model_calls=calls["n"],
+        model_call_cost_usd=float(calls["cost"] or 0),
+        model_call_latency_seconds_sum=(calls["latency"] or 0) / 1000,
+        model_call_latency_buckets=tuple(calls[f"le{i}"] for i in range(len(MODEL_CALL_LATENCY_BUCKETS))),
+        model_call_tokens=calls["tokens"] or 0,
+        demo_transient_failures=submissions["failures"] or 0,
+    )
+
+
+def model_api_reachable(*, timeout: float) -> bool:
+    """Whether the configured model API answers at all (any HTTP status below 500)."""
+    from .modelapi.client import api_reachable
+
+    return api_reachable(timeout=timeout)

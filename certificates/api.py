@@ -23,3 +23,22 @@ def certificate_list_current(*, user_id: int, now: datetime.datetime) -> list[Af
         AffectedCredential(credential_id=certificate.display_id, course_title=certificate.course_title)
         for certificate in selectors.certificate_list_current_for_learner(user_id=user_id, now=now)
     ]
+
+
+def certificate_counts_by_status() -> dict[str, int]:
+    """How many certificates are in each status (valid, revoked, superseded), for /metrics."""
+    from django.db.models import Count
+
+    from .models import Certificate
+
+    counted = dict(Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counted.get(status, 0) for status in Certificate.Status.values}
+
+
+def signing_key_available() -> bool:
+    """Whether the signing key and its certificate are readable files, for /readyz."""
+    import os
+
+    from django.conf import settings
+
+    return all(os.access(path, os.R_OK) for path in (settings.CERT_SIGNING_KEY_PATH, settings.CERT_SIGNING_CERT_PATH))

@@ -2,6 +2,7 @@
 
 import datetime
 import math
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -150,6 +151,67 @@ def attempt_slots(*, attempt: Attempt) -> list[AttemptQuestion]:
     return list(attempt.questions.select_related("version__question").order_by("position"))
 
 
+# --- the exam's hot paths: each learner loads every question, saves every answer and polls ----
+@dataclass(frozen=True)
+class NavigatorItem:
+    """What the question navigator shows of one slot, without loading its question."""
+
+    position: int
+    is_answered: bool
+    flagged: bool
+
+
+def attempt_navigator(*, attempt: Attempt) -> list[NavigatorItem]:
+    rows = (
+        attempt.questions.annotate(answered=Q(response__isnull=False))
+        .order_by("position")
+        .values_list("position", "answered", "flagged")
+    )
+    return [
+        NavigatorItem(position=position, is_answered=answered, flagged=flagged) for position, answered, flagged in rows
+    ]
+
+
+def attempt_slot(*, attempt_id: int, position: int) -> AttemptQuestion:
+    return AttemptQuestion.objects.select_related("version").get(attempt_id=attempt_id, position=position)
+
+
+@dataclass(frozen=True)
+class AnswerTarget:
+    """What saving an answer or a flag needs before the service takes the attempt's lock:
+    the question's kind and options parse the form; templates read `public_id` like an attempt's."""
+
+    attempt_id: int
+    public_id: uuid.UUID
+    position: int
+    kind: str
+    options: list
+
+
+def attempt_answer_target(*, public_id, user, position: int) -> AnswerTarget:
+    """One question of the learner's own attempt, as three columns of one query (no model
+    instances: this runs on every autosave). Raises AttemptQuestion.DoesNotExist."""
+    row = (
+        AttemptQuestion.objects.filter(attempt__public_id=public_id, attempt__user=user, position=position)
+        .values_list("attempt_id", "version__kind", "version__options")
+        .first()
+    )
+    if row is None:
+        raise AttemptQuestion.DoesNotExist
+    attempt_id, kind, options = row
+    return AnswerTarget(attempt_id=attempt_id, public_id=public_id, position=position, kind=kind, options=options)
+
+
+def attempt_get_for_user_bare(*, public_id, user) -> Attempt:
+    """The learner's own attempt without its exam and course: what the status poll needs."""
+    return Attempt.objects.get(public_id=public_id, user=user)
+
+
+def attempt_get_for_page(*, public_id, user) -> Attempt:
+    """The learner's own attempt with its exam (the question page shows the exam's title only)."""
+    return Attempt.objects.select_related("exam").get(public_id=public_id, user=user)
+
+
 @dataclass(frozen=True)
 class AttemptStatus:
     state: str
@@ -182,8 +244,14 @@ def attempt_remaining_seconds(*, attempt: Attempt, now: datetime.datetime) -> in
     return max(0, math.floor((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
 
 
-def attempt_status(*, attempt: Attempt, now: datetime.datetime) -> AttemptStatus:
-    counts = attempt.questions.aggregate(total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
+def attempt_status(
+    *, attempt: Attempt, now: datetime.datetime, navigator: list[NavigatorItem] | None = None
+) -> AttemptStatus:
+    """Pass the page's `navigator` when it is loaded anyway: the counts then cost no query."""
+    if navigator is None:
+        counts = attempt.questions.aggregate(total=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
+    else:
+        counts = {"total": len(navigator), "answered": sum(item.is_answered for item in navigator)}
     return AttemptStatus(
         state=attempt.state,
         remaining_seconds=attempt_remaining_seconds(attempt=attempt, now=now),

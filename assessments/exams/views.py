@@ -53,11 +53,16 @@ def _position(value, total: int) -> int:
         return 1
 
 
-def _slot_or_404(attempt: Attempt, value) -> AttemptQuestion:
+def _answer_target_or_404(request: HttpRequest, attempt_id, value) -> selectors.AnswerTarget:
     try:
-        return attempt.questions.select_related("version").get(position=int(value))
+        return selectors.attempt_answer_target(public_id=attempt_id, user=request.user, position=int(value))
     except (TypeError, ValueError, AttemptQuestion.DoesNotExist) as exc:
         raise Http404("No such question in this attempt.") from exc
+
+
+def _attempt_url(attempt: Attempt | selectors.AnswerTarget) -> str:
+    """Reversed once per page; the navigator adds ?q= to it for each question."""
+    return reverse("exams:attempt", args=[attempt.public_id])
 
 
 def _raw_answer(kind: str, options: list[dict], data) -> object:
@@ -169,20 +174,25 @@ def exam_start(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpRe
 @never_cache
 def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     now = timezone.now()
-    attempt = _own_current_attempt_or_404(request, attempt_id, now)
+    try:
+        attempt = selectors.attempt_get_for_page(public_id=attempt_id, user=request.user)
+    except Attempt.DoesNotExist as exc:
+        raise Http404("No such attempt.") from exc
+    attempt = services.attempt_close_if_due(attempt=attempt, now=now)
     if not attempt.is_open:
         return redirect("exams:result", attempt.public_id)
-    slots = selectors.attempt_slots(attempt=attempt)
-    slot = slots[_position(request.GET.get("q"), len(slots)) - 1]
+    navigator = selectors.attempt_navigator(attempt=attempt)
+    slot = selectors.attempt_slot(attempt_id=attempt.id, position=_position(request.GET.get("q"), len(navigator)))
     return render(
         request,
         "assessments/exams/attempt.html",
         {
             "attempt": attempt,
+            "attempt_url": _attempt_url(attempt),
             "exam": attempt.exam,
-            "slots": slots,
+            "slots": navigator,
             "slot": slot,
-            "status": selectors.attempt_status(attempt=attempt, now=now),
+            "status": selectors.attempt_status(attempt=attempt, now=now, navigator=navigator),
             "question": _question_context(slot, option_order=slot.option_order, response=slot.response),
             "in_grace": now >= attempt.deadline,
         },
@@ -194,53 +204,61 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
 @require_GET
 def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
     now = timezone.now()
-    attempt = _own_current_attempt_or_404(request, attempt_id, now)
+    try:
+        attempt = selectors.attempt_get_for_user_bare(public_id=attempt_id, user=request.user)
+    except Attempt.DoesNotExist as exc:
+        raise Http404("No such attempt.") from exc
+    attempt = services.attempt_close_if_due(attempt=attempt, now=now)
     return JsonResponse(selectors.attempt_status(attempt=attempt, now=now).as_json())
 
 
-def _fragments(request: HttpRequest, partial: str, context: dict) -> HttpResponse:
-    """One partial of the attempt page for htmx, plus the slot's navigator entry swapped out of band."""
+def _fragments(partial: str, context: dict, *, request: HttpRequest | None = None) -> HttpResponse:
+    """One partial of the attempt page for htmx, plus the slot's navigator entry swapped out of band.
+
+    Pass `request` only for a partial with a form (its CSRF token): without it the context
+    processors do not run, which is most of the cost of an autosave's response."""
+    context = {**context, "attempt_url": _attempt_url(context["attempt"])}
     html = render_to_string(f"assessments/exams/attempt.html#{partial}", context, request=request)
     if context["slot"] is not None:
         html += render_to_string(
             "assessments/exams/attempt.html#nav_item",
             {**context, "oob": True, "current_position": context["slot"].position},
-            request=request,
         )
     return HttpResponse(html)
 
 
-def _partial_response(request: HttpRequest, attempt: Attempt, slot, *, error: str = "", saved: bool = False):
-    return _fragments(request, "save_status", {"attempt": attempt, "slot": slot, "error": error, "saved": saved})
+def _partial_response(attempt, slot, *, error: str = "", saved: bool = False) -> HttpResponse:
+    return _fragments("save_status", {"attempt": attempt, "slot": slot, "error": error, "saved": saved})
 
 
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
-    attempt = _own_attempt_or_404(request, attempt_id)
-    slot = _slot_or_404(attempt, request.POST.get("position"))
-    position = slot.position
+    answering = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
+    # The target stands in for the attempt in templates and redirects: they use its public_id.
+    attempt, position = answering, answering.position
     is_htmx = bool(request.headers.get("HX-Request"))
     try:
         saved = services.attempt_answer_save(
-            attempt_id=attempt.id,
+            attempt_id=answering.attempt_id,
             position=position,
-            raw=_raw_answer(slot.version.kind, slot.version.options, request.POST),
+            raw=_raw_answer(answering.kind, answering.options, request.POST),
             now=timezone.now(),
         )
     except services.AttemptClosedError as exc:
         if is_htmx:
-            return _partial_response(request, attempt, None, error=str(exc))
+            return _partial_response(attempt, None, error=str(exc))
         messages.error(request, str(exc))
         return redirect("exams:result", attempt.public_id)
     except InvalidResponse as exc:
         if is_htmx:
-            return _partial_response(request, attempt, slot, error=str(exc))
+            slot = selectors.attempt_slot(attempt_id=answering.attempt_id, position=position)
+            return _partial_response(attempt, slot, error=str(exc))
         messages.error(request, str(exc))
         return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
     if is_htmx:
-        return _partial_response(request, attempt, saved.slot, saved=True)
+        return _partial_response(attempt, saved.slot, saved=True)
     target = {"next": position + 1, "prev": position - 1}.get(request.POST.get("go", ""), position)
     if request.POST.get("go") == "review":
         return redirect("exams:submit", attempt.public_id)
@@ -252,17 +270,20 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
-    attempt = _own_attempt_or_404(request, attempt_id)
-    position = _slot_or_404(attempt, request.POST.get("position")).position
+    target = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
+    attempt, position = target, target.position
     try:
         slot = services.attempt_flag_set(
-            attempt_id=attempt.id, position=position, flagged=request.POST.get("flagged") == "1", now=timezone.now()
+            attempt_id=target.attempt_id,
+            position=position,
+            flagged=request.POST.get("flagged") == "1",
+            now=timezone.now(),
         )
     except services.AttemptClosedError as exc:
         messages.error(request, str(exc))
         return redirect("exams:result", attempt.public_id)
     if request.headers.get("HX-Request"):
-        return _fragments(request, "flag_form", {"attempt": attempt, "slot": slot})
+        return _fragments("flag_form", {"attempt": attempt, "slot": slot}, request=request)
     return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
 
 

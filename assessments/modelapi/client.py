@@ -577,3 +577,14 @@ def get_client() -> ModelClient:
         price_table=settings.XAI_PRICE_TABLE,
         server_tool_price_per_1k=settings.XAI_SERVER_TOOL_PRICE_PER_1K,
     )
+
+
+def api_reachable(*, timeout: float) -> bool:
+    """One GET of the model list, no retries: for readiness probes, which must answer fast.
+    Any status below 500 (even 401) shows the API is there; what the key may do is another matter."""
+    try:
+        headers = {"Authorization": f"Bearer {settings.XAI_API_KEY}"} if settings.XAI_API_KEY else {}
+        response = _http_client().get(f"{settings.XAI_BASE_URL}/models", headers=headers, timeout=timeout)
+    except httpx.HTTPError:
+        return False
+    return response.status_code < 500

@@ -238,7 +238,11 @@ CONTENT_SECURITY_POLICY = {
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # A message a worker took and never acknowledged (it died) is redelivered after this long;
+    # longer than any task runs. The multi-node bench shortens it to see redelivery in seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -275,15 +279,6 @@ MODEL_SIMULATOR_PORT = int(os.environ.get("MODEL_SIMULATOR_PORT", "8765"))
 PLATFORM_TEST_MODE = not XAI_API_KEY
 if PLATFORM_TEST_MODE and "XAI_BASE_URL" not in os.environ:
     XAI_BASE_URL = f"http://127.0.0.1:{MODEL_SIMULATOR_PORT}/v1"
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
-}
 
 # --- Exams ----------------------------------------------------------------------------
 # Each attempt schedules its own finalization at deadline + grace; this sweep closes any
@@ -417,3 +412,29 @@ CERT_CRL_PATH = os.environ.get("CERT_CRL_PATH", "")
 # expires within this many days.
 CERT_TIMESTAMP_RENEW_DAYS = int(os.environ.get("CERT_TIMESTAMP_RENEW_DAYS", "365"))
 CELERY_TASK_ROUTES["certificates.tasks.*"] = {"queue": "default"}
+
+# --- Operations: health probes, metrics, structured logs (ops) --------------------------------
+# /healthz and /readyz for load balancers and /metrics for Prometheus are answered first, before
+# host checks and HTTPS redirects; every other request gets an id, one JSON log line and counts.
+INSTALLED_APPS += ["ops"]
+MIDDLEWARE = ["ops.middleware.OperationsEndpointsMiddleware", "ops.middleware.RequestLogMiddleware", *MIDDLEWARE]
+# /metrics answers direct calls from these networks, or anyone with METRICS_TOKEN as a bearer token.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# LOG_FORMAT=plain for human-readable lines instead of JSON.
+from ops.logs import logging_config  # noqa: E402
+
+LOGGING = logging_config(
+    level=os.environ.get("LOG_LEVEL", "INFO"), json_logs=os.environ.get("LOG_FORMAT", "json") != "plain"
+)
+
+# Sessions are read from the cache (Redis in production) and written through to the database,
+# so a signed-in request costs no session query and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Serving over plain HTTP with DEBUG off ------------------------------------------------------
+# `make run` serves production settings on loopback without TLS; SECURE_COOKIES=false (with
+# SECURE_SSL_REDIRECT=false) lets its cookies work there. Never set it behind a public host.
+if not DEBUG and not env_bool("SECURE_COOKIES", True):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+    SECURE_HSTS_SECONDS = 0

@@ -1,0 +1,115 @@
+"""Exam load: N learners take the certification exam over real HTTP against gunicorn on
+PostgreSQL and Redis, with DEBUG off, as `make run` and deploy/ serve it.
+
+Every learner starts within the ramp (60 s by default), then for each of the 20 questions
+loads the question page (with --page-views), thinks for 4-12 s (about ten times a real
+learner's pace), saves the answer the way the page's autosave does, and finally submits;
+while the attempt is open the page's timer polls the status URL every 20 s. Beside the
+exam requests, an anonymous request for a missing page twice a second measures the
+cheapest response of the same server in the same run.
+
+Printed: p50/p95/p99 and requests/s per kind, gunicorn's CPU per request (master and
+workers, read from /proc), errors, and from the database: acknowledged answers missing
+and attempts not finalized exactly once.
+
+    python bench/exam_load.py [--learners 500] [--page-views] [--ramp 60] [--workers 3 --threads 4]
+
+DATABASE_URL names a PostgreSQL database the bench may drop and recreate (its name must
+contain "bench"; default postgres://postgres@127.0.0.1:5432/certify_bench_exam_load);
+REDIS_URL the Redis database for cache, sessions and broker (default redis://127.0.0.1:6379/0).
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+
+from bench import harness
+
+KINDS = ["floor-404", "start", "page", "save", "status", "submit"]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--learners", type=int, default=500)
+    parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which the learners start")
+    parser.add_argument("--think", type=float, nargs=2, default=(4.0, 12.0), help="seconds between questions")
+    parser.add_argument("--page-views", action="store_true", help="load each question page before answering")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
+    parser.add_argument("--seed", type=int, default=13)
+    return parser.parse_args()
+
+
+async def drive(args: argparse.Namespace, base: str, exam: str, sessions: list[str]) -> tuple[harness.Timings, float]:
+    timings = harness.Timings()
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=2)
+    async with httpx.AsyncClient(timeout=60, limits=limits, follow_redirects=False) as client:
+        stop_floor = asyncio.Event()
+        floor = asyncio.create_task(harness.cheapest_response(base, timings, stop_floor))
+
+        async def learner(session_key: str) -> None:
+            await asyncio.sleep(random.uniform(0, args.ramp))
+            learner = harness.LearnerSession(client, session_key, timings, bases=[base])
+            await learner.take_exam(exam, think=tuple(args.think), page_views=args.page_views)
+
+        started = time.monotonic()
+        await asyncio.gather(*(learner(key) for key in sessions))
+        elapsed = time.monotonic() - started
+        stop_floor.set()
+        await floor
+    return timings, elapsed
+
+
+def main() -> None:
+    args = parse_args()
+    random.seed(args.seed)
+    database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/certify_bench_exam_load")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    workdir = Path(tempfile.mkdtemp(prefix="exam-load-"))
+    harness.recreate_database(database_url)
+    env = harness.server_environment(database_url=database_url, redis_url=redis_url, var_dir=workdir)
+    harness.django_setup(env)
+    sessions = harness.signed_in_learners(args.learners, prefix="load")
+    exam = harness.exam_path()
+    port = args.port or harness.free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = workdir / "gunicorn.log"
+    server = harness.start_process(
+        harness.gunicorn_command(port=port, workers=args.workers, threads=args.threads), env=env, log=log
+    )
+    try:
+        harness.wait_for_http(f"{base}/healthz", process=server)
+        cpu_before = harness.process_tree_cpu_seconds(server.pid)
+        timings, elapsed = asyncio.run(drive(args, base, exam, sessions))
+        cpu_used = harness.process_tree_cpu_seconds(server.pid) - cpu_before
+    finally:
+        harness.stop(server)
+    requests = sum(len(values) for values in timings.by_kind.values())
+    integrity = harness.exam_integrity(timings)
+    print(
+        f"\nExam load: {args.learners} learners started within {args.ramp:.0f} s, think {args.think[0]:g}-"
+        f"{args.think[1]:g} s, page views {'on' if args.page_views else 'off'}; gunicorn {args.workers} x "
+        f"{args.threads} threads, DEBUG off, PostgreSQL + Redis; {elapsed:.0f} s\n"
+    )
+    print("\n".join(timings.report(KINDS, elapsed=elapsed)))
+    print(f"\nall kinds: {requests} requests, {requests / elapsed:.1f} req/s")
+    print(f"application CPU: {cpu_used:.1f} s, {cpu_used / requests * 1000:.2f} ms per request (gunicorn processes)")
+    print(f"errors: {len(timings.errors)}" + (f" (first: {timings.errors[:5]})" if timings.errors else ""))
+    for name, value in integrity.items():
+        print(f"{name}: {value}")
+    failed = timings.errors or integrity["missing answers"] or integrity["attempts not finalized exactly once"]
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""The exam's hot paths, which every learner hits once per question (page, save) or every 20 s
+(status): their query counts are pinned so that a change adding a query per request shows here.
+
+Counts are of a signed-in learner whose session is already in the cache (the session engine
+is cached_db); a save's SAVEPOINT and RELEASE are counted too."""
+
+import pytest
+from django.urls import reverse
+
+from assessments.models.exams import AttemptQuestion
+
+from .test_views import correct, start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def attempt(learner_client, exam):
+    attempt = start(learner_client, exam)
+    # The first request after sign-in may still read the session from the database.
+    learner_client.get(reverse("exams:status", args=[attempt.public_id]))
+    return attempt
+
+
+def test_question_page_costs_four_queries(learner_client, attempt, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        response = learner_client.get(reverse("exams:attempt", args=[attempt.public_id]) + "?q=2")
+    assert response.status_code == 200
+    assert "Question 2 of 3" in response.content.decode()
+
+
+def test_status_poll_costs_three_queries(learner_client, attempt, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        response = learner_client.get(reverse("exams:status", args=[attempt.public_id]))
+    assert response.json()["total"] == 3
+
+
+def test_autosave_costs_eight_queries_and_an_unchanged_answer_six(
+    learner_client, attempt, django_assert_max_num_queries
+):
+    slot = AttemptQuestion.objects.select_related("version").get(attempt=attempt, position=2)
+    url = reverse("exams:answer", args=[attempt.public_id])
+    with django_assert_max_num_queries(8):
+        saved = learner_client.post(url, {"position": 2, "answer": correct(slot)}, HTTP_HX_REQUEST="true")
+    assert "Answer 2 saved at" in saved.content.decode()
+    with django_assert_max_num_queries(6):
+        again = learner_client.post(url, {"position": 2, "answer": correct(slot)}, HTTP_HX_REQUEST="true")
+    assert again.status_code == 200
+    slot.refresh_from_db()
+    assert slot.response == correct(slot)
+
+
+def test_navigator_links_and_marks_answered_questions(learner_client, attempt):
+    slot = AttemptQuestion.objects.select_related("version").get(attempt=attempt, position=3)
+    learner_client.post(
+        reverse("exams:answer", args=[attempt.public_id]),
+        {"position": 3, "answer": correct(slot)},
+        HTTP_HX_REQUEST="true",
+    )
+    body = learner_client.get(reverse("exams:attempt", args=[attempt.public_id])).content.decode()
+    page_url = reverse("exams:attempt", args=[attempt.public_id])
+    assert f'href="{page_url}?q=3"' in body
+    assert body.count("is-answered") == 2  # question 3's entry and the legend's key
+    assert "1 of 3 answered" in body
