@@ -106,10 +106,13 @@ def _hash(entry) -> str:
     return entry["hash"] if isinstance(entry, dict) else entry
 
 
-def course_version_delta(*, course_id: int, from_version: str, to_version: str) -> CourseVersionDelta:
-    """What changed from `from_version` to `to_version`. Raises CourseVersion.DoesNotExist when
-    `to_version` has no snapshot; an unknown `from_version` counts as everything changed."""
-    new = CourseVersion.objects.get(course_id=course_id, version=to_version).manifest
+def course_version_delta(*, course_id: int, from_version: str, to_version: str) -> CourseVersionDelta | None:
+    """What changed from `from_version` to `to_version`; None when `to_version` has no snapshot.
+    An unknown `from_version` counts as everything changed."""
+    target = CourseVersion.objects.filter(course_id=course_id, version=to_version).first()
+    if target is None:
+        return None
+    new = target.manifest
     old_row = CourseVersion.objects.filter(course_id=course_id, version=from_version).first()
     # Compared with an empty manifest, every item of an unknown version reads as added.
     old = old_row.manifest if old_row else {}

@@ -293,6 +293,14 @@ CELERY_BEAT_SCHEDULE["exam-attempt-sweep"] = {
     "schedule": float(os.environ.get("EXAM_SWEEP_SECONDS", "60")),
 }
 
+# --- Recertification -------------------------------------------------------------------
+# Daily: e-mail holders whose certificate expires within 30 days or predates the course
+# version, once per certificate and reason.
+CELERY_BEAT_SCHEDULE["certificate-renewal-reminders"] = {
+    "task": "certificates.tasks.certificate_renewal_reminders",
+    "schedule": float(os.environ.get("RENEWAL_REMINDER_SECONDS", str(24 * 3600))),
+}
+
 # --- Model API client (assessments.modelapi) ------------------------------------------
 # Timeouts, retries and prices for every call to the model API. XAI_BASE_URL and
 # XAI_API_KEY are read above, under "Platform mode".

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.assessments.exams.conftest import build_course, sync
+from tests.certificates.conftest import signing_issuer  # noqa: F401  (the renewal's PDF is really signed)
 
 
 def bump_version(root: Path, version: str) -> None:
@@ -34,5 +35,6 @@ def release_version_2(root: Path) -> None:
 @pytest.fixture
 def course_root(tmp_path: Path) -> Path:
     root = build_course(tmp_path / "content")
+    edit(root / "demo-course" / "course.yaml", "certificate:\n", "certificate:\n  validity_months: 24\n")
     sync(root)
     return root
