@@ -102,6 +102,8 @@ def test_the_renewal_page_lists_the_delta_refuses_early_and_renews_after_the_pas
     old.refresh_from_db()
     assert old.status == Certificate.Status.VALID
     plan = page.context["plan"]
+    exam_page = client.get(plan.exam.url)
+    assert exam_page.status_code == 200 and "Recertification exam" in exam_page.content.decode()
     pass_exam(old.learner, Exam.objects.get(slug=plan.exam.slug), START + 31 * DAY)
     done = client.post(url)
     assert done.status_code == 302
