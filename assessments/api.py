@@ -168,3 +168,59 @@ def model_api_reachable(*, timeout: float) -> bool:
     from .modelapi.client import api_reachable
 
     return api_reachable(timeout=timeout)
+
+
+@dataclass(frozen=True)
+class DeltaExamInfo:
+    slug: str
+    title: str
+    question_count: int
+    time_limit_minutes: int
+    pass_mark_percent: float
+    url: str
+
+
+def delta_exam_ensure(
+    *, course_id: int, from_version: str, to_version: str, question_external_ids: list[str], now: datetime.datetime
+) -> DeltaExamInfo | None:
+    """The short recertification exam over `question_external_ids` (the whole bank when
+    empty), created on first use; None when the course has no question to ask."""
+    from django.urls import reverse
+
+    from .exams.delta import delta_exam_ensure as ensure
+
+    exam = ensure(
+        course_id=course_id,
+        from_version=from_version,
+        to_version=to_version,
+        question_external_ids=question_external_ids,
+        now=now,
+    )
+    if exam is None:
+        return None
+    return DeltaExamInfo(
+        slug=exam.slug,
+        title=exam.title,
+        question_count=exam.question_count,
+        time_limit_minutes=exam.time_limit_minutes,
+        pass_mark_percent=float(exam.pass_mark_percent),
+        url=reverse("exams:exam", args=[exam.course.slug, exam.slug]),
+    )
+
+
+def demo_slugs_passed_on_current_version(*, user_id: int, course_id: int) -> frozenset[str]:
+    """Demo tasks the learner passed with the task as it is now (same task version)."""
+    from django.db.models import F
+
+    from assessments.models import Submission, SubmissionState
+
+    return frozenset(
+        Submission.objects.filter(
+            learner_id=user_id,
+            task__course_id=course_id,
+            task__is_published=True,
+            state=SubmissionState.GRADED,
+            passed=True,
+            task_version=F("task__version"),
+        ).values_list("task__slug", flat=True)
+    )

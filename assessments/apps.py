@@ -6,14 +6,17 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self) -> None:
-        from courses.api import register_content_section
+        from courses.api import register_content_section, register_version_manifest
 
         # Importing the task modules registers them with the Celery app.
         from .demos import tasks as demo_tasks  # noqa: F401
         from .demos.content import DemoSection
         from .exams import content
         from .exams import tasks as exam_tasks  # noqa: F401
+        from .manifest import demos_manifest, questions_manifest
         from .modelapi import tasks as model_tasks  # noqa: F401
 
         register_content_section(content.ExamBankSection())
         register_content_section(DemoSection())
+        register_version_manifest("questions", questions_manifest)
+        register_version_manifest("demos", demos_manifest)

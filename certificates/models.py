@@ -151,3 +151,18 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.channel}"
+
+
+class RenewalNotice(models.Model):
+    """A renewal reminder e-mailed to a holder, kept so that each is sent once per certificate and kind."""
+
+    class Kind(models.TextChoices):
+        EXPIRING = "expiring", "Expires soon"
+        NEW_VERSION = "new_version", "A newer course version"
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="renewal_notices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["certificate", "kind"], name="one_renewal_notice_per_kind")]

@@ -56,6 +56,14 @@ def _current_certificate(*, user_id: int, course_id: int, course_version: str) -
     )
 
 
+def _holds_earlier_version(*, user_id: int, course: courses_api.CourseInfo) -> bool:
+    return (
+        Certificate.objects.filter(learner_id=user_id, course_id=course.id, status=Certificate.Status.VALID)
+        .exclude(course_version=course.version)
+        .exists()
+    )
+
+
 def _lock_learner(user_id: int):
     """Serialises every issuance and re-issue for one learner (caller is inside atomic())."""
     return get_user_model().objects.select_for_update().get(pk=user_id)
@@ -131,6 +139,10 @@ def certificate_issue(
 def certificate_issue_if_eligible(*, user_id: int, course_id: int) -> Certificate | None:
     """Gathers the learner's results through the other apps' api modules, then issues."""
     course = courses_api.course_get_by_id(course_id=course_id)
+    if _holds_earlier_version(user_id=user_id, course=course):
+        # Holders of an earlier version renew through the delta exam (recertification.py);
+        # their old results must not hand them the new version without it.
+        return None
     requirements = course.metadata.get("certificate") or {}
     requires = requirements.get("requires") or {}
     exam_outcome = (
@@ -260,26 +272,30 @@ def certificate_reinstate(*, certificate_id: int, actor, note: str) -> Certifica
     return certificate
 
 
-def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: str) -> Certificate:
+def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: str, **renewed) -> Certificate:
     """Caller holds the learner lock and has checked the certificate is current.
 
     The replacement keeps the original expiry: a re-issue corrects the document, it does
-    not extend the credential.
+    not extend the credential. Only a renewal (see `recertification.py`) passes `renewed`
+    fields: the course version and title it now covers and its new expiry.
     """
     certificate.status = Certificate.Status.SUPERSEDED
     certificate.save(update_fields=["status"])
+    copied = {
+        "course_title": certificate.course_title,
+        "course_version": certificate.course_version,
+        "exam_score": certificate.exam_score,
+        "demos_passed": certificate.demos_passed,
+        "expires_at": certificate.expires_at,
+        "test_mode": certificate.test_mode,
+    }
     replacement = Certificate.objects.create(
         credential_id=credential_id_generate(),
         learner_id=certificate.learner_id,
         course_id=certificate.course_id,
-        course_title=certificate.course_title,
-        course_version=certificate.course_version,
         holder_name=holder_name,
-        exam_score=certificate.exam_score,
-        demos_passed=certificate.demos_passed,
         issued_at=timezone.now(),
-        expires_at=certificate.expires_at,
-        test_mode=certificate.test_mode,
+        **(copied | renewed),
     )
     certificate.superseded_by = replacement
     certificate.save(update_fields=["superseded_by"])

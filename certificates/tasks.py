@@ -8,9 +8,10 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
-from . import services
+from . import recertification, services
 
 _TASK_OPTIONS = {
     "bind": True,
@@ -30,8 +31,17 @@ def certificate_issue(self, user_id: int, course_id: int) -> None:
     certificate = services.certificate_issue_if_eligible(user_id=user_id, course_id=course_id)
     if certificate is not None:
         services.certificate_finalize(certificate_id=certificate.id)
+    else:
+        # A holder of an earlier version may just have passed the delta; the renewal's
+        # replacement is rendered by its own certificate_finalize task.
+        recertification.certificate_renew_if_ready(user_id=user_id, course_id=course_id, now=timezone.now())
 
 
 @shared_task(**_TASK_OPTIONS)
 def certificate_finalize(self, certificate_id: int) -> None:
     services.certificate_finalize(certificate_id=certificate_id)
+
+
+@shared_task(**_TASK_OPTIONS)
+def certificate_renewal_reminders(self) -> int:
+    return recertification.renewal_reminders_send(now=timezone.now())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import renewal_views, views
 
 app_name = "certificates"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("certificates/manage/<str:credential_id>/reinstate/", views.manage_reinstate, name="manage_reinstate"),
     path("certificates/manage/<str:credential_id>/reissue/", views.manage_reissue, name="manage_reissue"),
     path("certificates/<str:credential_id>/download/", views.learner_download, name="download"),
+    path("certificates/<str:credential_id>/renew/", renewal_views.renew, name="renew"),
+    path("certificates/versions/<slug:course_slug>/", renewal_views.versions, name="versions"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/upload/", views.verify_upload, name="verify_upload"),
     path("verify/bulk/", views.verify_bulk, name="verify_bulk"),

@@ -25,6 +25,13 @@ from .content.yamlio import (  # noqa: F401
 )
 from .models import Course, Lesson, Module
 from .selectors import course_progress
+from .versions import (  # noqa: F401
+    CourseVersionDelta,
+    CourseVersionInfo,
+    course_version_delta,
+    course_version_list,
+    register_version_manifest,
+)
 
 
 @dataclass(frozen=True)

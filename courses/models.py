@@ -80,3 +80,24 @@ class LessonCompletion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_completion_per_lesson")]
+
+
+class CourseVersion(models.Model):
+    """What a course version consisted of, so a later version can say what changed.
+
+    Written once, by the first sync that sees the version: `manifest` holds a content
+    hash per lesson, question and demo task (see `courses/versions.py`). Never updated,
+    because certificates of the version point at what it was when they were earned.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=40)
+    manifest = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["course_id", "created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["course", "version"], name="course_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} version {self.version}"

@@ -530,7 +530,7 @@ class ExamBankSection:
     def _apply_exams(sources: tuple[ExamSource, ...], course: CourseRef, changes: ChangeLog) -> None:
         from assessments.models.exams import Exam
 
-        existing = {exam.slug: exam for exam in Exam.objects.filter(course_id=course.id)}
+        existing = {exam.slug: exam for exam in Exam.objects.filter(course_id=course.id, delta__isnull=True)}
         for source in sources:
             fields = {name: getattr(source, name) for name in ExamSource.__dataclass_fields__ if name != "slug"}
             record_upsert(

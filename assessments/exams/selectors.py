@@ -3,7 +3,7 @@
 import datetime
 import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from assessments.models.exams import (
     AttemptEvent,
     AttemptQuestion,
     AttemptState,
+    DeltaExam,
     Exam,
     PracticeAnswer,
     PracticeAttempt,
@@ -39,16 +40,22 @@ def exam_get_published(*, course_slug: str, exam_slug: str) -> Exam:
 
 
 def exam_list_published(*, course_id: int) -> QuerySet[Exam]:
-    return Exam.objects.filter(course_id=course_id, is_published=True).order_by("title")
+    return Exam.objects.filter(course_id=course_id, is_published=True, delta__isnull=True).order_by("title")
 
 
 def question_candidates(
-    *, course_id: int, domains: set[str] | None = None, module_slug: str | None = None
+    *,
+    course_id: int,
+    domains: set[str] | None = None,
+    module_slug: str | None = None,
+    external_ids: Collection[str] | None = None,
 ) -> list[Candidate]:
     """The current version of every published question, ready for the draw."""
     versions = QuestionVersion.objects.filter(
         question__course_id=course_id, question__is_published=True, question__current_version_id=F("id")
     )
+    if external_ids:
+        versions = versions.filter(question__external_id__in=external_ids)
     if domains is not None:
         versions = versions.filter(domain__in=domains)
     if module_slug is not None:
@@ -67,6 +74,12 @@ def question_candidates(
         )
         for vid, qid, external_id, domain, module, kind, options in rows
     ]
+
+
+def exam_question_restriction(*, exam: Exam) -> list[str] | None:
+    """The questions a recertification exam may draw from; None for an exam of the content tree."""
+    delta = DeltaExam.objects.filter(exam=exam).first()
+    return list(delta.question_external_ids) if delta else None
 
 
 def questions_seen_by(*, user, course_id: int) -> frozenset[int]:

@@ -90,7 +90,11 @@ def attempt_start(*, user, exam: Exam, now: datetime.datetime) -> Attempt:
 def _create_attempt(*, user, exam: Exam, now: datetime.datetime, extra_minutes: int) -> Attempt:
     seed = secrets.randbits(62)
     drawn = draw_questions(
-        candidates=selectors.question_candidates(course_id=exam.course_id, domains=set(exam.blueprint)),
+        candidates=selectors.question_candidates(
+            course_id=exam.course_id,
+            domains=set(exam.blueprint),
+            external_ids=selectors.exam_question_restriction(exam=exam),
+        ),
         counts=exam.blueprint,
         seed=seed,
         seen_question_ids=selectors.questions_seen_by(user=user, course_id=exam.course_id),

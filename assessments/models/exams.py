@@ -12,6 +12,7 @@ __all__ = [
     "AttemptEvent",
     "AttemptQuestion",
     "AttemptReset",
+    "DeltaExam",
     "Exam",
     "PracticeAnswer",
     "PracticeAttempt",
@@ -114,6 +115,19 @@ class Exam(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DeltaExam(models.Model):
+    """Marks an exam generated for recertification: it draws only from the questions that
+    changed between two course versions. It is not in the content tree, so a sync leaves
+    it alone, and it is not listed with the course's exams."""
+
+    exam = models.OneToOneField(Exam, on_delete=models.CASCADE, related_name="delta")
+    from_version = models.CharField(max_length=40)
+    to_version = models.CharField(max_length=40)
+    # External ids of the questions the draw may use; empty means the whole bank (a refresher).
+    question_external_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
 
 
 class AttemptState(models.TextChoices):

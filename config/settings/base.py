@@ -295,6 +295,13 @@ if XAI_API_KEY:
         "task": "assessments.modelapi.tasks.model_freshness_check",
         "schedule": float(os.environ.get("MODEL_CHECK_SECONDS", str(24 * 60 * 60))),
     }
+# --- Recertification -------------------------------------------------------------------
+# Daily: e-mail holders whose certificate expires within 30 days or predates the course
+# version, once per certificate and reason.
+CELERY_BEAT_SCHEDULE["certificate-renewal-reminders"] = {
+    "task": "certificates.tasks.certificate_renewal_reminders",
+    "schedule": float(os.environ.get("RENEWAL_REMINDER_SECONDS", str(24 * 3600))),
+}
 
 # --- Model API client (assessments.modelapi) ------------------------------------------
 # Timeouts, retries and prices for every call to the model API. XAI_BASE_URL and

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from ..versions import course_version_snapshot
 from . import registry
 from .errors import ContentReport, ContentValidationError
 from .records import record_upsert, records_unpublish_missing
@@ -89,6 +91,8 @@ def content_sync(*, root: Path, dry_run: bool = False) -> SyncResult:
             ref = CourseRef(id=course.id, slug=course.slug, version=course.version)
             for section in registry.sections():
                 section.apply(parsed[section.name], ref, changes)
+            if course_version_snapshot(course_id=course.id, now=timezone.now()):
+                changes.lines.append(f"recorded course version {course.slug} {course.version}")
         if not (root / "course.yaml").is_file():
             published = {course.slug: course for course in Course.objects.filter(is_published=True)}
             records_unpublish_missing(
