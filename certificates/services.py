@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments import api as assessments_api
+from config.emails import email_html
 from courses import api as courses_api
 
 from . import badges, issuer, tasks
@@ -192,9 +193,17 @@ def certificate_notify(*, certificate_id: int) -> bool:
         ):
             return False
         context = {"certificate": certificate, "site_url": settings.SITE_URL}
+        subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
+        body = render_to_string("certificates/email/issued_body.txt", context)
         send_mail(
-            subject=render_to_string("certificates/email/issued_subject.txt", context).strip(),
-            message=render_to_string("certificates/email/issued_body.txt", context),
+            subject=subject,
+            message=body,
+            html_message=email_html(
+                subject=subject,
+                text=body,
+                action_url=f"{settings.SITE_URL}/certificates/",
+                action_label="See and share your certificate",
+            ),
             from_email=None,
             recipient_list=[certificate.learner.email],
         )

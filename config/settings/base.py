@@ -146,6 +146,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("ACCOUNT_RATE_LIMITS_ENABLED", True)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Grok 4 Certification] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# E-mails and pages name the site from settings, never from the host a request came in on.
+SITE_NAME = os.environ.get("SITE_NAME", "Grok 4 Certification")
+ACCOUNT_ADAPTER = "config.account_adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "config.emails.display_name"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Grok 4 Certification"
 
