@@ -84,3 +84,118 @@ def demo_passed_outcomes(*, user_id: int, course_id: int) -> list[DemoOutcome]:
         )
         for s in sorted(best.values(), key=lambda s: s.task.slug)
     ]
+
+
+# --- Progress toward a certificate: what the learner has tried, named for people --------------
+
+
+@dataclass(frozen=True)
+class ExamProgress:
+    slug: str
+    title: str
+    # "passed", "in_progress", "failed" (tried, not passed yet) or "not_started"
+    state: str
+    best_score_percent: float | None
+    attempts_used: int
+    attempts_allowed: int
+    open_attempt_public_id: str | None
+
+
+@dataclass(frozen=True)
+class DemoProgress:
+    slug: str
+    title: str
+    # "passed", "waiting" (queued, running or with a reviewer), "failed" (tried, not passed) or "not_started"
+    state: str
+    latest_submission_id: int | None
+
+
+@dataclass(frozen=True)
+class PracticeProgress:
+    modules_total: int
+    modules_practised: int
+    next_module_slug: str | None
+
+
+def exam_progress(*, user_id: int, course_id: int, exam_slug: str) -> ExamProgress | None:
+    from .models.exams import Attempt, AttemptState, Exam
+
+    exam = Exam.objects.filter(course_id=course_id, slug=exam_slug).first()
+    if exam is None:
+        return None
+    attempts = list(Attempt.objects.filter(user_id=user_id, exam=exam).only("state", "passed", "score_percent"))
+    finished = [a for a in attempts if a.state != AttemptState.OPEN and a.score_percent is not None]
+    open_attempt = next((a for a in attempts if a.state == AttemptState.OPEN), None)
+    if any(a.passed for a in finished):
+        state = "passed"
+    elif open_attempt:
+        state = "in_progress"
+    elif finished:
+        state = "failed"
+    else:
+        state = "not_started"
+    return ExamProgress(
+        slug=exam.slug,
+        title=exam.title,
+        state=state,
+        best_score_percent=max((float(a.score_percent) for a in finished), default=None),
+        attempts_used=len(attempts),
+        attempts_allowed=exam.attempts_allowed,
+        open_attempt_public_id=str(open_attempt.public_id) if open_attempt else None,
+    )
+
+
+def demo_progress_list(*, user_id: int, course_id: int, slugs: list[str]) -> list[DemoProgress]:
+    """The named demos, in the order given, with where the learner stands in each."""
+    from assessments.models import DemoTask, Submission, SubmissionState
+
+    tasks = {task.slug: task for task in DemoTask.objects.filter(course_id=course_id, slug__in=slugs)}
+    latest: dict[int, Submission] = {}
+    passed: set[int] = set()
+    for submission in Submission.objects.filter(learner_id=user_id, task__in=tasks.values()).order_by("-id"):
+        latest.setdefault(submission.task_id, submission)
+        if submission.state == SubmissionState.GRADED and submission.passed:
+            passed.add(submission.task_id)
+    waiting = {SubmissionState.QUEUED, SubmissionState.RUNNING, SubmissionState.NEEDS_REVIEW}
+    rows = []
+    for slug in slugs:
+        task = tasks.get(slug)
+        if task is None:
+            # Declared by the course but not synced yet: named from its slug until it is.
+            rows.append(
+                DemoProgress(
+                    slug=slug, title=slug.replace("-", " ").capitalize(), state="not_started", latest_submission_id=None
+                )
+            )
+            continue
+        last = latest.get(task.pk)
+        if task.pk in passed:
+            state = "passed"
+        elif last is not None and last.state in waiting:
+            state = "waiting"
+        elif last is not None:
+            state = "failed"
+        else:
+            state = "not_started"
+        rows.append(
+            DemoProgress(slug=slug, title=task.title, state=state, latest_submission_id=last.pk if last else None)
+        )
+    return rows
+
+
+def practice_progress(*, user_id: int, course_id: int) -> PracticeProgress:
+    """Modules with a practice quiz, and how many the learner has answered at least one question of."""
+    from courses.api import module_list
+
+    from .models.exams import PracticeAnswer
+
+    modules = sorted(
+        (module for module in module_list(course_id=course_id) if module.practice_questions), key=lambda m: m.order
+    )
+    practised = set(
+        PracticeAnswer.objects.filter(
+            question__attempt__user_id=user_id, question__attempt__module_id__in=[module.id for module in modules]
+        ).values_list("question__attempt__module_id", flat=True)
+    )
+    upcoming = next((module.slug for module in modules if module.id not in practised), None)
+    return PracticeProgress(modules_total=len(modules), modules_practised=len(practised), next_module_slug=upcoming)
