@@ -199,3 +199,91 @@ def practice_progress(*, user_id: int, course_id: int) -> PracticeProgress:
     )
     upcoming = next((module.slug for module in modules if module.id not in practised), None)
     return PracticeProgress(modules_total=len(modules), modules_practised=len(practised), next_module_slug=upcoming)
+
+
+# --- Cohort figures for the instructor home ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoCohortRow:
+    slug: str
+    title: str
+    learners_tried: int
+    learners_passed: int
+    median_best_score_percent: float | None
+
+
+@dataclass(frozen=True)
+class CohortAssessments:
+    exam_title: str
+    exam_slug: str
+    exam_taken: int
+    exam_passed: int
+    median_best_exam_percent: float | None
+    items_flagged: int
+    demos: tuple[DemoCohortRow, ...]
+    learners_passed_every_demo: int
+    review_queue: int
+
+
+def _median(values: list[float]) -> float | None:
+    import statistics
+
+    return round(statistics.median(values), 1) if values else None
+
+
+def cohort_assessments(*, course_id: int, exam_slug: str | None, demo_slugs: list[str]) -> CohortAssessments:
+    """Counts of learners (not attempts) at each assessment step of one course."""
+    from assessments.models import DemoTask, Submission, SubmissionState
+
+    from .exams.selectors import FINALIZED, item_statistics
+    from .models.exams import Attempt, Exam
+
+    exam = Exam.objects.filter(course_id=course_id, slug=exam_slug).first() if exam_slug else None
+    best_exam: dict[int, tuple[float, bool]] = {}
+    if exam is not None:
+        finished = Attempt.objects.filter(exam=exam, state__in=FINALIZED, score_percent__isnull=False)
+        for user_id, percent, passed in finished.values_list("user_id", "score_percent", "passed"):
+            score, ever_passed = best_exam.get(user_id, (0.0, False))
+            best_exam[user_id] = (max(score, float(percent)), ever_passed or bool(passed))
+
+    tasks = {task.slug: task for task in DemoTask.objects.filter(course_id=course_id, slug__in=demo_slugs)}
+    best_demo: dict[tuple[int, int], float] = {}
+    passed_demo: dict[int, set[int]] = {}
+    graded = Submission.objects.filter(task__in=tasks.values(), state=SubmissionState.GRADED)
+    for task_id, learner_id, score, passed in graded.values_list("task_id", "learner_id", "score", "passed"):
+        key = (task_id, learner_id)
+        best_demo[key] = max(best_demo.get(key, 0.0), float(score or 0))
+        if passed:
+            passed_demo.setdefault(task_id, set()).add(learner_id)
+    tried = Submission.objects.filter(task__in=tasks.values()).values_list("task_id", "learner_id").distinct()
+    tried_by_task: dict[int, int] = {}
+    for task_id, _learner in tried:
+        tried_by_task[task_id] = tried_by_task.get(task_id, 0) + 1
+    rows = []
+    for slug in demo_slugs:
+        task = tasks.get(slug)
+        if task is None:
+            continue
+        scores = [100 * score for (task_id, _), score in best_demo.items() if task_id == task.pk]
+        rows.append(
+            DemoCohortRow(
+                slug=slug,
+                title=task.title,
+                learners_tried=tried_by_task.get(task.pk, 0),
+                learners_passed=len(passed_demo.get(task.pk, set())),
+                median_best_score_percent=_median(scores),
+            )
+        )
+    every_demo = set.intersection(*(passed_demo.get(task.pk, set()) for task in tasks.values())) if tasks else set()
+    return CohortAssessments(
+        exam_title=exam.title if exam else "",
+        exam_slug=exam.slug if exam else "",
+        exam_taken=len(best_exam),
+        exam_passed=sum(1 for _, passed in best_exam.values() if passed),
+        median_best_exam_percent=_median([score for score, _ in best_exam.values()]),
+        items_flagged=sum(1 for stat in item_statistics(exam=exam) if stat.is_poor) if exam else 0,
+        demos=tuple(rows),
+        learners_passed_every_demo=len(every_demo),
+        review_queue=Submission.objects.filter(task__course_id=course_id, state=SubmissionState.NEEDS_REVIEW).count(),
+    )

@@ -15,7 +15,7 @@ from accounts.decorators import instructor_required
 
 from . import badges, selectors, services
 from .credential_id import CredentialIdError, credential_id_parse
-from .forms import CredentialIdForm, NoteForm, RevokeForm, UploadForm
+from .forms import CredentialIdForm, NoteForm, ReissueForm, RevokeForm, UploadForm
 from .issuer import issuer_paths, public_jwk
 from .models import Certificate
 from .openapi import openapi_document
@@ -270,7 +270,7 @@ def _manage_context(certificate: Certificate, **forms) -> dict:
         "events": selectors.certificate_events(certificate=certificate),
         "revoke_form": forms.get("revoke_form") or RevokeForm(),
         "reinstate_form": forms.get("reinstate_form") or NoteForm(prefix="reinstate"),
-        "reissue_form": forms.get("reissue_form") or NoteForm(prefix="reissue"),
+        "reissue_form": forms.get("reissue_form") or ReissueForm(prefix="reissue"),
     }
 
 
@@ -318,4 +318,4 @@ def manage_reissue(request: HttpRequest, credential_id: str) -> HttpResponse:
         replacement = services.certificate_reissue(certificate_id=certificate.pk, actor=request.user, note=data["note"])
         return f"Re-issued as {replacement.display_id}; its PDF is being prepared."
 
-    return _manage_action(request, credential_id, NoteForm(request.POST, prefix="reissue"), "reissue_form", action)
+    return _manage_action(request, credential_id, ReissueForm(request.POST, prefix="reissue"), "reissue_form", action)

@@ -2,6 +2,7 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
 
 from .emails import email_html, recipient_name, site_identity
 
@@ -30,3 +31,9 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             message.attach_alternative(html, "text/html")
         return message
+
+    def get_login_redirect_url(self, request):
+        # Instructors start from their cohort overview, not from a learner's dashboard.
+        if getattr(request.user, "is_instructor", False):
+            return reverse("instructor:home")
+        return super().get_login_redirect_url(request)

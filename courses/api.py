@@ -97,3 +97,32 @@ def lesson_reference_url(*, course_slug: str, reference: str) -> str:
     module_slug, _, lesson_slug = path.partition("/")
     url = reverse("courses:lesson", args=[course_slug, module_slug, lesson_slug])
     return f"{url}#{anchor}" if anchor else url
+
+
+def course_list() -> list[CourseInfo]:
+    return [_info(course) for course in Course.objects.filter(is_published=True).order_by("title")]
+
+
+@dataclass(frozen=True)
+class CohortLessons:
+    enrolled: int
+    completed_a_lesson: int
+    completed_every_lesson: int
+
+
+def cohort_lessons(*, course_id: int) -> CohortLessons:
+    """Learners who opened the course, finished at least one lesson, and finished them all."""
+    from django.db.models import Count
+
+    from .models import Enrollment, Lesson, LessonCompletion
+
+    published = Lesson.objects.filter(module__course_id=course_id, is_published=True, module__is_published=True)
+    total = published.count()
+    per_learner = (
+        LessonCompletion.objects.filter(lesson__in=published).values("user_id").annotate(done=Count("lesson_id"))
+    )
+    return CohortLessons(
+        enrolled=Enrollment.objects.filter(course_id=course_id).count(),
+        completed_a_lesson=per_learner.count(),
+        completed_every_lesson=sum(1 for row in per_learner if total and row["done"] >= total),
+    )

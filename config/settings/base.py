@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "courses",
     "assessments",
     "certificates",
+    "instructor",
 ]
 
 MIDDLEWARE = [

@@ -105,7 +105,7 @@ def test_learners_cannot_reach_the_staff_pages(learner_client):
     certificate = CertificateFactory()
     assert learner_client.get("/certificates/manage/").status_code == 403
     response = learner_client.post(
-        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "x"}
+        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "x", "confirm": "on"}
     )
     assert response.status_code == 403
     certificate.refresh_from_db()
@@ -155,7 +155,7 @@ def test_staff_revoke_and_reinstate_are_audited(instructor_client, instructor, c
     certificate = CertificateFactory()
     url = f"/certificates/manage/{certificate.display_id}"
     response = instructor_client.post(
-        f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers"}
+        f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers", "confirm": "on"}
     )
     assert response.status_code == 302
     certificate.refresh_from_db()
@@ -186,7 +186,7 @@ def test_revoking_needs_a_reason_and_a_note(instructor_client):
 def test_revoking_twice_is_refused_with_a_message(instructor_client):
     certificate = CertificateFactory(status=Certificate.Status.REVOKED)
     response = instructor_client.post(
-        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "again"}, follow=True
+        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "again", "confirm": "on"}, follow=True
     )
     assert "Only a current certificate can be revoked." in response.content.decode()
     assert not certificate.events.exists()
@@ -195,7 +195,7 @@ def test_revoking_twice_is_refused_with_a_message(instructor_client):
 def test_staff_reissue_supersedes_the_certificate(instructor_client, django_capture_on_commit_callbacks):
     certificate = CertificateFactory()
     with django_capture_on_commit_callbacks() as enqueued:
-        instructor_client.post(f"/certificates/manage/{certificate.display_id}/reissue/", {"reissue-note": "Reprint"})
+        instructor_client.post(f"/certificates/manage/{certificate.display_id}/reissue/", {"reissue-note": "Reprint", "reissue-confirm": "on"})
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.SUPERSEDED
     assert certificate.superseded_by.holder_name == certificate.learner.certificate_name
