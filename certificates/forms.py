@@ -47,9 +47,7 @@ class UploadForm(forms.Form):
 
 class RevokeForm(forms.Form):
     # No reason is preselected: whoever revokes picks one on purpose.
-    reason = forms.ChoiceField(
-        label="Reason", choices=[("", "Choose a reason"), *Certificate.RevocationReason.choices]
-    )
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason"), *Certificate.RevocationReason.choices])
     note = forms.CharField(
         label="Note for the audit trail",
         max_length=2000,

@@ -186,7 +186,9 @@ def test_revoking_needs_a_reason_and_a_note(instructor_client):
 def test_revoking_twice_is_refused_with_a_message(instructor_client):
     certificate = CertificateFactory(status=Certificate.Status.REVOKED)
     response = instructor_client.post(
-        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "again", "confirm": "on"}, follow=True
+        f"/certificates/manage/{certificate.display_id}/revoke/",
+        {"reason": "other", "note": "again", "confirm": "on"},
+        follow=True,
     )
     assert "Only a current certificate can be revoked." in response.content.decode()
     assert not certificate.events.exists()
@@ -195,7 +197,10 @@ def test_revoking_twice_is_refused_with_a_message(instructor_client):
 def test_staff_reissue_supersedes_the_certificate(instructor_client, django_capture_on_commit_callbacks):
     certificate = CertificateFactory()
     with django_capture_on_commit_callbacks() as enqueued:
-        instructor_client.post(f"/certificates/manage/{certificate.display_id}/reissue/", {"reissue-note": "Reprint", "reissue-confirm": "on"})
+        instructor_client.post(
+            f"/certificates/manage/{certificate.display_id}/reissue/",
+            {"reissue-note": "Reprint", "reissue-confirm": "on"},
+        )
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.SUPERSEDED
     assert certificate.superseded_by.holder_name == certificate.learner.certificate_name
