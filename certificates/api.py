@@ -1,5 +1,6 @@
 """What other apps may call in `certificates`."""
 
+import datetime
 from dataclasses import dataclass
 
 from . import services
@@ -30,4 +31,61 @@ def certificate_count_valid(*, course_id: int) -> int:
         .values("learner_id")
         .distinct()
         .count()
+    )
+
+
+@dataclass(frozen=True)
+class CertificateSummary:
+    """What a public profile page may show about one certificate."""
+
+    credential_id: str
+    display_id: str
+    learner_id: int
+    holder_name: str
+    course_title: str
+    course_version: str
+    issued_at: datetime.datetime
+    expires_at: datetime.datetime | None
+    status: str
+    status_label: str
+    exam_score: float | None
+    demos_passed: tuple[str, ...]
+    test_mode: bool
+    verification_url: str
+    linkedin_url: str
+
+
+def certificate_summary(*, credential_id: str) -> CertificateSummary | None:
+    """`credential_id` as printed or stored (hyphens and case do not matter); None if unknown."""
+    from django.utils import timezone
+
+    from .badges import linkedin_add_url
+    from .credential_id import CredentialIdError, credential_id_parse
+    from .selectors import certificate_get_public
+    from .verification import credential_status_display
+
+    try:
+        stored = credential_id_parse(credential_id)
+    except CredentialIdError:
+        return None
+    certificate = certificate_get_public(credential_id=stored)
+    if certificate is None:
+        return None
+    status = credential_status_display(certificate, now=timezone.now())
+    return CertificateSummary(
+        credential_id=certificate.credential_id,
+        display_id=certificate.display_id,
+        learner_id=certificate.learner_id,
+        holder_name=certificate.holder_name,
+        course_title=certificate.course_title,
+        course_version=certificate.course_version,
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
+        status=status["status"],
+        status_label=status["status_label"],
+        exam_score=certificate.exam_score,
+        demos_passed=tuple(demo.get("title") or demo.get("slug", "") for demo in certificate.demos_passed),
+        test_mode=certificate.test_mode,
+        verification_url=certificate.verification_url,
+        linkedin_url=linkedin_add_url(certificate),
     )

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "assessments",
     "certificates",
     "instructor",
+    "sharing",
 ]
 
 MIDDLEWARE = [

@@ -30,7 +30,7 @@ def test_start_needs_confirming_and_the_phone_timer_stays_in_view(browser_contex
     start = page.get_by_role("button", name="Start the 30-minute exam now")
     expect(start).to_be_hidden()
     page.get_by_text("Start attempt 1…").click()
-    expect(page.locator(".start-confirm")).to_contain_text("This uses attempt 1 of 3; 2 more will be left after it.")
+    expect(page.locator(".start-confirm")).to_contain_text("This uses attempt 1 of 1; it is your last one.")
     start.click()
     expect(page.get_by_role("heading", name=re.compile(r"Question 1 of 11"))).to_be_visible()
     page.mouse.wheel(0, 5000)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessments.exams import services as exam_services
 from assessments.models.exams import Exam
+from sharing.models import CertificateProfile
 from tests.assessments.records import demo_submission_graded
 from tests.certificates.factories import CertificateFactory
 from tests.conftest import browser_sign_in
@@ -133,13 +134,15 @@ def test_every_page_fits_phones_and_passes_axe(browser_context, live_server, lea
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for stale in SCREENSHOTS.glob("*.png"):
+        stale.unlink()
     call_command("sync_content", str(settings.CONTENT_DIR), stdout=io.StringIO(), stderr=io.StringIO())
     exam = Exam.objects.get(slug="certification-exam")
     attempt = exam_services.attempt_start(user=learner, exam=exam, now=timezone.now())
     submission = demo_submission_graded(
         user=learner, course=exam.course, slug="structured-extraction", title="Structured extraction"
     )
-    certificate = CertificateFactory(learner=learner, course=exam.course)
+    certificate = CertificateFactory(learner=learner, course=exam.course, test_mode=False)
     TOTP.activate(instructor, generate_totp_secret())
     browser = browser_context.browser
     learner_pages = [
@@ -153,7 +156,9 @@ def test_every_page_fits_phones_and_passes_axe(browser_context, live_server, lea
         f"/attempts/{attempt.public_id}/log/",
         f"/certificates/manage/{certificate.credential_id}/",
     ]
-    problems = walk(browser, live_server.url, PUBLIC, who="visitor")
+    CertificateProfile.objects.create(credential_id=certificate.credential_id, learner=learner, is_public=True)
+    visitor_pages = [*PUBLIC, f"/profile/{certificate.credential_id}/"]
+    problems = walk(browser, live_server.url, visitor_pages, who="visitor")
     problems += walk(browser, live_server.url, learner_pages, who="learner", user=learner, live_server=live_server)
     problems += walk(
         browser, live_server.url, instructor_pages, who="instructor", user=instructor, live_server=live_server

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sharing"
+urlpatterns = [
+    path("profile/<str:credential_id>/", views.profile_page, name="profile"),
+    path("profile/<str:credential_id>/visibility/", views.profile_toggle, name="toggle"),
+]
