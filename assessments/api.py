@@ -287,3 +287,51 @@ def cohort_assessments(*, course_id: int, exam_slug: str | None, demo_slugs: lis
         learners_passed_every_demo=len(every_demo),
         review_queue=Submission.objects.filter(task__course_id=course_id, state=SubmissionState.NEEDS_REVIEW).count(),
     )
+
+
+# --- Ungraded playground calls (lessons' "try it" boxes) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaygroundReply:
+    text: str
+    model: str
+    prompt_tokens: int
+    output_tokens: int
+    cost_usd: float
+    refusal: str | None
+
+
+class PlaygroundBusy(Exception):
+    """The platform's model-call slots are all taken; try again in a moment."""
+
+
+class PlaygroundFailed(Exception):
+    """The model API failed for good (after the client's retries)."""
+
+
+def playground_complete(*, prompt: str, system_prompt: str, model: str, max_output_tokens: int) -> PlaygroundReply:
+    """One chat call through the platform's model client, under the same concurrency and rate
+    limits as the demos. Nothing is graded or stored here; the caller keeps the run."""
+    from .demos.limits import ModelCallsBusy, model_call_slot
+    from .modelapi.client import get_client
+    from .modelapi.types import ModelAPIError
+
+    messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + [
+        {"role": "user", "content": prompt}
+    ]
+    try:
+        with model_call_slot():
+            result = get_client().chat(model=model, messages=messages, max_output_tokens=max_output_tokens)
+    except ModelCallsBusy as busy:
+        raise PlaygroundBusy(str(busy)) from busy
+    except ModelAPIError as error:
+        raise PlaygroundFailed(error.message) from error
+    return PlaygroundReply(
+        text=result.text,
+        model=result.resolved_model,
+        prompt_tokens=result.usage.prompt_tokens,
+        output_tokens=result.usage.completion_tokens + result.usage.reasoning_tokens,
+        cost_usd=result.cost_usd,
+        refusal=result.refusal,
+    )

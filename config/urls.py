@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("instructor.urls")),
     path("", include("sharing.urls")),
+    path("", include("playground.urls")),
     path("dashboard/", courses_views.dashboard, name="dashboard"),
     # Lesson images copied by sync_content; a production web server may serve /media/ itself.
     re_path(r"^media/(?P<path>content/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "certificates",
     "instructor",
     "sharing",
+    "playground",
 ]
 
 MIDDLEWARE = [
@@ -361,3 +362,10 @@ CERT_API_RATE_WINDOW = int(os.environ.get("CERT_API_RATE_WINDOW", "60"))
 CERT_TASK_SOFT_TIME_LIMIT = 60
 CERT_TASK_TIME_LIMIT = 90
 CELERY_TASK_ROUTES["certificates.tasks.*"] = {"queue": "default"}
+
+# --- Lesson playground ("Try it" boxes): ungraded runs with a small hourly quota ----------
+PLAYGROUND_RUNS_PER_HOUR = int(os.environ.get("PLAYGROUND_RUNS_PER_HOUR", "10"))
+PLAYGROUND_PROMPT_MAX_CHARS = int(os.environ.get("PLAYGROUND_PROMPT_MAX_CHARS", "4000"))
+PLAYGROUND_MAX_OUTPUT_TOKENS = int(os.environ.get("PLAYGROUND_MAX_OUTPUT_TOKENS", "600"))
+PLAYGROUND_MODEL = os.environ.get("PLAYGROUND_MODEL", "grok-4-1-fast-reasoning")
+CELERY_TASK_ROUTES["playground.tasks.*"] = {"queue": "model_calls"}
