@@ -4,11 +4,11 @@ exam and each required demo; an instructor watches the cohort funnel move with t
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-from assessments.models import DemoTask
 from tests.assessments.records import REQUIRED_DEMOS, demo_submission_graded, exam_attempt_finished
 from tests.certificates.factories import CertificateFactory, CourseFactory
 from tests.conftest import browser_sign_in
 from tests.courses.factories import LessonFactory, ModuleFactory
+from tests.experience.records import required_demo_tasks_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,18 +25,7 @@ def test_path_ticks_for_the_learner_and_the_funnel_moves_for_the_instructor(
     course = CourseFactory(slug="grok", metadata={"certificate": REQUIREMENTS})
     module = ModuleFactory(course=course, slug="basics", title="Basics", order=1, practice_questions=0)
     LessonFactory(module=module, slug="first", title="First steps", order=1)
-    for slug, title in REQUIRED_DEMOS:
-        DemoTask.objects.create(
-            course=course,
-            slug=slug,
-            title=title,
-            domain="prompting",
-            modality="text",
-            version="v1",
-            spec={},
-            brief_html="<p>Brief</p>",
-            source_path=f"demos/{slug}/task.md",
-        )
+    required_demo_tasks_create(course=course)
     browser_sign_in(browser_context, user=learner, live_server=live_server)
     page = browser_context.new_page()
     TOTP.activate(instructor, generate_totp_secret())

@@ -14,6 +14,7 @@ from assessments.exams import services as exam_services
 from assessments.models.exams import Exam
 from sharing.models import CertificateProfile
 from tests.assessments.records import demo_submission_graded
+from tests.browser.test_accessibility import PUBLIC_PAGES
 from tests.certificates.factories import CertificateFactory
 from tests.conftest import browser_sign_in
 
@@ -22,18 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
-PUBLIC = [
-    "/",
-    "/courses/",
-    "/courses/grok4-applied/",
-    "/courses/grok4-applied/tool-use/function-calling/",
-    "/verify/",
-    "/verify/upload/",
-    "/accounts/login/",
-    "/accounts/signup/",
-    "/accounts/password/reset/",
-    "/no-such-page/",
-]
+PUBLIC = [*PUBLIC_PAGES, "/accounts/password/reset/", "/no-such-page/"]
 LEARNER = [
     "/dashboard/",
     "/accounts/profile/",

@@ -9,6 +9,7 @@ from certificates.progress import certificate_path_get
 from tests.assessments.records import REQUIRED_DEMOS, demo_submission_graded, exam_attempt_finished
 from tests.certificates.factories import CertificateFactory, CourseFactory
 from tests.courses.factories import LessonFactory, ModuleFactory
+from tests.experience.records import required_demo_tasks_create
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +19,7 @@ def course():
     course = CourseFactory()
     module = ModuleFactory(course=course, slug="basics", title="Basics", order=1)
     LessonFactory(module=module, slug="first", title="First steps", order=1)
-    for slug, title in REQUIRED_DEMOS:
-        DemoTask.objects.create(
-            course=course,
-            slug=slug,
-            title=title,
-            domain="prompting",
-            modality="text",
-            version="v1",
-            spec={},
-            brief_html="<p>Brief</p>",
-            source_path=f"demos/{slug}/task.md",
-        )
+    required_demo_tasks_create(course=course)
     return course
 
 
