@@ -68,7 +68,9 @@ def _practice_step(*, user_id: int | None, course: courses_api.CourseInfo) -> Pa
         key="practice",
         title="Practise each module",
         state="done" if done else "todo",
-        detail=f"{practice.modules_practised} of {practice.modules_total} practice quizzes tried; they never count",
+        detail=f"{practice.modules_practised} of {practice.modules_total} practice quizzes tried; they never count"
+        if user_id
+        else f"{practice.modules_total} untimed practice quizzes; they never count",
         action_url=reverse("exams:practice", args=[course.slug, practice.next_module_slug])
         if practice.next_module_slug
         else reverse("exams:course", args=[course.slug]),

@@ -95,3 +95,13 @@ def test_attempt_log_credits_the_learner_by_name_and_reset_needs_a_confirmation(
     assert "Tick the box to confirm the reset." in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.state == "open"
+
+
+def test_instructors_land_on_their_home_and_learners_on_the_dashboard(rf, instructor, learner):
+    from config.account_adapter import AccountAdapter
+
+    request = rf.get("/accounts/login/")
+    request.user = instructor
+    assert AccountAdapter(request).get_login_redirect_url(request) == reverse("instructor:home")
+    request.user = learner
+    assert AccountAdapter(request).get_login_redirect_url(request) == reverse("dashboard")
