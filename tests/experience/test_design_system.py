@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.accounts.factories import UserFactory
+from tests.certificates.conftest import issue, signing_issuer  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,16 @@ def test_server_error_page_renders_without_the_request_context(rf, settings):
     assert response.status_code == 500
     assert "Something went wrong on our side" in html
     assert "/static/css/site.css" in html
+
+
+def test_certificate_email_has_a_designed_html_part(issue, learner):  # noqa: F811
+    from certificates import services as certificate_services
+
+    certificate = issue(learner=learner)
+    assert certificate_services.certificate_notify(certificate_id=certificate.pk) is True
+    message = mail.outbox[-1]
+    assert message.body.startswith(f"Hello {certificate.holder_name},")
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "See and share your certificate" in html
+    assert certificate.verification_url in html
