@@ -89,3 +89,19 @@ def certificate_summary(*, credential_id: str) -> CertificateSummary | None:
         verification_url=certificate.verification_url,
         linkedin_url=linkedin_add_url(certificate),
     )
+
+
+def certificate_pdf_for_learner(*, credential_id: str, user_id: int) -> bytes | None:
+    """The signed PDF of one of the learner's own certificates, or None (not theirs, or not rendered yet)."""
+    from .credential_id import CredentialIdError, credential_id_parse
+    from .models import Certificate
+
+    try:
+        stored = credential_id_parse(credential_id)
+    except CredentialIdError:
+        return None
+    certificate = Certificate.objects.filter(credential_id=stored, learner_id=user_id).exclude(pdf="").first()
+    if certificate is None:
+        return None
+    with certificate.pdf.open("rb") as handle:
+        return handle.read()

@@ -4,7 +4,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from certificates import api as certificates_api
+
 from . import selectors, services
+from .preview import pdf_first_page_png
 
 
 @login_required
@@ -25,3 +28,14 @@ def profile_page(request: HttpRequest, credential_id: str) -> HttpResponse:
     if summary is None:
         raise Http404("This profile page is not public.")
     return render(request, "sharing/profile.html", {"certificate": summary})
+
+
+@login_required
+@require_GET
+def pdf_preview(request: HttpRequest, credential_id: str) -> HttpResponse:
+    pdf = certificates_api.certificate_pdf_for_learner(credential_id=credential_id, user_id=request.user.pk)
+    if pdf is None:
+        raise Http404("No certificate PDF of yours has this ID.")
+    response = HttpResponse(pdf_first_page_png(pdf), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

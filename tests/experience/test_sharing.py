@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.accounts.factories import UserFactory
+from tests.certificates.conftest import issue, signing_issuer  # noqa: F401  (fixtures)
 from tests.certificates.factories import CertificateFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,22 @@ def test_test_mode_certificates_have_no_public_profile(learner_client, learner):
     certificate = CertificateFactory(learner=learner, pdf_sha256="0" * 64, test_mode=True)
     learner_client.post(reverse("sharing:toggle", args=[certificate.display_id]), {"public": "on"})
     assert learner_client.get(reverse("sharing:profile", args=[certificate.display_id])).status_code == 404
+
+
+def test_learner_sees_a_picture_of_the_pdfs_first_page_and_nobody_else_does(issue, learner, learner_client, client):  # noqa: F811
+    import io
+
+    from PIL import Image
+
+    certificate = issue(learner=learner)
+    html = learner_client.get(reverse("certificates:list")).content.decode()
+    preview_url = reverse("sharing:preview", args=[certificate.display_id])
+    assert f'src="{preview_url}"' in html
+    response = learner_client.get(preview_url)
+    assert response["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.width == 640 and image.width > image.height  # A4 landscape
+    low, high = image.convert("L").getextrema()
+    assert high - low > 100  # drawn, not blank
+    client.force_login(UserFactory())
+    assert client.get(preview_url).status_code == 404
