@@ -224,3 +224,263 @@ def demo_slugs_passed_on_current_version(*, user_id: int, course_id: int) -> fro
             task_version=F("task__version"),
         ).values_list("task__slug", flat=True)
     )
+
+
+# --- Progress toward a certificate: what the learner has tried, named for people --------------
+
+
+@dataclass(frozen=True)
+class ExamProgress:
+    slug: str
+    title: str
+    # "passed", "in_progress", "failed" (tried, not passed yet) or "not_started"
+    state: str
+    best_score_percent: float | None
+    attempts_used: int
+    attempts_allowed: int
+    open_attempt_public_id: str | None
+
+
+@dataclass(frozen=True)
+class DemoProgress:
+    slug: str
+    title: str
+    # "passed", "waiting" (queued, running or with a reviewer), "failed" (tried, not passed) or "not_started"
+    state: str
+    latest_submission_id: int | None
+
+
+@dataclass(frozen=True)
+class PracticeProgress:
+    modules_total: int
+    modules_practised: int
+    next_module_slug: str | None
+
+
+def exam_progress(*, user_id: int | None, course_id: int, exam_slug: str) -> ExamProgress | None:
+    from .models.exams import Attempt, AttemptState, Exam
+
+    exam = Exam.objects.filter(course_id=course_id, slug=exam_slug).first()
+    if exam is None:
+        return None
+    # A visitor (no user_id) has tried nothing yet.
+    attempts = (
+        list(Attempt.objects.filter(user_id=user_id, exam=exam).only("state", "passed", "score_percent"))
+        if user_id is not None
+        else []
+    )
+    finished = [a for a in attempts if a.state != AttemptState.OPEN and a.score_percent is not None]
+    open_attempt = next((a for a in attempts if a.state == AttemptState.OPEN), None)
+    if any(a.passed for a in finished):
+        state = "passed"
+    elif open_attempt:
+        state = "in_progress"
+    elif finished:
+        state = "failed"
+    else:
+        state = "not_started"
+    return ExamProgress(
+        slug=exam.slug,
+        title=exam.title,
+        state=state,
+        best_score_percent=max((float(a.score_percent or 0) for a in finished), default=None),
+        attempts_used=len(attempts),
+        attempts_allowed=exam.attempts_allowed,
+        open_attempt_public_id=str(open_attempt.public_id) if open_attempt else None,
+    )
+
+
+def demo_progress_list(*, user_id: int | None, course_id: int, slugs: list[str]) -> list[DemoProgress]:
+    """The named demos, in the order given, with where the learner stands in each."""
+    from assessments.models import DemoTask, Submission, SubmissionState
+
+    tasks = {task.slug: task for task in DemoTask.objects.filter(course_id=course_id, slug__in=slugs)}
+    latest: dict[int, Submission] = {}
+    passed: set[int] = set()
+    for submission in Submission.objects.filter(learner_id=user_id, task__in=tasks.values()).order_by("-id"):
+        latest.setdefault(submission.task_id, submission)
+        if submission.state == SubmissionState.GRADED and submission.passed:
+            passed.add(submission.task_id)
+    waiting = {SubmissionState.QUEUED, SubmissionState.RUNNING, SubmissionState.NEEDS_REVIEW}
+    rows = []
+    for slug in slugs:
+        task = tasks.get(slug)
+        if task is None:
+            # Declared by the course but not synced yet: named from its slug until it is.
+            rows.append(
+                DemoProgress(
+                    slug=slug, title=slug.replace("-", " ").capitalize(), state="not_started", latest_submission_id=None
+                )
+            )
+            continue
+        last = latest.get(task.pk)
+        if task.pk in passed:
+            state = "passed"
+        elif last is not None and last.state in waiting:
+            state = "waiting"
+        elif last is not None:
+            state = "failed"
+        else:
+            state = "not_started"
+        rows.append(
+            DemoProgress(slug=slug, title=task.title, state=state, latest_submission_id=last.pk if last else None)
+        )
+    return rows
+
+
+def practice_progress(*, user_id: int | None, course_id: int) -> PracticeProgress:
+    """Modules with a practice quiz, and how many the learner has answered at least one question of."""
+    from courses.api import module_list
+
+    from .models.exams import PracticeAnswer
+
+    modules = sorted(
+        (module for module in module_list(course_id=course_id) if module.practice_questions), key=lambda m: m.order
+    )
+    practised = (
+        set(
+            PracticeAnswer.objects.filter(
+                question__attempt__user_id=user_id, question__attempt__module_id__in=[module.id for module in modules]
+            ).values_list("question__attempt__module_id", flat=True)
+        )
+        if user_id is not None
+        else set()
+    )
+    upcoming = next((module.slug for module in modules if module.id not in practised), None)
+    return PracticeProgress(modules_total=len(modules), modules_practised=len(practised), next_module_slug=upcoming)
+
+
+# --- Cohort figures for the instructor home ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoCohortRow:
+    slug: str
+    title: str
+    learners_tried: int
+    learners_passed: int
+    median_best_score_percent: float | None
+
+
+@dataclass(frozen=True)
+class CohortAssessments:
+    exam_title: str
+    exam_slug: str
+    exam_taken: int
+    exam_passed: int
+    median_best_exam_percent: float | None
+    items_flagged: int
+    demos: tuple[DemoCohortRow, ...]
+    learners_passed_every_demo: int
+    review_queue: int
+
+
+def _median(values: list[float]) -> float | None:
+    import statistics
+
+    return round(statistics.median(values), 1) if values else None
+
+
+def cohort_assessments(*, course_id: int, exam_slug: str | None, demo_slugs: list[str]) -> CohortAssessments:
+    """Counts of learners (not attempts) at each assessment step of one course."""
+    from assessments.models import DemoTask, Submission, SubmissionState
+
+    from .exams.selectors import FINALIZED, item_statistics
+    from .models.exams import Attempt, Exam
+
+    exam = Exam.objects.filter(course_id=course_id, slug=exam_slug).first() if exam_slug else None
+    best_exam: dict[int, tuple[float, bool]] = {}
+    if exam is not None:
+        finished = Attempt.objects.filter(exam=exam, state__in=FINALIZED, score_percent__isnull=False)
+        for user_id, percent, passed in finished.values_list("user_id", "score_percent", "passed"):
+            score, ever_passed = best_exam.get(user_id, (0.0, False))
+            best_exam[user_id] = (max(score, float(percent or 0)), ever_passed or bool(passed))
+
+    tasks = {task.slug: task for task in DemoTask.objects.filter(course_id=course_id, slug__in=demo_slugs)}
+    best_demo: dict[tuple[int, int], float] = {}
+    passed_demo: dict[int, set[int]] = {}
+    graded = Submission.objects.filter(task__in=tasks.values(), state=SubmissionState.GRADED)
+    for task_id, learner_id, demo_score, passed in graded.values_list("task_id", "learner_id", "score", "passed"):
+        key = (task_id, learner_id)
+        best_demo[key] = max(best_demo.get(key, 0.0), float(demo_score or 0))
+        if passed:
+            passed_demo.setdefault(task_id, set()).add(learner_id)
+    tried = Submission.objects.filter(task__in=tasks.values()).values_list("task_id", "learner_id").distinct()
+    tried_by_task: dict[int, int] = {}
+    for task_id, _learner in tried:
+        tried_by_task[task_id] = tried_by_task.get(task_id, 0) + 1
+    rows = []
+    for slug in demo_slugs:
+        task = tasks.get(slug)
+        if task is None:
+            continue
+        scores = [100 * score for (task_id, _), score in best_demo.items() if task_id == task.pk]
+        rows.append(
+            DemoCohortRow(
+                slug=slug,
+                title=task.title,
+                learners_tried=tried_by_task.get(task.pk, 0),
+                learners_passed=len(passed_demo.get(task.pk, set())),
+                median_best_score_percent=_median(scores),
+            )
+        )
+    every_demo = set.intersection(*(passed_demo.get(task.pk, set()) for task in tasks.values())) if tasks else set()
+    return CohortAssessments(
+        exam_title=exam.title if exam else "",
+        exam_slug=exam.slug if exam else "",
+        exam_taken=len(best_exam),
+        exam_passed=sum(1 for _, passed in best_exam.values() if passed),
+        median_best_exam_percent=_median([score for score, _ in best_exam.values()]),
+        items_flagged=sum(1 for stat in item_statistics(exam=exam) if stat.is_poor) if exam else 0,
+        demos=tuple(rows),
+        learners_passed_every_demo=len(every_demo),
+        review_queue=Submission.objects.filter(task__course_id=course_id, state=SubmissionState.NEEDS_REVIEW).count(),
+    )
+
+
+# --- Ungraded playground calls (lessons' "try it" boxes) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaygroundReply:
+    text: str
+    model: str
+    prompt_tokens: int
+    output_tokens: int
+    cost_usd: float
+    refusal: str | None
+
+
+class PlaygroundBusy(Exception):
+    """The platform's model-call slots are all taken; try again in a moment."""
+
+
+class PlaygroundFailed(Exception):
+    """The model API failed for good (after the client's retries)."""
+
+
+def playground_complete(*, prompt: str, system_prompt: str, model: str, max_output_tokens: int) -> PlaygroundReply:
+    """One chat call through the platform's model client, under the same concurrency and rate
+    limits as the demos. Nothing is graded or stored here; the caller keeps the run."""
+    from .demos.limits import ModelCallsBusy, model_call_slot
+    from .modelapi.client import get_client
+    from .modelapi.types import ModelAPIError
+
+    messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + [
+        {"role": "user", "content": prompt}
+    ]
+    try:
+        with model_call_slot():
+            result = get_client().chat(model=model, messages=messages, max_output_tokens=max_output_tokens)
+    except ModelCallsBusy as busy:
+        raise PlaygroundBusy(str(busy)) from busy
+    except ModelAPIError as error:
+        raise PlaygroundFailed(error.message) from error
+    return PlaygroundReply(
+        text=result.text,
+        model=result.resolved_model,
+        prompt_tokens=result.usage.prompt_tokens,
+        output_tokens=result.usage.completion_tokens + result.usage.reasoning_tokens,
+        cost_usd=result.cost_usd,
+        refusal=result.refusal,
+    )

@@ -89,16 +89,30 @@ class BulkForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.ChoiceField(label="Reason", choices=Certificate.RevocationReason.choices)
+    # No reason is preselected: whoever revokes picks one on purpose.
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason"), *Certificate.RevocationReason.choices])
     note = forms.CharField(
         label="Note for the audit trail",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Not shown publicly: the verification page shows only the reason category.",
     )
+    confirm = forms.BooleanField(
+        label="I understand that the public verification page shows this certificate as revoked at once, "
+        "and employers who check it will see that.",
+        error_messages={"required": "Tick the box to confirm the revocation."},
+    )
 
 
 class NoteForm(forms.Form):
     note = forms.CharField(
         label="Note for the audit trail", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReissueForm(NoteForm):
+    confirm = forms.BooleanField(
+        label="I understand that this certificate becomes superseded and the learner gets a new credential ID; "
+        "links already shared keep working but point to the new certificate.",
+        error_messages={"required": "Tick the box to confirm the re-issue."},
     )

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments import api as assessments_api
+from config.emails import email_html
 from courses import api as courses_api
 
 from . import badges, issuer, tasks
@@ -211,9 +212,17 @@ def certificate_notify(*, certificate_id: int) -> bool:
         ):
             return False
         context = {"certificate": certificate, "site_url": settings.SITE_URL}
+        subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
+        body = render_to_string("certificates/email/issued_body.txt", context)
         send_mail(
-            subject=render_to_string("certificates/email/issued_subject.txt", context).strip(),
-            message=render_to_string("certificates/email/issued_body.txt", context),
+            subject=subject,
+            message=body,
+            html_message=email_html(
+                subject=subject,
+                text=body,
+                action_url=f"{settings.SITE_URL}/certificates/",
+                action_label="See and share your certificate",
+            ),
             from_email=None,
             recipient_list=[certificate.learner.email],
         )
@@ -362,7 +371,7 @@ def certificate_timestamp_refresh(*, certificate_id: int, renew_before: datetime
         if expiry is None or expiry > renew_before:
             return False  # signed before timestamping (nothing to extend), or not due yet
         renewed = pdf_timestamp_add(current)
-        old_name = certificate.pdf.name
+        old_name = certificate.pdf.name or ""
         certificate.pdf.save(f"{certificate.credential_id[:12]}.pdf", ContentFile(renewed), save=False)
         certificate.earlier_pdf_sha256 = [*certificate.earlier_pdf_sha256, certificate.pdf_sha256]
         certificate.pdf_sha256 = hashlib.sha256(renewed).hexdigest()

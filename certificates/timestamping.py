@@ -8,6 +8,7 @@ import httpx
 from asn1crypto import cms, core, keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from django.conf import settings
 from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
@@ -48,7 +49,10 @@ class DevelopmentTimeStamper(DummyTimeStamper):
 
     def __init__(self, *, tsa_cert: asn1_x509.Certificate, tsa_key: keys.PrivateKeyInfo):
         super().__init__(tsa_cert=tsa_cert, tsa_key=tsa_key)
-        self._private_key = serialization.load_der_private_key(tsa_key.dump(), password=None)
+        private_key = serialization.load_der_private_key(tsa_key.dump(), password=None)
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise ValueError("The development timestamp authority signs with an RSA key.")
+        self._private_key = private_key
 
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt) -> tuple[bytes, cms.CMSAttributes]:
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))

@@ -21,7 +21,7 @@ from courses import api as courses_api
 
 from . import badges, baking, selectors, services, verification
 from .credential_id import CredentialIdError, credential_id_parse
-from .forms import BulkForm, CredentialIdForm, NoteForm, RevokeForm, UploadForm
+from .forms import BulkForm, CredentialIdForm, NoteForm, ReissueForm, RevokeForm, UploadForm
 from .issuer import issuer_paths, public_jwk, revocation_lists, signer_load
 from .models import Certificate, Verification
 from .openapi import openapi_document
@@ -396,7 +396,7 @@ def learner_list(request: AuthenticatedRequest) -> HttpResponse:
             "certificate": certificate,
             **credential_status_display(certificate, now=now),
             "linkedin_url": badges.linkedin_add_url(certificate),
-            "verified_by_others": certificate.verification_count,
+            "verified_by_others": getattr(certificate, "verification_count", 0),  # annotated by the selector
         }
         for certificate in certificates
     ]
@@ -453,7 +453,7 @@ def _manage_context(certificate: Certificate, **forms) -> dict:
         "events": selectors.certificate_events(certificate=certificate),
         "revoke_form": forms.get("revoke_form") or RevokeForm(),
         "reinstate_form": forms.get("reinstate_form") or NoteForm(prefix="reinstate"),
-        "reissue_form": forms.get("reissue_form") or NoteForm(prefix="reissue"),
+        "reissue_form": forms.get("reissue_form") or ReissueForm(prefix="reissue"),
     }
 
 
@@ -501,4 +501,4 @@ def manage_reissue(request: HttpRequest, credential_id: str) -> HttpResponse:
         replacement = services.certificate_reissue(certificate_id=certificate.pk, actor=request.user, note=data["note"])
         return f"Re-issued as {replacement.display_id}; its PDF is being prepared."
 
-    return _manage_action(request, credential_id, NoteForm(request.POST, prefix="reissue"), "reissue_form", action)
+    return _manage_action(request, credential_id, ReissueForm(request.POST, prefix="reissue"), "reissue_form", action)

@@ -14,6 +14,9 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("certificates.urls")),
     path("", include("courses.urls")),
+    path("", include("instructor.urls")),
+    path("", include("sharing.urls")),
+    path("", include("playground.urls")),
     path("dashboard/", courses_views.dashboard, name="dashboard"),
     # Lesson images copied by sync_content, and nothing else under MEDIA_ROOT: certificate PDFs
     # are served only to their owner (certificates:download). A production web server may serve

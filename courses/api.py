@@ -120,3 +120,32 @@ def lesson_title_map(*, course_id: int) -> dict[str, str]:
         "module__slug", "slug", "title"
     )
     return {f"{module_slug}/{lesson_slug}": title for module_slug, lesson_slug, title in lessons}
+
+
+def course_list() -> list[CourseInfo]:
+    return [_info(course) for course in Course.objects.filter(is_published=True).order_by("title")]
+
+
+@dataclass(frozen=True)
+class CohortLessons:
+    enrolled: int
+    completed_a_lesson: int
+    completed_every_lesson: int
+
+
+def cohort_lessons(*, course_id: int) -> CohortLessons:
+    """Learners who opened the course, finished at least one lesson, and finished them all."""
+    from django.db.models import Count
+
+    from .models import Enrollment, Lesson, LessonCompletion
+
+    published = Lesson.objects.filter(module__course_id=course_id, is_published=True, module__is_published=True)
+    total = published.count()
+    per_learner = (
+        LessonCompletion.objects.filter(lesson__in=published).values("user_id").annotate(done=Count("lesson_id"))
+    )
+    return CohortLessons(
+        enrolled=Enrollment.objects.filter(course_id=course_id).count(),
+        completed_a_lesson=per_learner.count(),
+        completed_every_lesson=sum(1 for row in per_learner if total and row["done"] >= total),
+    )

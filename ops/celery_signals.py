@@ -2,6 +2,7 @@
 log context; each task's start, outcome and run time are counted for /metrics."""
 
 import time
+from contextvars import Token
 
 from celery import signals
 
@@ -9,7 +10,7 @@ from . import metrics
 from .logs import current_request_id
 
 HEADER = "certify_request_id"
-_started: dict[str, tuple[float, object]] = {}
+_started: dict[str, tuple[float, Token[str]]] = {}
 
 
 def _attach_request_id(headers=None, **kwargs) -> None:
@@ -25,8 +26,9 @@ def _task_started(task_id=None, task=None, **kwargs) -> None:
 
 
 def _task_finished(task_id=None, task=None, state=None, **kwargs) -> None:
-    started, token = _started.pop(task_id, (None, None))
-    if started is not None:
+    entry = _started.pop(task_id, None)
+    if entry is not None:
+        started, token = entry
         metrics.TASK_RUNTIME.labels(task.name).observe(time.perf_counter() - started)
         current_request_id.reset(token)
     metrics.TASKS.labels(task.name, str(state or "unknown").lower()).inc()

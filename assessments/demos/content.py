@@ -186,7 +186,7 @@ class _TaskParser:
         learner_writes = self._learner_writes(front, modality)
         placeholders = self._placeholders(front)
         cases, assets = self._cases(front, modality, placeholders)
-        visible = next((case["inputs"] for case in cases if case["visible"]), [])
+        visible: list = next((case["inputs"] for case in cases if case["visible"]), [])
         model = self._model(front)
         tools = self._tools(front, modality, learner_writes)
         self._case_tool_results(front, cases, tools, learner_writes)
@@ -283,7 +283,7 @@ class _TaskParser:
 
     def _placeholders(self, front: LineDict) -> dict[str, str]:
         raw = front.get("placeholders") or {}
-        if not isinstance(raw, dict) or not raw:
+        if not isinstance(raw, LineDict) or not raw:
             self.error(
                 front.line_of("placeholders"),
                 "'placeholders' must map each name the learner's template uses ({{name}}) to what it holds",
@@ -335,8 +335,9 @@ class _TaskParser:
 
     def _case_inputs(self, case: LineDict, line: int | None, modality: str, placeholders: dict) -> tuple[list, list]:
         raw = case.get("inputs") or {}
-        inputs, assets = [], []
-        if not isinstance(raw, dict):
+        inputs: list = []
+        assets: list = []
+        if not isinstance(raw, LineDict):
             self.error(line, "a case's 'inputs' maps each placeholder to a file name or {text: ...}")
             return inputs, assets
         for name in placeholders:
@@ -372,7 +373,7 @@ class _TaskParser:
         cases, assets, ids = [], [], set()
         for item in raw:
             line = _line(item) or front.line_of("cases")
-            if not isinstance(item, dict):
+            if not isinstance(item, LineDict):
                 self.error(line, "each case is a mapping {id, visible, inputs, checks, expected_values}")
                 continue
             for key in set(item) - _CASE_KEYS:
@@ -400,7 +401,7 @@ class _TaskParser:
                 self.error(item.line_of("expected_values"), f"case '{cid}': expected_values is a list of texts")
                 expected = []
             results = item.get("tool_results") or {}
-            if not isinstance(results, dict):
+            if not isinstance(results, LineDict):
                 self.error(item.line_of("tool_results"), f"case '{cid}': 'tool_results' maps a tool name to its result")
                 results = {}
             cases.append(
@@ -474,7 +475,7 @@ class _TaskParser:
                 front.line_of("modality"), "a function_calling task needs task 'tools' or 'tools' in learner_writes"
             )
         results = front.get("tool_results") or {}
-        if not isinstance(results, dict):
+        if not isinstance(results, LineDict):
             self.error(front.line_of("tool_results"), "'tool_results' must map a tool name to its result")
         elif tools and "tools" not in learner_writes and not validation.tools_errors(_plain(tools)):
             # When the learner writes the tools, the names are theirs to choose and cannot be checked here.
@@ -521,7 +522,7 @@ class _TaskParser:
             return
         for index, check in enumerate(checks, start=1):
             line = _line(check) or front.line_of(key)
-            if not isinstance(check, dict):
+            if not isinstance(check, LineDict):
                 self.error(line, f"{key} {index} must be a mapping such as {{kind: is_json}}")
                 continue
             for message in check_spec_errors(_plain(check), scope=scope):
@@ -533,7 +534,7 @@ class _TaskParser:
             self.error(front.line_of("rubric"), "the rubric needs at least one criterion")
         for criterion in front["rubric"]:
             line = _line(criterion) or front.line_of("rubric")
-            if not isinstance(criterion, dict):
+            if not isinstance(criterion, LineDict):
                 self.error(line, "each rubric criterion is {id, weight, description}")
                 continue
             for key in set(criterion) - _RUBRIC_KEYS:
@@ -556,12 +557,12 @@ class _TaskParser:
 
     def _threshold(self, front: LineDict) -> None:
         value = front.get("pass_threshold")
-        if not _is_number(value) or not 0 <= value <= 1:
+        if not (isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1):
             self.error(front.line_of("pass_threshold"), "pass_threshold must be a number from 0 to 1")
 
     def _limits(self, front: LineDict) -> dict:
         raw = front.get("limits") or {}
-        if not isinstance(raw, dict):
+        if not isinstance(raw, LineDict):
             self.error(front.line_of("limits"), "'limits' must be {prompt_max_chars, runs_per_hour, budget_usd}")
             return dict(_LIMIT_DEFAULTS)
         limits = dict(_LIMIT_DEFAULTS)
@@ -627,12 +628,12 @@ class _TaskParser:
                     None, f"the reference solution fails the prompt check '{result.label}': {result.detail}", path
                 )
         outputs = data.get("outputs")
-        if not isinstance(outputs, dict):
+        if not isinstance(outputs, LineDict):
             self.error(data.line_of("outputs"), "'outputs' must give the reference's output on every case", path)
             return
         for case in cases:
             output = outputs.get(case["id"])
-            if not isinstance(output, dict):
+            if not isinstance(output, LineDict):
                 self.error(data.line_of("outputs"), f"'outputs' has no output for case '{case['id']}'", path)
                 continue
             transcript = reference_transcript(_plain(output))
@@ -692,12 +693,17 @@ class DemoSection:
                     folder / "task.md", front_line, f"duplicate demo slug '{task.slug}' (also in {slugs[task.slug]})"
                 )
                 continue
-            other = DemoTask.objects.filter(slug=task.slug).exclude(course__slug=source.slug).select_related("course")
-            if other.exists():
+            other = (
+                DemoTask.objects.filter(slug=task.slug)
+                .exclude(course__slug=source.slug)
+                .select_related("course")
+                .first()
+            )
+            if other is not None:
                 report.error(
                     folder / "task.md",
                     front_line,
-                    f"demo slug '{task.slug}' is already used by course '{other.first().course.slug}'; "
+                    f"demo slug '{task.slug}' is already used by course '{other.course.slug}'; "
                     "demo slugs are unique across the platform",
                 )
                 continue

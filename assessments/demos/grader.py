@@ -10,6 +10,7 @@ cost budget: once the submission's calls have spent it, no further call is made.
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from functools import partial
 
@@ -58,7 +59,7 @@ def budget_usd(spec: dict) -> float:
 
 
 def run_in_parallel(
-    calls: Sequence[Callable[[], ModelResult]], *, guard: Callable[[], object]
+    calls: Sequence[Callable[[], ModelResult]], *, guard: Callable[[], AbstractContextManager]
 ) -> list[ModelResult | Exception]:
     """Each call's result, or the exception it raised; `guard()` is entered around every call."""
 

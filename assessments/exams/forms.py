@@ -21,3 +21,8 @@ class ResetForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept in the attempt's audit log.",
     )
+    confirm = forms.BooleanField(
+        label="I understand that the attempt stops counting toward the learner's attempts, cool-down and "
+        "certificate, and that a certificate it earned is not withdrawn automatically.",
+        error_messages={"required": "Tick the box to confirm the reset."},
+    )

@@ -328,8 +328,9 @@ def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     exam = attempt.exam
     review = exam.review
     items = []
-    if attempt.is_finalized and review != ReviewPolicy.SCORE_ONLY:
-        for slot in selectors.attempt_slots(attempt=attempt):
+    slots = selectors.attempt_slots(attempt=attempt) if attempt.is_finalized else []
+    if review != ReviewPolicy.SCORE_ONLY:
+        for slot in slots:
             item = {"slot": slot, **_question_context(slot, option_order=slot.option_order, response=slot.response)}
             if review == ReviewPolicy.CORRECT_ANSWERS:
                 item |= _key_context(slot, course_slug=exam.course.slug)
@@ -344,6 +345,10 @@ def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
             "exam": exam,
             "review": review,
             "items": items,
+            # Learners count questions, not points: "18 of 20 questions".
+            "questions_total": len(slots),
+            "questions_correct": sum(1 for slot in slots if slot.points_awarded == slot.version.points),
+            "questions_partly": sum(1 for slot in slots if 0 < (slot.points_awarded or 0) < slot.version.points),
             "breakdown": [
                 {"label": domains.get(name, name), **values} for name, values in attempt.domain_breakdown.items()
             ],

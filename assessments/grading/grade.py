@@ -230,7 +230,6 @@ def grade_cases(
     )
     injection = _scan(learner_prompt, cases)
     failed = _failed_required(task, outcomes)
-    common = {"prompt_checks": prompt_results, "cases": outcomes, "injection": injection}
     if failed:
         # The submission cannot pass: the judge and the classifier would cost money for nothing.
         return GradeOutcome(
@@ -240,7 +239,9 @@ def grade_cases(
             classifier=NOT_RUN,
             reasons=tuple(failed + ([REVIEW_MESSAGE] if injection.flagged else [])),
             would_pass=False,
-            **common,
+            prompt_checks=prompt_results,
+            cases=outcomes,
+            injection=injection,
         )
     classifier = classifier_run(texts=_classifier_texts(learner_prompt, cases), call_many=call_many)
     flagged = injection.flagged or classifier.flagged
@@ -255,6 +256,8 @@ def grade_cases(
         call_many=call_many,
     )
     would_pass = _meets_pass_mark(judge.score, task)
+    status: Status
+    reasons: tuple[str, ...]
     if flagged:
         status, reasons = "needs_review", (REVIEW_MESSAGE,)
     elif judge.needs_review:
@@ -272,5 +275,7 @@ def grade_cases(
         classifier=classifier,
         reasons=reasons,
         would_pass=would_pass,
-        **common,
+        prompt_checks=prompt_results,
+        cases=outcomes,
+        injection=injection,
     )

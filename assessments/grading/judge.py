@@ -40,6 +40,7 @@ the caller's decision.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -485,8 +486,10 @@ def judge_cases(
 ) -> JudgeOutcome:
     """Judge every case against the rubric (one round of calls); when every case scores
     full marks and `recheck_perfect`, re-check every case with the stricter prompt."""
-    common = {"title": title, "brief": brief, "rubric": rubric, "learner_prompt": learner_prompt}
-    requests = [judge_request_build(**common, case=case) for case in cases]
+    build = functools.partial(
+        judge_request_build, title=title, brief=brief, rubric=rubric, learner_prompt=learner_prompt
+    )
+    requests = [build(case=case) for case in cases]
     first = [
         _judge_pass(request, result, rubric) for request, result in zip(requests, call_many(requests), strict=True)
     ]
@@ -508,7 +511,7 @@ def judge_cases(
         )
     if not (recheck_perfect and all(judge_pass.all_passed for judge_pass in first)):
         return JudgeOutcome(score=score, cases=judged, review_reason="")
-    strict_requests = [judge_request_build(**common, case=case, strict=True) for case in cases]
+    strict_requests = [build(case=case, strict=True) for case in cases]
     second = [
         _judge_pass(request, result, rubric)
         for request, result in zip(strict_requests, call_many(strict_requests), strict=True)

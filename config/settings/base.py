@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "courses",
     "assessments",
     "certificates",
+    "instructor",
+    "sharing",
+    "playground",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +161,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("ACCOUNT_RATE_LIMITS_ENABLED", True)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Grok 4 Certification] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# E-mails and pages name the site from settings, never from the host a request came in on.
+SITE_NAME = os.environ.get("SITE_NAME", "Grok 4 Certification")
+ACCOUNT_ADAPTER = "config.account_adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "config.emails.display_name"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Grok 4 Certification"
 # TOTP keys and recovery-code seeds are stored encrypted (accounts.mfa). Production requires
@@ -445,3 +452,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 if not DEBUG and not env_bool("SECURE_COOKIES", True):
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
     SECURE_HSTS_SECONDS = 0
+
+# --- Lesson playground ("Try it" boxes): ungraded runs with a small hourly quota ----------
+PLAYGROUND_RUNS_PER_HOUR = int(os.environ.get("PLAYGROUND_RUNS_PER_HOUR", "10"))
+PLAYGROUND_PROMPT_MAX_CHARS = int(os.environ.get("PLAYGROUND_PROMPT_MAX_CHARS", "4000"))
+PLAYGROUND_MAX_OUTPUT_TOKENS = int(os.environ.get("PLAYGROUND_MAX_OUTPUT_TOKENS", "600"))
+PLAYGROUND_MODEL = os.environ.get("PLAYGROUND_MODEL", "grok-4-1-fast-reasoning")
+CELERY_TASK_ROUTES["playground.tasks.*"] = {"queue": "model_calls"}

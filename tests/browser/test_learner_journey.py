@@ -32,6 +32,6 @@ def test_sign_up_verify_read_and_complete_a_lesson(browser_page, live_server):
     page.get_by_text("You finished this lesson.").wait_for()
 
     page.goto(f"{live_server.url}/dashboard/")
-    card = page.locator(".course-cards .card", has_text="Grok course")
+    card = page.locator(".course-progress", has_text="Grok course")
     assert card.get_by_text("1 of 2 lessons complete.").is_visible()
     assert card.locator("progress").get_attribute("value") == "50"

@@ -120,7 +120,7 @@ def test_learners_cannot_reach_the_staff_pages(learner_client):
     certificate = CertificateFactory()
     assert learner_client.get("/certificates/manage/").status_code == 403
     response = learner_client.post(
-        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "x"}
+        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "x", "confirm": "on"}
     )
     assert response.status_code == 403
     certificate.refresh_from_db()
@@ -169,7 +169,9 @@ def test_the_staff_list_makes_the_same_queries_for_one_or_many_rows(staff_client
 def test_staff_revoke_and_reinstate_are_audited(staff_client, staff_member, client):
     certificate = CertificateFactory()
     url = f"/certificates/manage/{certificate.display_id}"
-    response = staff_client.post(f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers"})
+    response = staff_client.post(
+        f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers", "confirm": "on"}
+    )
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED
@@ -199,7 +201,9 @@ def test_revoking_needs_a_reason_and_a_note(staff_client):
 def test_revoking_twice_is_refused_with_a_message(staff_client):
     certificate = CertificateFactory(status=Certificate.Status.REVOKED)
     response = staff_client.post(
-        f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "again"}, follow=True
+        f"/certificates/manage/{certificate.display_id}/revoke/",
+        {"reason": "other", "note": "again", "confirm": "on"},
+        follow=True,
     )
     assert "Only a current certificate can be revoked." in response.content.decode()
     assert not certificate.events.exists()
@@ -208,7 +212,10 @@ def test_revoking_twice_is_refused_with_a_message(staff_client):
 def test_staff_reissue_supersedes_the_certificate(staff_client, django_capture_on_commit_callbacks):
     certificate = CertificateFactory()
     with django_capture_on_commit_callbacks() as enqueued:
-        staff_client.post(f"/certificates/manage/{certificate.display_id}/reissue/", {"reissue-note": "Reprint"})
+        staff_client.post(
+            f"/certificates/manage/{certificate.display_id}/reissue/",
+            {"reissue-note": "Reprint", "reissue-confirm": "on"},
+        )
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.SUPERSEDED
     assert certificate.superseded_by.holder_name == certificate.learner.certificate_name

@@ -1,0 +1,84 @@
+"""Running a lesson's "Try it" prompt: ungraded, through the platform's model client, with a small
+hourly quota per learner so the box cannot become a free chat service."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import api as assessments_api
+
+from .models import PlaygroundRun
+from .tasks import playground_run
+
+
+class PlaygroundRefused(ValueError):
+    pass
+
+
+def playground_runs_left(*, user_id: int, now: datetime.datetime) -> int:
+    used = PlaygroundRun.objects.filter(user_id=user_id, created_at__gt=now - datetime.timedelta(hours=1)).count()
+    return max(0, settings.PLAYGROUND_RUNS_PER_HOUR - used)
+
+
+def playground_run_create(
+    *, user_id: int, lesson_path: str, prompt: str, system_prompt: str, now: datetime.datetime
+) -> PlaygroundRun:
+    prompt, system_prompt = prompt.strip(), system_prompt.strip()
+    limit = settings.PLAYGROUND_PROMPT_MAX_CHARS
+    if not prompt:
+        raise PlaygroundRefused("Write a prompt to run.")
+    if len(prompt) + len(system_prompt) > limit:
+        raise PlaygroundRefused(f"Keep the prompt under {limit:,} characters; this one has {len(prompt):,}.")
+    with transaction.atomic():
+        # Counted under the learner's row lock so two quick clicks cannot both take the last run.
+        get_user_model().objects.select_for_update().filter(pk=user_id).first()
+        if playground_runs_left(user_id=user_id, now=now) <= 0:
+            raise PlaygroundRefused(
+                f"You have used your {settings.PLAYGROUND_RUNS_PER_HOUR} playground runs for this hour; "
+                "try again later. The graded demos have their own allowance."
+            )
+        run = PlaygroundRun.objects.create(
+            user_id=user_id, lesson_path=lesson_path[:300], prompt=prompt, system_prompt=system_prompt, created_at=now
+        )
+        transaction.on_commit(lambda: playground_run.delay(run.pk))
+    return run
+
+
+def playground_run_execute(*, run_id: int) -> PlaygroundRun:
+    """Runs a queued run once; running it again changes nothing."""
+    with transaction.atomic():
+        run = PlaygroundRun.objects.select_for_update().get(pk=run_id)
+        if run.state != PlaygroundRun.State.QUEUED:
+            return run
+        run.state = PlaygroundRun.State.RUNNING
+        run.save(update_fields=["state"])
+    try:
+        reply = assessments_api.playground_complete(
+            prompt=run.prompt,
+            system_prompt=run.system_prompt,
+            model=settings.PLAYGROUND_MODEL,
+            max_output_tokens=settings.PLAYGROUND_MAX_OUTPUT_TOKENS,
+        )
+    except (assessments_api.PlaygroundBusy, assessments_api.PlaygroundFailed) as failure:
+        run.state, run.error = PlaygroundRun.State.FAILED, _failure_text(failure)
+    else:
+        run.state = PlaygroundRun.State.DONE
+        run.output = reply.refusal or reply.text
+        run.model, run.prompt_tokens, run.output_tokens, run.cost_usd = (
+            reply.model,
+            reply.prompt_tokens,
+            reply.output_tokens,
+            reply.cost_usd,
+        )
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def _failure_text(failure: Exception) -> str:
+    if isinstance(failure, assessments_api.PlaygroundBusy):
+        return "The model is busy right now. Run it again in a minute; this run does not count against you."
+    return "The model did not answer. Run it again in a minute."

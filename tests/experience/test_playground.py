@@ -1,0 +1,81 @@
+"""The lesson playground: ungraded runs through the platform's model client (the simulator over
+loopback HTTP here), an hourly quota per learner, and a run executed twice changes nothing."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from playground import services
+from playground.models import PlaygroundRun
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_run_reaches_the_model_and_records_output_and_tokens(learner, model_simulator):
+    model_simulator.script({"content": "Paris is in France."})
+    run = services.playground_run_create(
+        user_id=learner.pk, lesson_path="/courses/x/", prompt="Where is Paris?", system_prompt="", now=timezone.now()
+    )
+    run = services.playground_run_execute(run_id=run.pk)
+    assert run.state == PlaygroundRun.State.DONE
+    assert run.output == "Paris is in France."
+    assert run.prompt_tokens > 0 and run.output_tokens > 0
+    assert model_simulator.bodies()[-1]["messages"][-1]["content"] == "Where is Paris?"
+    again = services.playground_run_execute(run_id=run.pk)
+    assert again.output == "Paris is in France."
+    assert len(model_simulator.requests()) == 1
+
+
+def test_a_failing_model_gives_a_plain_message(learner, model_simulator, settings):
+    settings.XAI_MAX_RETRIES = 0
+    model_simulator.script({"fault": "503"})
+    run = services.playground_run_create(
+        user_id=learner.pk, lesson_path="/courses/x/", prompt="Hello", system_prompt="", now=timezone.now()
+    )
+    run = services.playground_run_execute(run_id=run.pk)
+    assert run.state == PlaygroundRun.State.FAILED
+    assert run.error == "The model did not answer. Run it again in a minute."
+
+
+def test_hourly_quota_refuses_the_next_run_and_frees_up_after_an_hour(learner, settings):
+    settings.PLAYGROUND_RUNS_PER_HOUR = 2
+    start = datetime.datetime(2026, 11, 22, 9, 0, tzinfo=datetime.UTC)
+    for minute in (0, 10):
+        services.playground_run_create(
+            user_id=learner.pk,
+            lesson_path="/l/",
+            prompt="Hi",
+            system_prompt="",
+            now=start + datetime.timedelta(minutes=minute),
+        )
+    with pytest.raises(services.PlaygroundRefused, match="used your 2 playground runs"):
+        services.playground_run_create(
+            user_id=learner.pk,
+            lesson_path="/l/",
+            prompt="Hi",
+            system_prompt="",
+            now=start + datetime.timedelta(minutes=20),
+        )
+    later = start + datetime.timedelta(minutes=61)
+    assert services.playground_runs_left(user_id=learner.pk, now=later) == 1
+
+
+def test_views_answer_json_and_refuse_an_empty_prompt(learner_client):
+    response = learner_client.post(reverse("playground:create"), {"prompt": "  ", "lesson": "/l/"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "Write a prompt to run."
+    created = learner_client.post(reverse("playground:create"), {"prompt": "Hi", "lesson": "/l/"})
+    assert created.status_code == 201
+    status = learner_client.get(reverse("playground:status", args=[created.json()["id"]])).json()
+    assert status["state"] in {"queued", "running", "done"}
+    assert status["runs_left"] == 9
+
+
+def test_someone_elses_run_is_not_found(client, learner):
+    run = PlaygroundRun.objects.create(user=learner, lesson_path="/l/", prompt="Hi", created_at=timezone.now())
+    from tests.accounts.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(reverse("playground:status", args=[run.pk])).status_code == 404
