@@ -21,9 +21,10 @@ from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_referen
 
 from . import selectors, services
 from .forms import AccommodationForm, ResetForm
-from .scoring import InvalidResponse, score_fraction
+from .scoring import InvalidResponse, parse_ascii_int, score_fraction
 
 PAGE_SIZE = 50
+_MAX_POSITION = 10_000  # far above any exam's length; keeps a posted number inside the column's range
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -47,16 +48,16 @@ def _own_current_attempt_or_404(request: HttpRequest, attempt_id, now) -> Attemp
 
 
 def _position(value, total: int) -> int:
-    try:
-        return min(max(int(value), 1), total)
-    except (TypeError, ValueError):
-        return 1
+    return parse_ascii_int(value, low=1, high=total) or 1
 
 
 def _slot_or_404(attempt: Attempt, value) -> AttemptQuestion:
+    position = parse_ascii_int(value, low=1, high=_MAX_POSITION)
     try:
-        return attempt.questions.select_related("version").get(position=int(value))
-    except (TypeError, ValueError, AttemptQuestion.DoesNotExist) as exc:
+        if position is None:
+            raise AttemptQuestion.DoesNotExist
+        return attempt.questions.select_related("version").get(position=position)
+    except AttemptQuestion.DoesNotExist as exc:
         raise Http404("No such question in this attempt.") from exc
 
 
@@ -65,12 +66,13 @@ def _raw_answer(kind: str, options: list[dict], data) -> object:
     if kind == QuestionKind.MULTIPLE:
         return data.getlist("answer")
     if kind == QuestionKind.ORDERING:
-        ranks = {str(o["id"]): data.get(f"rank-{o['id']}", "").strip() for o in options}
-        if not any(ranks.values()):
+        typed = {str(o["id"]): data.get(f"rank-{o['id']}", "").strip() for o in options}
+        if not any(typed.values()):
             return None
-        if not all(value.isdigit() for value in ranks.values()) or len(set(ranks.values())) != len(ranks):
+        ranks = {option_id: parse_ascii_int(value, low=1, high=len(options)) for option_id, value in typed.items()}
+        if None in ranks.values() or len(set(ranks.values())) != len(ranks):
             raise InvalidResponse("Give every item a different position.")
-        return sorted(ranks, key=lambda option_id: int(ranks[option_id]))
+        return sorted(ranks, key=ranks.__getitem__)
     return data.get("answer")
 
 
