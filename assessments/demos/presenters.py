@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from assessments import json_limits
 from assessments.modelapi.types import ModelResult
 from assessments.models import DemoTask, GradeRecord, ModelCallRecord, Submission
 from courses.api import render_inline_markdown
@@ -96,7 +97,7 @@ def learner_json(submission: Submission) -> list[tuple[str, str]]:
 
 def _pretty(text: str) -> str:
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(json_limits.loads(text), indent=2, ensure_ascii=False)
     except (ValueError, TypeError):
         return text
 
@@ -119,7 +120,7 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
     ]
     text = final.text or ""
     try:
-        parsed = json.loads(text)
+        parsed = json_limits.loads(text)
     except ValueError:
         parsed = None
     structured = isinstance(parsed, (dict, list))

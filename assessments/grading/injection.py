@@ -47,13 +47,13 @@ the attacks it must catch and the defensive prompts it must leave alone.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assessments import json_limits
 from assessments.grading.checks import RunTranscript
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def _scan(text: str, *, source: str, is_output: bool) -> list[tuple[str, str]]:
     output, tool arguments, a learner's schema) every string is also read on its own:
     the quotation marks there are syntax, not quoting."""
     try:
-        parsed = json.loads(text)
+        parsed = json_limits.loads(text)
     except ValueError:
         parsed = None
     leaves = _json_strings(parsed) if isinstance(parsed, (dict, list)) else []
