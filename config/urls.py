@@ -1,10 +1,14 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from django.views.static import serve
 
+from config.converters import IdConverter
 from courses import views as courses_views
+
+# Before the includes below: app URL patterns name `<id:...>`.
+register_converter(IdConverter, "id")
 
 admin.site.login = secure_admin_login(admin.site.login)
 
