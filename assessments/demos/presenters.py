@@ -8,7 +8,7 @@ from django.urls import reverse
 from assessments import json_limits
 from assessments.modelapi.types import ModelResult
 from assessments.models import DemoTask, GradeRecord, ModelCallRecord, Submission
-from courses.api import render_inline_markdown
+from courses.api import http_url, render_untrusted_markdown
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,13 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
         parsed = None
     structured = isinstance(parsed, (dict, list))
     return OutputView(
-        html="" if structured else render_inline_markdown(text),
+        html="" if structured else render_untrusted_markdown(text),
         json=json.dumps(parsed, indent=2, ensure_ascii=False) if structured else "",
         refusal=final.refusal or "",
         finish_reason=final.finish_reason,
         model=final.resolved_model,
         tool_calls=tool_calls,
-        citations=[{"url": c.url, "title": c.title} for _, r in results for c in r.citations],
+        citations=[{"url": c.url, "href": http_url(c.url), "title": c.title} for _, r in results for c in r.citations],
     )
 
 
