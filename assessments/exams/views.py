@@ -1,13 +1,16 @@
 """Exam, attempt, practice and instructor pages. Views parse, call a service or selector, render."""
 
 import csv
+import functools
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +31,36 @@ _MAX_POSITION = 10_000  # far above any exam's length; keeps a posted number ins
 
 
 # --- helpers ----------------------------------------------------------------------------
+def attempt_login_required(view):
+    """login_required for the attempt's own endpoints, made safe for a session that expires mid-exam.
+
+    A script's request (htmx autosave, the timer's status poll) gets a 401 with JSON naming the
+    sign-in page, instead of a redirect it would follow and paste the sign-in page into the exam;
+    the page's script keeps the unsent answers and asks the learner to sign in again. A plain
+    form post is sent to sign in with the attempt page as `next`: after signing in the browser
+    makes a GET there, where the answer or submit URL would only answer 405.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, attempt_id, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, attempt_id, *args, **kwargs)
+        back = request.get_full_path() if request.method == "GET" else reverse("exams:attempt", args=[attempt_id])
+        login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({REDIRECT_FIELD_NAME: back})}"
+        if request.headers.get("HX-Request") or "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse(
+                {
+                    "error": "signed_out",
+                    "message": "Your session has ended. Sign in again to keep saving your answers.",
+                    "login_url": login_url,
+                },
+                status=401,
+            )
+        return redirect(login_url)
+
+    return wrapper
+
+
 def _exam_or_404(course_slug: str, exam_slug: str) -> Exam:
     try:
         return selectors.exam_get_published(course_slug=course_slug, exam_slug=exam_slug)
@@ -192,7 +225,7 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     )
 
 
-@login_required
+@attempt_login_required
 @never_cache
 @require_GET
 def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
@@ -217,7 +250,7 @@ def _partial_response(request: HttpRequest, attempt: Attempt, slot, *, error: st
     return _fragments(request, "save_status", {"attempt": attempt, "slot": slot, "error": error, "saved": saved})
 
 
-@login_required
+@attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
@@ -251,7 +284,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
     return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={max(target, 1)}")
 
 
-@login_required
+@attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
@@ -269,7 +302,7 @@ def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
     return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
 
 
-@login_required
+@attempt_login_required
 @never_cache
 def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
     attempt = _own_attempt_or_404(request, attempt_id)
