@@ -66,3 +66,9 @@ def test_nul_in_a_form_field_is_a_400_everywhere(learner_client):
         "/accounts/profile/", "full_name=Ali%00ce", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 400
+
+
+def test_a_form_encoded_post_to_the_upload_leaves_its_upload_handlers_alone(client):
+    # The middleware reads the raw body, not request.POST, so the view may still set its handlers.
+    response = client.post("/verify/upload/", "pdf=abc", content_type="application/x-www-form-urlencoded")
+    assert "certificates/verify_upload.html" in [template.name for template in response.templates]
