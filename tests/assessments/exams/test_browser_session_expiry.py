@@ -51,16 +51,20 @@ def sign_in_again(page, user) -> None:
     page.locator("form:has(input[name=password]) [type=submit]").click()
 
 
-def test_an_answer_changed_after_the_session_ended_is_sent_after_signing_in(
-    live_server, content_root, learner, browser_context
-):
-    from playwright.sync_api import expect
-
+@pytest.fixture
+def signed_out_mid_exam(live_server, content_root, learner, browser_context):
+    """(page, attempt, the option chosen after the session ended and kept in the browser)."""
     sync(content_root)
     browser_sign_in(browser_context, user=learner, live_server=live_server)
     page = browser_context.new_page()
     attempt = start_attempt(page, live_server)
-    chosen = change_answer_while_signed_out(page, attempt)
+    return page, attempt, change_answer_while_signed_out(page, attempt)
+
+
+def test_an_answer_changed_after_the_session_ended_is_sent_after_signing_in(signed_out_mid_exam, learner):
+    from playwright.sync_api import expect
+
+    page, attempt, chosen = signed_out_mid_exam
     assert AttemptQuestion.objects.get(attempt=attempt, position=1).response != chosen
 
     sign_in_again(page, learner)
@@ -72,16 +76,10 @@ def test_an_answer_changed_after_the_session_ended_is_sent_after_signing_in(
     assert page.evaluate(f"localStorage.getItem('exam-unsent:{attempt.public_id}')") is None
 
 
-def test_a_kept_answer_is_still_refused_after_the_deadline_and_grace(
-    live_server, content_root, learner, browser_context
-):
+def test_a_kept_answer_is_still_refused_after_the_deadline_and_grace(signed_out_mid_exam, learner):
     from playwright.sync_api import expect
 
-    sync(content_root)
-    browser_sign_in(browser_context, user=learner, live_server=live_server)
-    page = browser_context.new_page()
-    attempt = start_attempt(page, live_server)
-    chosen = change_answer_while_signed_out(page, attempt)
+    page, attempt, chosen = signed_out_mid_exam
     first_saved = AttemptQuestion.objects.get(attempt=attempt, position=1).response
     # The learner comes back too late: the deadline and its grace period have passed.
     past = attempt.started_at - datetime.timedelta(minutes=1)
