@@ -31,10 +31,12 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/demo_throughput.py
 	$(BIN)/python bench/certificates.py
+	$(BIN)/python bench/injection_scan.py
 
 clean:
 	rm -rf var .pytest_cache

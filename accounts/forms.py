@@ -1,18 +1,22 @@
 from django import forms
 
 from .models import User
+from .names import CERTIFICATE_NAME_MAX_LENGTH, certificate_name_validate
 
 
 class CertificateNameForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["certificate_name"]
-        widgets = {"certificate_name": forms.TextInput(attrs={"autocomplete": "name", "dir": "auto"})}
+        widgets = {
+            "certificate_name": forms.TextInput(
+                attrs={"autocomplete": "name", "dir": "auto", "maxlength": CERTIFICATE_NAME_MAX_LENGTH}
+            )
+        }
 
     def clean_certificate_name(self) -> str:
         name = self.cleaned_data["certificate_name"].strip()
         if not name:
             raise forms.ValidationError("Enter the name to print on your certificates.")
-        if any(ord(ch) < 32 for ch in name):
-            raise forms.ValidationError("The name cannot contain control characters.")
+        certificate_name_validate(name)
         return name

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -32,7 +34,7 @@ class User(AbstractUser):
         help_text="Printed on your certificates exactly as you type it, in any script.",
     )
 
-    objects = EmailUserManager()
+    objects: ClassVar[EmailUserManager] = EmailUserManager()
 
     REQUIRED_FIELDS = ["email"]
 
@@ -41,9 +43,36 @@ class User(AbstractUser):
         return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_superuser
 
     @property
+    def is_staff_member(self) -> bool:
+        """Staff run the platform (certificate revocation, admin); instructors do not."""
+        return self.role == Role.STAFF or self.is_superuser
+
+    @property
     def requires_mfa(self) -> bool:
         return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_staff or self.is_superuser
 
     @property
     def display_name(self) -> str:
         return self.certificate_name or self.get_full_name() or self.email
+
+
+class AccountEvent(models.Model):
+    """Audit log of decisions about a person that have no record of their own to be logged on:
+    refused actions on one's own records, certificate name changes and their refusals."""
+
+    class Kind(models.TextChoices):
+        OWN_RECORD_REFUSED = "own_record_refused", "Action on own record refused"
+        CERTIFICATE_NAME_CHANGED = "certificate_name_changed", "Certificate name changed"
+        CERTIFICATE_NAME_REISSUED = "certificate_name_reissued", "Certificate name changed, certificates re-issued"
+        CERTIFICATE_NAME_REFUSED = "certificate_name_refused", "Certificate name change refused (re-issued recently)"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # The person whose records are concerned, and who acted (the same person when refused).
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["user", "kind", "at"], name="account_event_user_kind_at")]

@@ -1,6 +1,23 @@
+import datetime
+
 from django.db import transaction
 
-from .models import Role, User
+from .models import AccountEvent, Role, User
+from .names import certificate_name_validate
+from .signals import (
+    AffectedCredential,
+    affected_credentials,
+    certificate_name_change_previewed,
+    certificate_name_changed,
+)
+
+# A name change that re-issues certificates signs new PDFs and changes their ids: one a day
+# is enough to fix a typo and too few to flood the verifiers with superseded credentials.
+CERTIFICATE_NAME_REISSUE_INTERVAL = datetime.timedelta(hours=24)
+
+
+class CertificateNameChangeRefused(Exception):
+    """The change would re-issue certificates again too soon; the message says when it can."""
 
 
 def user_set_role(*, user: User, role: Role) -> User:
@@ -11,16 +28,72 @@ def user_set_role(*, user: User, role: Role) -> User:
     return user
 
 
-def user_update_certificate_name(*, user: User, certificate_name: str) -> list[str]:
+def user_update_certificate_name(*, user: User, certificate_name: str, now: datetime.datetime) -> list[str]:
     """Keep the name exactly as typed (apart from surrounding white space) and re-issue
     the learner's current certificates under it; the old ones stay verifiable as superseded.
 
-    Returns the titles of the courses whose certificates are being re-issued.
+    Raises ValidationError for a name that cannot be printed, and CertificateNameChangeRefused
+    when certificates were re-issued for a name change less than a day before; both leave
+    everything as it was, and a refusal is audit-logged. Returns the titles of the courses
+    whose certificates are being re-issued.
     """
-    from certificates.api import certificate_reissue_for_name_change
-
-    with transaction.atomic():
-        user.certificate_name = certificate_name.strip()
-        user.save(update_fields=["certificate_name"])
-        reissued = certificate_reissue_for_name_change(user_id=user.pk)
+    name = certificate_name.strip()
+    certificate_name_validate(name)
+    try:
+        with transaction.atomic():
+            # The row lock makes concurrent changes of one learner take turns, so two cannot
+            # both find no re-issue in the last day.
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            previous = locked.certificate_name
+            if name == previous:
+                return []
+            locked.certificate_name = name
+            locked.save(update_fields=["certificate_name"])
+            reissued = affected_credentials(certificate_name_changed.send(sender=User, user_id=user.pk))
+            if reissued:
+                _refuse_reissue_too_soon(user_id=user.pk, now=now)
+            AccountEvent.objects.create(
+                kind=AccountEvent.Kind.CERTIFICATE_NAME_REISSUED
+                if reissued
+                else AccountEvent.Kind.CERTIFICATE_NAME_CHANGED,
+                user_id=user.pk,
+                actor_id=user.pk,
+                detail={"from": previous, "to": name, "reissued": [c.credential_id for c in reissued]},
+                at=now,
+            )
+    except CertificateNameChangeRefused as refused:
+        # Written after the rollback of the change, so the refusal stays in the log.
+        AccountEvent.objects.create(
+            kind=AccountEvent.Kind.CERTIFICATE_NAME_REFUSED,
+            user_id=user.pk,
+            actor_id=user.pk,
+            detail={"from": previous, "to": name, "reason": str(refused)},
+            at=now,
+        )
+        raise
+    user.certificate_name = name
     return [certificate.course_title for certificate in reissued]
+
+
+def _refuse_reissue_too_soon(*, user_id: int, now: datetime.datetime) -> None:
+    last = (
+        AccountEvent.objects.filter(
+            user_id=user_id,
+            kind=AccountEvent.Kind.CERTIFICATE_NAME_REISSUED,
+            at__gt=now - CERTIFICATE_NAME_REISSUE_INTERVAL,
+        )
+        .order_by("-at")
+        .first()
+    )
+    if last is not None:
+        allowed_from = last.at + CERTIFICATE_NAME_REISSUE_INTERVAL
+        raise CertificateNameChangeRefused(
+            "Your certificates were re-issued for a name change less than a day ago. The next change that "
+            f"re-issues them is possible from {allowed_from:%d %B %Y, %H:%M} UTC; if the name printed now "
+            "is wrong, ask staff to re-issue the certificate."
+        )
+
+
+def certificate_name_change_preview(*, user_id: int, now: datetime.datetime) -> list[AffectedCredential]:
+    """The credentials a change of the learner's name would re-issue under new ids (changes nothing)."""
+    return affected_credentials(certificate_name_change_previewed.send(sender=User, user_id=user_id, now=now))

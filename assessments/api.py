@@ -7,11 +7,7 @@ and listens to `learner_progressed` to re-check after an exam or demo result.
 import datetime
 from dataclasses import dataclass
 
-from django.dispatch import Signal
-
-# Sent on commit after an exam attempt is finalized or a demo submission is graded,
-# with keyword arguments user_id and course_id. Receivers only enqueue work.
-learner_progressed = Signal()
+from .signals import learner_progressed  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -42,12 +38,13 @@ def exam_best_outcome(*, user_id: int, course_id: int, exam_slug: str) -> ExamOu
 
     exam = Exam.objects.filter(course_id=course_id, slug=exam_slug).first()
     attempt = attempt_best(user_id=user_id, exam=exam) if exam else None
-    if attempt is None:
+    if exam is None or attempt is None:
         return None
+    assert attempt.finished_at is not None  # attempt_best returns finalized attempts only
     return ExamOutcome(
         exam_slug=exam.slug,
         passed=bool(attempt.passed),
-        score_percent=float(attempt.score_percent),
+        score_percent=float(attempt.score_percent or 0),
         attempt_id=attempt.id,
         finished_at=attempt.finished_at,
         test_mode=attempt.test_mode,
@@ -79,8 +76,34 @@ def demo_passed_outcomes(*, user_id: int, course_id: int) -> list[DemoOutcome]:
             passed=True,
             score=s.score or 0.0,
             submission_id=s.pk,
-            graded_at=s.finished_at,
+            graded_at=s.finished_at or s.created_at,
             test_mode=s.test_mode,
         )
         for s in sorted(best.values(), key=lambda s: s.task.slug)
     ]
+
+
+@dataclass(frozen=True)
+class ModelFreshness:
+    """The last `check_models` result, for instructor pages."""
+
+    checked_at: datetime.datetime
+    test_mode: bool
+    listed_count: int
+    findings: tuple[dict, ...]
+    error: str
+
+
+def model_freshness_latest() -> ModelFreshness | None:
+    from .modelapi.freshness import model_freshness_latest as latest
+
+    record = latest()
+    if record is None:
+        return None
+    return ModelFreshness(
+        checked_at=record.checked_at,
+        test_mode=record.test_mode,
+        listed_count=len(record.listed),
+        findings=tuple(record.findings),
+        error=record.error,
+    )

@@ -13,6 +13,7 @@ class AssessmentsConfig(AppConfig):
         from .demos.content import DemoSection
         from .exams import content
         from .exams import tasks as exam_tasks  # noqa: F401
+        from .modelapi import tasks as model_tasks  # noqa: F401
 
         register_content_section(content.ExamBankSection())
         register_content_section(DemoSection())

@@ -7,6 +7,7 @@ for comes near `MAX_DEPTH`, so deeper JSON is refused before anything walks it.
 """
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 MAX_DEPTH = 64
@@ -26,6 +27,7 @@ def nesting_depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list | tuple):

@@ -188,6 +188,8 @@ def development_signing_key_rotate(paths: IssuerPaths, *, now: datetime.datetime
     if not (paths.root.exists() and paths.root_key.exists()):
         raise IssuerNotConfigured(f"Rotation needs the development root at {paths.root} and {paths.root_key}.")
     root_key = serialization.load_pem_private_key(paths.root_key.read_bytes(), password=None)
+    if not isinstance(root_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{paths.root_key} is not an elliptic-curve key; the development root is always one.")
     root = x509.load_pem_x509_certificate(paths.root.read_bytes())
     if paths.cert.exists():
         retired = paths.cert.parent / "retired"

@@ -1,5 +1,7 @@
 """Reads, with their joins applied."""
 
+import datetime
+
 from django.db.models import Q, QuerySet
 
 from .credential_id import CredentialIdError, credential_id_parse
@@ -13,6 +15,15 @@ def certificate_get_public(*, credential_id: str) -> Certificate | None:
 
 def certificate_list_for_learner(*, user_id: int) -> QuerySet[Certificate]:
     return Certificate.objects.select_related("superseded_by").filter(learner_id=user_id)
+
+
+def certificate_list_current_for_learner(*, user_id: int, now: datetime.datetime) -> QuerySet[Certificate]:
+    """The learner's valid, unexpired certificates: the ones a name change re-issues."""
+    return (
+        Certificate.objects.filter(learner_id=user_id, status=Certificate.Status.VALID)
+        .exclude(expires_at__lte=now)
+        .order_by("issued_at")
+    )
 
 
 SEARCH_MAX_CHARS = 200

@@ -1,4 +1,3 @@
-from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import instructor_required
+from accounts.api import AuthenticatedRequest, staff_required
 
 from . import badges, selectors, services
 from .credential_id import CredentialIdError, credential_id_parse
@@ -19,7 +18,7 @@ from .forms import CredentialIdForm, NoteForm, RevokeForm, UploadForm
 from .issuer import issuer_paths, public_jwk
 from .models import Certificate
 from .openapi import openapi_document
-from .ratelimit import rate_limit_hit
+from .ratelimit import verification_rate_limited
 from .verification import credential_public_record, credential_status_display, upload_verify
 
 # Room for the multipart envelope around the file itself.
@@ -53,6 +52,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@verification_rate_limited(json=False)
 def verify_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     try:
         stored = credential_id_parse(credential_id)
@@ -103,7 +103,7 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def _verify_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
+    context: dict[str, object] = {"form": form}
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -127,18 +127,8 @@ def _json_error(error: str, detail: str, status: int, **extra) -> JsonResponse:
 
 
 @require_GET
+@verification_rate_limited(json=True)
 def api_credential(request: HttpRequest, credential_id: str) -> JsonResponse:
-    # allauth's rule for the client address, so one proxy setting serves every rate limit.
-    wait = rate_limit_hit(
-        scope="api",
-        ident=get_account_adapter().get_client_ip(request),
-        limit=settings.CERT_API_RATE_LIMIT,
-        window=settings.CERT_API_RATE_WINDOW,
-    )
-    if wait is not None:
-        response = _json_error("rate_limited", "Too many requests; retry later.", 429)
-        response["Retry-After"] = str(wait)
-        return response
     try:
         stored = credential_id_parse(credential_id)
     except CredentialIdError as exc:
@@ -178,6 +168,7 @@ def _badge_certificate(credential_id: str) -> Certificate:
 
 
 @require_GET
+@verification_rate_limited(json=True)
 def badge_json(request: HttpRequest, credential_id: str) -> JsonResponse:
     certificate = _badge_certificate(credential_id)
     response = JsonResponse(
@@ -193,6 +184,7 @@ def badge_json(request: HttpRequest, credential_id: str) -> JsonResponse:
 
 
 @require_GET
+@verification_rate_limited(json=False)
 def badge_jwt(request: HttpRequest, credential_id: str) -> HttpResponse:
     certificate = _badge_certificate(credential_id)
     response = HttpResponse(certificate.badge_jwt, content_type=badges.MEDIA_TYPE_JWT)
@@ -205,7 +197,7 @@ def badge_jwt(request: HttpRequest, credential_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def learner_list(request: HttpRequest) -> HttpResponse:
+def learner_list(request: AuthenticatedRequest) -> HttpResponse:
     certificates = list(selectors.certificate_list_for_learner(user_id=request.user.pk))
     new = services.certificate_notices_take(certificates=certificates)
     now = timezone.now()
@@ -237,7 +229,7 @@ def learner_download(request: HttpRequest, credential_id: str) -> FileResponse:
 # --- Staff ----------------------------------------------------------------------------------
 
 
-@instructor_required
+@staff_required
 @require_GET
 def manage_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
@@ -256,7 +248,7 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@instructor_required
+@staff_required
 @require_GET
 def manage_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     certificate = _public_certificate(credential_id)
@@ -289,7 +281,7 @@ def _manage_action(request: HttpRequest, credential_id: str, form: RevokeForm | 
     return redirect("certificates:manage_detail", certificate.display_id)
 
 
-@instructor_required
+@staff_required
 @require_POST
 def manage_revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):
@@ -301,7 +293,7 @@ def manage_revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
     return _manage_action(request, credential_id, RevokeForm(request.POST), "revoke_form", action)
 
 
-@instructor_required
+@staff_required
 @require_POST
 def manage_reinstate(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):
@@ -311,7 +303,7 @@ def manage_reinstate(request: HttpRequest, credential_id: str) -> HttpResponse:
     return _manage_action(request, credential_id, NoteForm(request.POST, prefix="reinstate"), "reinstate_form", action)
 
 
-@instructor_required
+@staff_required
 @require_POST
 def manage_reissue(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):

@@ -1,8 +1,6 @@
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
-from django.views.static import serve
 
 from config.converters import IdConverter
 from courses import views as courses_views
@@ -10,7 +8,8 @@ from courses import views as courses_views
 # Before the includes below: app URL patterns name `<id:...>`.
 register_converter(IdConverter, "id")
 
-admin.site.login = secure_admin_login(admin.site.login)
+# allauth documents wrapping the admin login this way, so the admin honours MFA and rate limits.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,6 +19,11 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("courses.urls")),
     path("dashboard/", courses_views.dashboard, name="dashboard"),
-    # Lesson images copied by sync_content; a production web server may serve /media/ itself.
-    re_path(r"^media/(?P<path>content/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Lesson images copied by sync_content, and nothing else under MEDIA_ROOT: certificate PDFs
+    # are served only to their owner (certificates:download). A production web server may serve
+    # /media/content/ itself, never the whole of MEDIA_ROOT.
+    re_path(
+        r"^media/content/(?P<course_slug>[a-z0-9-]+)/(?P<module_slug>[a-z0-9-]+)/(?P<filename>[^/\\\x00]+)$",
+        courses_views.lesson_asset,
+    ),
 ]

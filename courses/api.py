@@ -29,7 +29,7 @@ from .content.yamlio import (  # noqa: F401
     require_fields,
     split_front_matter,
 )
-from .models import Course, Module
+from .models import Course, Lesson, Module
 from .selectors import course_progress
 
 
@@ -103,3 +103,19 @@ def lesson_reference_url(*, course_slug: str, reference: str) -> str:
     module_slug, _, lesson_slug = path.partition("/")
     url = reverse("courses:lesson", args=[course_slug, module_slug, lesson_slug])
     return f"{url}#{anchor}" if anchor else url
+
+
+def course_models_referenced() -> dict[str, tuple[str, ...]]:
+    """Published course slug -> the model names its course.yaml lists as used by its lessons."""
+    return {
+        course.slug: tuple(str(name) for name in (course.metadata or {}).get("models_referenced") or ())
+        for course in Course.objects.filter(is_published=True).order_by("slug")
+    }
+
+
+def lesson_title_map(*, course_id: int) -> dict[str, str]:
+    """`module-slug/lesson-slug` -> the lesson's title, for every published lesson of the course."""
+    lessons = Lesson.objects.filter(module__course_id=course_id, is_published=True).values_list(
+        "module__slug", "slug", "title"
+    )
+    return {f"{module_slug}/{lesson_slug}": title for module_slug, lesson_slug, title in lessons}

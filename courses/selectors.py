@@ -20,6 +20,42 @@ class CourseProgress:
         return self.completed > 0 or self.resume_lesson is not None
 
 
+@dataclass(frozen=True)
+class CourseTime:
+    """What the course takes, stated separately: lessons (computed from their text), exam, demos."""
+
+    lesson_minutes: int
+    exam_minutes: int
+    demo_minutes: int
+
+    @property
+    def total_minutes(self) -> int:
+        return self.lesson_minutes + self.exam_minutes + self.demo_minutes
+
+    @property
+    def total_text(self) -> str:
+        """The total in hours and minutes, as learners plan their time ("3 h 35 min")."""
+        hours, minutes = divmod(self.total_minutes, 60)
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def course_time(*, course: Course) -> CourseTime:
+    """Lesson minutes sum the published lessons' estimates; exam and demo minutes come from the
+    `time:` block of course.yaml, which the course's content tests keep equal to the exam's limit
+    and the required demos."""
+    stated = (course.metadata or {}).get("time") or {}
+    lesson_minutes = getattr(course, "total_minutes", None)
+    if lesson_minutes is None:
+        lesson_minutes = Lesson.objects.filter(
+            module__course=course, is_published=True, module__is_published=True
+        ).aggregate(total=Sum("estimated_minutes"))["total"]
+    return CourseTime(
+        lesson_minutes=int(lesson_minutes or 0),
+        exam_minutes=int(stated.get("exam_minutes") or 0),
+        demo_minutes=int(stated.get("demo_minutes") or 0),
+    )
+
+
 def course_list_published() -> QuerySet[Course]:
     published = Q(modules__is_published=True, modules__lessons__is_published=True)
     return Course.objects.filter(is_published=True).annotate(

@@ -1,10 +1,16 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+from django.views.static import serve as static_serve
 
 from . import selectors, services
+from .content.lessons import IMAGE_SUFFIXES
 from .models import Course, Lesson
 
 
@@ -37,6 +43,7 @@ def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
         "courses/course.html",
         {
             "course": course,
+            "time": selectors.course_time(course=course),
             "modules": selectors.module_list_with_lessons(course=course),
             "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
             "progress": selectors.course_progress(user=request.user, course=course),
@@ -102,3 +109,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "courses": selectors.course_list_published(),
         },
     )
+
+
+def lesson_asset(request: HttpRequest, course_slug: str, module_slug: str, filename: str) -> HttpResponseBase:
+    """A lesson image copied by sync_content: one file of an image type straight inside its
+    module's folder under MEDIA_ROOT/content, nothing else of MEDIA_ROOT (certificates live there too)."""
+    folder = (Path(settings.MEDIA_ROOT) / "content" / course_slug / module_slug).resolve()
+    target = (folder / filename).resolve()
+    if (
+        filename.startswith(".")
+        or Path(filename).suffix.lower() not in IMAGE_SUFFIXES
+        or target.parent != folder
+        or not target.is_file()
+    ):
+        raise Http404("No such lesson image.")
+    return static_serve(request, target.name, document_root=str(folder))

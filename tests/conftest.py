@@ -1,6 +1,6 @@
 import pytest
 
-from tests.accounts.factories import InstructorFactory, UserFactory
+from tests.accounts.factories import InstructorFactory, StaffFactory, UserFactory
 from tests.requirements import missing_requirement_summary, require_path
 
 
@@ -27,6 +27,21 @@ def instructor_client(client, instructor):
 
     TOTP.activate(instructor, generate_totp_secret())
     client.force_login(instructor)
+    return client
+
+
+@pytest.fixture
+def staff_member(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def staff_client(client, staff_member):
+    """A staff member with TOTP enrolled, as the platform requires for the role."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(staff_member, generate_totp_secret())
+    client.force_login(staff_member)
     return client
 
 

@@ -149,13 +149,14 @@ def _backend() -> _RedisBackend | _LocalBackend:
         return _local
     # One client per process and location: threads share its connection pool, and a
     # forked child builds its own instead of reusing its parent's sockets.
-    key = (os.getpid(), default._servers[0])
+    location = default._servers[0]  # type: ignore[attr-defined]  # the parsed LOCATION; the stubs omit it
+    key = (os.getpid(), location)
     if key not in _redis_backends:
         import redis
 
         with _redis_lock:
             if key not in _redis_backends:
-                _redis_backends[key] = _RedisBackend(redis.Redis.from_url(default._servers[0]))
+                _redis_backends[key] = _RedisBackend(redis.Redis.from_url(location))
     return _redis_backends[key]
 
 

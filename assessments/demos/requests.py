@@ -40,7 +40,7 @@ def _images(submission: Submission) -> list[tuple[dict, DemoAsset]]:
 
 
 def _chat_messages(submission: Submission) -> list[dict]:
-    messages = []
+    messages: list[dict] = []
     if submission.system_prompt.strip():
         messages.append({"role": "system", "content": submission.system_prompt})
     images = _images(submission)

@@ -8,6 +8,7 @@ it is never written twice either.
 """
 
 import datetime
+import functools
 import json
 import logging
 import random
@@ -18,10 +19,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from accounts.api import own_record_refusal
 from assessments import json_limits
-from assessments.api import learner_progressed
 from assessments.grading.grade import GradeOutcome
 from assessments.json_limits import MAX_DEPTH as JSON_MAX_DEPTH
 from assessments.json_limits import JSONTooDeep
@@ -37,6 +40,7 @@ from assessments.models import (
     Submission,
     SubmissionState,
 )
+from assessments.signals import learner_progressed
 
 from . import grader, limits, validation
 from .requests import run_submission
@@ -57,11 +61,16 @@ class SubmissionRefused(Exception):
 
 
 class RetryLater(Exception):
-    """The execution stopped without a result; run the task again after `countdown` seconds."""
+    """The execution stopped without a result; run the task again after `countdown` seconds.
 
-    def __init__(self, countdown: float, reason: str):
+    `resume`, when set, is the token of the lease this execution keeps for its retry:
+    pass it back to `submission_run_and_grade` so the retry, and no other delivery, may
+    claim the submission before that lease ends."""
+
+    def __init__(self, countdown: float, reason: str, *, resume: str | None = None):
         super().__init__(reason)
         self.countdown = countdown
+        self.resume = resume
 
 
 @dataclass(frozen=True)
@@ -149,8 +158,9 @@ def submission_create(
             errors["tools"] = ["Define at least one function tool."]
         else:
             tools_value = _parse_json_field("tools", tools, errors, validation.tools_errors)
-            task_names = set(validation.tool_names(task.spec.get("tools")))
-            clash = task_names & set(validation.tool_names(tools_value)) if tools_value else set()
+            task_tools = task.spec.get("tools")
+            task_names = set(validation.tool_names(task_tools if isinstance(task_tools, list) else None))
+            clash = task_names & set(validation.tool_names(tools_value)) if isinstance(tools_value, list) else set()
             if clash:
                 errors.setdefault("tools", []).append(f"The task already provides {', '.join(sorted(clash))}.")
     if errors:
@@ -184,8 +194,18 @@ def submission_create(
 # --- the step store --------------------------------------------------------------------
 
 
+def run_lease_seconds() -> float:
+    """How long an execution holds a submission past the start of a model step: the
+    longest a step can take (a wait for a call slot, then the client's every attempt
+    timing out) plus a margin. Shorter, and a redelivered task could take over a live run
+    and pay for its step twice."""
+    return (
+        settings.DEMO_LIMIT_WAIT_SECONDS + get_client().longest_call_seconds() + settings.DEMO_RUN_LEASE_MARGIN_SECONDS
+    )
+
+
 def _renew_lease(submission_id: int) -> None:
-    expires = timezone.now() + datetime.timedelta(seconds=settings.DEMO_RUN_LEASE_SECONDS)
+    expires = timezone.now() + datetime.timedelta(seconds=run_lease_seconds())
     Submission.objects.filter(pk=submission_id, state=SubmissionState.RUNNING).update(lease_expires_at=expires)
 
 
@@ -253,11 +273,13 @@ def _step_runner(
 # --- running and grading ----------------------------------------------------------------
 
 
-def _claim(submission_id: int) -> Submission | None:
-    """Mark the submission running for this execution, or say why not.
+def _claim(submission_id: int, *, resume: str | None = None, holder: str = "") -> Submission | None:
+    """Mark the submission running for this execution, or say why not; `holder` (the
+    worker process, see `submission_requeue_orphaned`) is kept in the audit log.
 
     Returns None when there is nothing to do (already graded, in review or failed);
-    raises RetryLater while another execution holds an unexpired lease.
+    raises RetryLater while another execution holds an unexpired lease, unless `resume`
+    is the token of that lease (this is the retry it was kept for).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -268,20 +290,35 @@ def _claim(submission_id: int) -> Submission | None:
             submission.state == SubmissionState.RUNNING
             and submission.lease_expires_at
             and submission.lease_expires_at > now
+            and submission.lease_expires_at.isoformat() != resume
         ):
             wait = (submission.lease_expires_at - now).total_seconds()
             raise RetryLater(min(wait, 60) + random.uniform(0, 5), "another execution is running this submission")
         submission.state = SubmissionState.RUNNING
         submission.attempts += 1
         submission.started_at = submission.started_at or now
-        submission.lease_expires_at = now + datetime.timedelta(seconds=settings.DEMO_RUN_LEASE_SECONDS)
+        submission.lease_expires_at = now + datetime.timedelta(seconds=run_lease_seconds())
         submission.save(update_fields=["state", "attempts", "started_at", "lease_expires_at", "updated_at"])
-        _audit(submission, DemoAuditEvent.Kind.STARTED, attempt=submission.attempts)
+        _audit(submission, DemoAuditEvent.Kind.STARTED, attempt=submission.attempts, holder=holder)
     return Submission.objects.select_related("task").get(pk=submission_id)
 
 
-def _release(submission_id: int) -> None:
-    Submission.objects.filter(pk=submission_id, state=SubmissionState.RUNNING).update(lease_expires_at=None)
+def _defer(submission_id: int, countdown: float, reason: str) -> RetryLater:
+    """Keep the submission for the Celery retry due in `countdown` seconds: the lease ends
+    when the retry is due and only the retry (holding its token) may claim it earlier; if
+    the retry is lost (a worker killed while holding its message) the sweep re-queues the
+    submission soon after."""
+    expires = timezone.now() + datetime.timedelta(seconds=countdown)
+    Submission.objects.filter(pk=submission_id, state=SubmissionState.RUNNING).update(lease_expires_at=expires)
+    return RetryLater(countdown, reason, resume=expires.isoformat())
+
+
+def _retry_countdown(failures: int, retry_after: float | None) -> float:
+    """Celery's wait before retry number `failures` (1, 2, ...): exponential backoff with
+    equal jitter (half the backoff, plus up to as much again at random), never shorter
+    than a wait the API asked for."""
+    backoff = min(settings.DEMO_RETRY_BACKOFF_MAX_SECONDS, settings.DEMO_RETRY_BACKOFF_SECONDS * 2 ** (failures - 1))
+    return max(retry_after or 0, random.uniform(backoff / 2, backoff))
 
 
 def _fail(submission_id: int, message: str, **detail) -> None:
@@ -302,15 +339,13 @@ def _model_error(submission_id: int, exc: ModelAPIError) -> RetryLater | None:
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         submission.transient_failures += 1
-        submission.lease_expires_at = None
-        submission.save(update_fields=["transient_failures", "lease_expires_at", "updated_at"])
+        submission.save(update_fields=["transient_failures", "updated_at"])
         failures = submission.transient_failures
     if exc.retryable and failures <= settings.DEMO_MAX_RETRIES:
-        backoff = min(
-            settings.DEMO_RETRY_BACKOFF_MAX_SECONDS, settings.DEMO_RETRY_BACKOFF_SECONDS * 2 ** (failures - 1)
+        countdown = _retry_countdown(failures, exc.retry_after)
+        return _defer(
+            submission_id, countdown, f"model API error, retry {failures} of {settings.DEMO_MAX_RETRIES}: {exc}"
         )
-        countdown = max(exc.retry_after or 0, random.uniform(backoff / 2, backoff))
-        return RetryLater(countdown, f"model API error, retry {failures} of {settings.DEMO_MAX_RETRIES}: {exc}")
     if exc.retryable:
         message = (
             "The model service did not answer after several tries. Your prompt is saved and nothing "
@@ -322,15 +357,16 @@ def _model_error(submission_id: int, exc: ModelAPIError) -> RetryLater | None:
     return None
 
 
-def submission_run_and_grade(*, submission_id: int) -> RunOutcome:
+def submission_run_and_grade(*, submission_id: int, resume: str | None = None, holder: str = "") -> RunOutcome:
     """Run the learner's prompt on the model and grade the output, exactly once.
 
     Safe to call any number of times for the same submission: a graded, in-review or
     failed submission is left alone, stored steps are reused, a grade is written once.
     Raises RetryLater when the caller should run it again later (transient model API
-    error, platform at its call limit, or another execution holding the submission).
+    error, platform at its call limit, or another execution holding the submission);
+    its `resume` token, passed back here, lets the retry claim the submission at once.
     """
-    submission = _claim(submission_id)
+    submission = _claim(submission_id, resume=resume, holder=holder)
     if submission is None:
         return RunOutcome(state=Submission.objects.values_list("state", flat=True).get(pk=submission_id), skipped=True)
     try:
@@ -338,8 +374,7 @@ def submission_run_and_grade(*, submission_id: int) -> RunOutcome:
         results = run_submission(submission, get_client(), step)
         outcome = grader.grade(submission=submission, results=results, spec=submission.task_spec, round_=0, step=step)
     except limits.ModelCallsBusy as exc:
-        _release(submission_id)
-        raise RetryLater(exc.retry_after, str(exc)) from exc
+        raise _defer(submission_id, exc.retry_after, str(exc)) from exc
     except ModelAPIError as exc:
         retry = _model_error(submission_id, exc)
         if retry is not None:
@@ -458,6 +493,14 @@ def review_decide(
             errors["passed"] = ["Say whether the submission passes."]
     if errors:
         raise SubmissionRefused(errors)
+    refusal = own_record_refusal(
+        actor_id=instructor.pk,
+        learner_id=Submission.objects.values_list("learner_id", flat=True).get(pk=submission_id),
+        record="demo submission",
+        action="review",
+    )
+    if refusal:
+        raise SubmissionRefused({"__all__": [refusal]})
     with transaction.atomic():
         submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
         if submission.state not in FINAL_STATES:
@@ -469,6 +512,7 @@ def review_decide(
         before = {"state": submission.state, "score": submission.score, "passed": submission.passed}
         if confirm:
             score, passed = grade.score, grade.passed
+        assert score is not None and passed is not None  # an override without them was refused above
         decision = ReviewDecision.objects.create(
             submission=submission,
             grade=grade,
@@ -512,7 +556,7 @@ def task_regrade(*, task_id: int, instructor) -> int:
             submission.grade_round += 1
             submission.save(update_fields=["grade_round", "updated_at"])
             _audit(submission, DemoAuditEvent.Kind.REGRADE_QUEUED, actor=instructor, round=submission.grade_round)
-            transaction.on_commit(lambda pk=submission.pk, r=submission.grade_round: demo_regrade.delay(pk, r))
+            transaction.on_commit(functools.partial(demo_regrade.delay, submission.pk, submission.grade_round))
             queued += 1
     return queued
 
@@ -549,9 +593,7 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
             locked.transient_failures += 1
             locked.save(update_fields=["transient_failures", "updated_at"])
         if exc.retryable and locked.transient_failures <= settings.DEMO_MAX_RETRIES:
-            raise RetryLater(
-                max(exc.retry_after or 0, settings.DEMO_RETRY_BACKOFF_SECONDS * locked.transient_failures), str(exc)
-            ) from exc
+            raise RetryLater(_retry_countdown(locked.transient_failures, exc.retry_after), str(exc)) from exc
         # The previous grade stays in force; the instructor can queue the re-grade again.
         Submission.objects.filter(pk=submission_id).update(transient_failures=0)
         _audit(submission, DemoAuditEvent.Kind.FAILED, round=round_, message="re-grade failed", error=exc.message)
@@ -559,3 +601,57 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
     return _store_grade(
         submission_id, outcome, rubric=spec["rubric"], round_=round_, task_version=task.version, regrade=True
     )
+
+
+# --- recovery -------------------------------------------------------------------------------
+
+
+def submission_requeue_expired(*, now: datetime.datetime | None = None) -> int:
+    """Queue again every running submission whose lease ended more than the sweep's grace
+    ago: its execution died (a killed worker) or its retry message was lost. The run picks
+    up at the first step not stored, so no model call already paid for is made again.
+    Returns how many were queued; running it twice in a row queues each at most once more,
+    and the run itself is idempotent."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.DEMO_LEASE_SWEEP_GRACE_SECONDS)
+    with transaction.atomic():
+        stale = list(
+            Submission.objects.select_for_update(skip_locked=True)
+            .filter(state=SubmissionState.RUNNING)
+            .filter(Q(lease_expires_at__lt=cutoff) | Q(lease_expires_at__isnull=True))
+            .values_list("pk", flat=True)
+        )
+        # Expired still (the re-queued run can claim it), but recently: the next sweep
+        # queues it again only if no worker has claimed it within the grace.
+        Submission.objects.filter(pk__in=stale).update(lease_expires_at=now)
+        for submission_id in stale:
+            logger.warning("demo submission %s: lease expired while running; queued again", submission_id)
+            _enqueue_run(submission_id)
+    return len(stale)
+
+
+def submission_requeue_orphaned(*, worker: str, holder: str) -> int:
+    """Queue again, at once, every running submission last claimed by an earlier process
+    of this worker: `holder` is "<worker node name>/<process id>", and a worker that
+    starts under a node name it had before was killed or restarted in the meantime, so
+    those runs have no execution left, whatever their lease says. (Two live workers must
+    not share a node name; Celery warns when they do.) Returns how many were queued."""
+    last_holder = Subquery(
+        DemoAuditEvent.objects.filter(submission=OuterRef("pk"), kind=DemoAuditEvent.Kind.STARTED)
+        .order_by("-created_at", "-id")
+        .values(holder=KT("detail__holder"))[:1]  # as text: PostgreSQL would compare JSON
+    )
+    with transaction.atomic():
+        orphaned = list(
+            Submission.objects.select_for_update(skip_locked=True)
+            .filter(state=SubmissionState.RUNNING)
+            .annotate(last_holder=last_holder)
+            .filter(last_holder__startswith=f"{worker}/")
+            .exclude(last_holder=holder)
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=orphaned).update(lease_expires_at=timezone.now())
+        for submission_id in orphaned:
+            logger.warning("demo submission %s: its worker %s restarted mid-run; queued again", submission_id, worker)
+            _enqueue_run(submission_id)
+    return len(orphaned)

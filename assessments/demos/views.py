@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import instructor_required
+from accounts.api import AuthenticatedRequest, instructor_required
 from assessments.models import DemoAsset, DemoTask, Submission, SubmissionState
 from courses.api import lesson_reference_url
 
@@ -48,7 +48,7 @@ def demo_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
+def task_detail(request: AuthenticatedRequest, task_slug: str) -> HttpResponse:
     task = _task_or_404(task_slug)
     form = DemoSubmissionForm(request.POST or None, task=task)
     if request.method == "POST" and form.is_valid():

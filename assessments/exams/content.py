@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from assessments.exams.lint import GUESSER_LIMIT, LintItem, bank_lint
 from assessments.models.exams import QuestionKind, ReviewPolicy
 from courses.api import (
     ChangeLog,
@@ -114,6 +115,22 @@ class ExamBank:
     exams: tuple[ExamSource, ...] = field(default_factory=tuple)
 
 
+def lint_items(questions: list[QuestionSource] | tuple[QuestionSource, ...]) -> list[LintItem]:
+    """The choice questions of a parsed bank, in the shape the psychometric lint reads."""
+    return [
+        LintItem(
+            external_id=question.external_id,
+            domain=question.domain,
+            kind=question.kind,
+            stem=question.stem,
+            options=tuple((option["text"], option["correct"]) for option in question.options),
+            where=f"{question.path}:{question.line}",
+        )
+        for question in questions
+        if question.kind in {QuestionKind.SINGLE, QuestionKind.MULTIPLE}
+    ]
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -128,6 +145,7 @@ class ExamBankSection:
         domain_keys = set(domains) if isinstance(domains, dict) else set()
         questions = self._parse_questions(source.directory / "questions", domain_keys, anchors, source, report)
         exams = self._parse_exams(source.directory / "exams", domain_keys, questions, report)
+        self._lint_bank(source, questions, report)
         self._check_certificate_exam(source, exams, report)
         return ExamBank(questions=tuple(questions), exams=tuple(exams))
 
@@ -428,6 +446,22 @@ class ExamBankSection:
         )
 
     @staticmethod
+    def _lint_bank(source: CourseSource, questions: list[QuestionSource], report: ContentReport) -> None:
+        """Psychometric findings are warnings here; the course's content tests treat them as failures."""
+        result = bank_lint(items=lint_items(questions))
+        if result.single_items:
+            report.note(
+                f"{source.slug}: a test-wise guesser scores {result.guesser_score:.1%} on the "
+                f"{result.single_items} single-choice questions (limit {GUESSER_LIMIT:.0%})"
+            )
+        for finding in result.findings:
+            path, _, line = finding.where.rpartition(":")
+            if path and line.isdigit():
+                report.warn(source.directory.parent / path, int(line), finding.message)
+            else:
+                report.warn(source.directory / "questions", None, f"{finding.where}: {finding.message}")
+
+    @staticmethod
     def _check_certificate_exam(source: CourseSource, exams: list[ExamSource], report: ContentReport) -> None:
         certificate = source.spec.get("certificate")
         requires = certificate.get("requires") if isinstance(certificate, dict) else None
@@ -456,7 +490,7 @@ class ExamBankSection:
         for source in sources:
             question = existing.get(source.external_id)
             created = question is None
-            if created:
+            if question is None:
                 question = Question.objects.create(course_id=course.id, external_id=source.external_id)
             current = question.current_version
             if current is None or current.content_hash != source.content_hash:

@@ -4,8 +4,10 @@ Pure and deterministic: the same candidates, counts, seed and history always giv
 same draw, so a stored seed explains every attempt.
 """
 
+import datetime
+import math
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assessments.models.exams import QuestionKind
@@ -79,3 +81,48 @@ def _option_order(candidate: Candidate, rng: random.Random, shuffle_options: boo
     elif candidate.kind in _OPTION_SHUFFLED_KINDS and shuffle_options:
         rng.shuffle(order)
     return tuple(order)
+
+
+def draw_weak_spots(
+    *,
+    candidates: Iterable[Candidate],
+    domain_order: Sequence[str],
+    due: Mapping[int, datetime.datetime],
+    waiting: frozenset[int],
+    excluded: frozenset[int],
+    answered: frozenset[int],
+    size: int,
+    seed: int,
+) -> list[DrawnQuestion]:
+    """A weak-spots quiz: questions due for review first (longest overdue first), then questions
+    from the weakest domains in `domain_order`, unanswered ones before ones answered right.
+
+    Never draws an `excluded` question, nor one `waiting` in the review schedule for its
+    interval to pass. No domain fills more than half the quiz while another can help fill it.
+    """
+    rng = random.Random(seed)
+    pool = [
+        c
+        for c in sorted(candidates, key=lambda c: c.external_id)
+        if c.question_id not in excluded and c.question_id not in waiting
+    ]
+    picked = sorted((c for c in pool if c.question_id in due), key=lambda c: (due[c.question_id], c.external_id))
+    picked = picked[:size]
+    chosen = {c.question_id for c in picked}
+    for cap in (max(1, math.ceil(size / 2)), size):
+        for domain in domain_order:
+            room = min(cap - sum(1 for c in picked if c.group == domain), size - len(picked))
+            if room <= 0:
+                continue
+            fresh = [c for c in pool if c.group == domain and c.question_id not in chosen]
+            unanswered = [c for c in fresh if c.question_id not in answered]
+            again = [c for c in fresh if c.question_id in answered]
+            rng.shuffle(unanswered)
+            rng.shuffle(again)
+            for candidate in (unanswered + again)[:room]:
+                picked.append(candidate)
+                chosen.add(candidate.question_id)
+    return [
+        DrawnQuestion(version_id=c.version_id, question_id=c.question_id, option_order=_option_order(c, rng, True))
+        for c in picked
+    ]

@@ -125,12 +125,12 @@ def score_fraction(*, kind: str, options: Sequence[Mapping], key: Mapping, respo
         correct = next(str(o["id"]) for o in options if o.get("correct"))
         return ONE if str(response) == correct else ZERO
     if kind == QuestionKind.MULTIPLE:
-        correct = {str(o["id"]) for o in options if o.get("correct")}
+        correct_ids = {str(o["id"]) for o in options if o.get("correct")}
         picks = {str(item) for item in response}
         if key.get("scoring") == "partial":
-            right, wrong = len(picks & correct), len(picks - correct)
-            return max(ZERO, Decimal(right - wrong) / Decimal(len(correct)))
-        return ONE if picks == correct else ZERO
+            right, wrong = len(picks & correct_ids), len(picks - correct_ids)
+            return max(ZERO, Decimal(right - wrong) / Decimal(len(correct_ids)))
+        return ONE if picks == correct_ids else ZERO
     if kind == QuestionKind.TRUE_FALSE:
         return ONE if bool(response) is bool(key["answer"]) else ZERO
     if kind == QuestionKind.NUMERIC:

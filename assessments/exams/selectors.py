@@ -15,12 +15,15 @@ from assessments.models.exams import (
     AttemptQuestion,
     AttemptState,
     Exam,
+    PracticeAnswer,
     PracticeAttempt,
     PracticeQuestion,
     QuestionVersion,
 )
+from courses.api import CourseInfo, lesson_reference_url, lesson_title_map
 
 from .draw import Candidate
+from .mastery import MASTERED, AnswerEvidence, mastery_estimate, review_schedule
 
 FINALIZED = (AttemptState.SUBMITTED, AttemptState.TIMED_OUT)
 # Discrimination below this (a correlation times 100) marks a question for review:
@@ -290,7 +293,7 @@ def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
         if state in FINALIZED and awarded is not None:
             xs, ys = pairs.setdefault(version_id, ([], []))
             xs.append(float(Decimal(awarded) / Decimal(points)))
-            ys.append(float(Decimal(total) - Decimal(awarded)))
+            ys.append(float(Decimal(total or 0) - Decimal(awarded)))
     versions = (
         QuestionVersion.objects.filter(id__in=shown)
         .select_related("question")
@@ -314,8 +317,125 @@ def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
 
 # --- practice ------------------------------------------------------------------------------
 def practice_get_for_user(*, public_id, user) -> PracticeAttempt:
-    return PracticeAttempt.objects.select_related("module__course").get(public_id=public_id, user=user)
+    return PracticeAttempt.objects.select_related("course", "module").get(public_id=public_id, user=user)
 
 
 def practice_slots(*, practice: PracticeAttempt) -> list[PracticeQuestion]:
     return list(practice.questions.select_related("version", "answer").order_by("position"))
+
+
+# --- mastery and weak spots -----------------------------------------------------------------
+@dataclass(frozen=True)
+class SectionMastery:
+    reference: str  # module-slug/lesson-slug#anchor
+    lesson_title: str
+    url: str
+    estimate: float
+    answered: int
+
+    @property
+    def heading(self) -> str:
+        """The section's heading as its anchor spells it ("sending-images" -> "sending images")."""
+        return self.reference.partition("#")[2].replace("-", " ")
+
+
+@dataclass(frozen=True)
+class DomainMastery:
+    domain: str
+    label: str
+    estimate: float
+    answered: int
+    sections_to_review: tuple[SectionMastery, ...]
+
+    @property
+    def percent(self) -> int:
+        return round(self.estimate * 100)
+
+    @property
+    def mastered(self) -> bool:
+        return self.estimate >= MASTERED
+
+
+@dataclass(frozen=True)
+class MasteryOverview:
+    domains: tuple[DomainMastery, ...]  # weakest first
+    answered: int
+    reviews_due: int
+    next_review_at: datetime.datetime | None
+
+    @property
+    def weak_domains(self) -> tuple[DomainMastery, ...]:
+        return tuple(domain for domain in self.domains if not domain.mastered)
+
+
+def learner_answer_evidence(*, user_id: int, course_id: int) -> list[AnswerEvidence]:
+    """Every scored answer of the learner in the course, practice and finalized exams, oldest first."""
+    fields = ("question_id", "domain", "lesson_ref", "points")
+    practice = PracticeAnswer.objects.filter(
+        question__attempt__user_id=user_id, question__attempt__course_id=course_id
+    ).values_list(*(f"question__version__{name}" for name in fields), "points_awarded", "answered_at")
+    exam = AttemptQuestion.objects.filter(
+        attempt__user_id=user_id,
+        attempt__exam__course_id=course_id,
+        attempt__state__in=FINALIZED,
+        answered_at__isnull=False,
+        points_awarded__isnull=False,
+    ).values_list(*(f"version__{name}" for name in fields), "points_awarded", "answered_at")
+    evidence = [
+        AnswerEvidence(
+            question_id=question_id,
+            domain=domain,
+            section=section,
+            correct=awarded >= points,
+            at=at,
+            from_exam=from_exam,
+        )
+        for rows, from_exam in ((practice, False), (exam, True))
+        for question_id, domain, section, points, awarded, at in rows
+    ]
+    return sorted(evidence, key=lambda answer: answer.at)
+
+
+def mastery_overview(*, user_id: int, course: CourseInfo, now: datetime.datetime) -> MasteryOverview:
+    """Mastery per domain (weakest first) with the lesson sections to re-read, and the review queue.
+
+    Every domain named in the course's `domains` appears, answered or not.
+    """
+    domain_labels: dict[str, str] = course.metadata.get("domains") or {}
+    lesson_titles = lesson_title_map(course_id=course.id)
+    evidence = learner_answer_evidence(user_id=user_id, course_id=course.id)
+    by_domain: dict[str, list[bool]] = {}
+    by_section: dict[tuple[str, str], list[bool]] = {}
+    for answer in evidence:
+        by_domain.setdefault(answer.domain, []).append(answer.correct)
+        by_section.setdefault((answer.domain, answer.section), []).append(answer.correct)
+    domains = []
+    for domain in sorted(set(domain_labels) | set(by_domain)):
+        sections = [
+            SectionMastery(
+                reference=section,
+                lesson_title=lesson_titles.get(section.partition("#")[0], section),
+                url=lesson_reference_url(course_slug=course.slug, reference=section),
+                estimate=mastery_estimate(outcomes),
+                answered=len(outcomes),
+            )
+            for (section_domain, section), outcomes in by_section.items()
+            if section_domain == domain and mastery_estimate(outcomes) < MASTERED and not all(outcomes)
+        ]
+        outcomes = by_domain.get(domain, [])
+        domains.append(
+            DomainMastery(
+                domain=domain,
+                label=domain_labels.get(domain, domain),
+                estimate=mastery_estimate(outcomes),
+                answered=len(outcomes),
+                sections_to_review=tuple(sorted(sections, key=lambda s: (s.estimate, s.reference))[:3]),
+            )
+        )
+    schedule = review_schedule([answer for answer in evidence if not answer.from_exam])
+    return MasteryOverview(
+        domains=tuple(sorted(domains, key=lambda d: (d.estimate, d.domain))),
+        answered=len(evidence),
+        reviews_due=sum(1 for state in schedule.values() if state.due_at <= now),
+        next_review_at=min((s.due_at for s in schedule.values() if s.due_at > now), default=None),
+    )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from assessments.api import learner_progressed
+from accounts.api import own_record_refusal
 from assessments.models.exams import (
     Accommodation,
     Attempt,
@@ -22,11 +22,14 @@ from assessments.models.exams import (
     Exam,
     PracticeAnswer,
     PracticeAttempt,
+    PracticeKind,
     PracticeQuestion,
 )
+from assessments.signals import learner_progressed
 
 from . import selectors
-from .draw import draw_questions
+from .draw import DrawnQuestion, draw_questions, draw_weak_spots
+from .mastery import MASTERED, mastery_estimate, review_schedule
 from .scoring import InvalidResponse, clean_response, points_for, score_fraction
 
 logger = logging.getLogger(__name__)
@@ -83,10 +86,10 @@ def attempt_start(*, user, exam: Exam, now: datetime.datetime) -> Attempt:
         with transaction.atomic():
             attempt = _create_attempt(user=user, exam=exam, now=now, extra_minutes=eligibility.extra_minutes)
     except IntegrityError:
-        attempt = selectors.attempt_open_for(user=user, exam=exam)
-        if attempt is None:
+        concurrent = selectors.attempt_open_for(user=user, exam=exam)
+        if concurrent is None:
             raise
-        return attempt
+        return concurrent
     transaction.on_commit(lambda: _schedule_finalize(attempt.id, attempt.closes_at))
     return attempt
 
@@ -263,7 +266,8 @@ def attempt_finalize(*, attempt_id: int, now: datetime.datetime, reason: str) ->
         if reason == FinalizeReason.SUBMITTED and now >= attempt.closes_at:
             raise _Expired()
         slots = list(attempt.questions.select_related("version"))
-        earned, total, domains = Decimal(0), Decimal(0), {}
+        earned, total = Decimal(0), Decimal(0)
+        domains: dict[str, list[Decimal]] = {}
         for slot in slots:
             version = slot.version
             fraction = score_fraction(
@@ -351,6 +355,14 @@ def attempt_reset(*, attempt_id: int, by, reason: str, now: datetime.datetime) -
     reason = reason.strip()
     if not reason:
         raise ValueError("Give a reason for the reset; it is kept in the audit log.")
+    refusal = own_record_refusal(
+        actor_id=by.pk,
+        learner_id=Attempt.objects.values_list("user_id", flat=True).get(pk=attempt_id),
+        record="exam attempt",
+        action="reset",
+    )
+    if refusal:
+        raise ValueError(refusal)
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id)
         if attempt.state == AttemptState.VOIDED:
@@ -368,6 +380,11 @@ def accommodation_set(
     *, exam: Exam, user, extra_minutes: int, extra_attempts: int, note: str, by, now: datetime.datetime
 ) -> Accommodation:
     """Extra time applies to attempts started afterwards, so it cannot change during an open attempt."""
+    refusal = own_record_refusal(
+        actor_id=by.pk if by else None, learner_id=user.pk, record="exam", action="set accommodations for"
+    )
+    if refusal:
+        raise ValueError(refusal)
     with transaction.atomic():
         accommodation = Accommodation.objects.select_for_update().filter(user=user, exam=exam).first()
         current_minutes = accommodation.extra_minutes if accommodation else 0
@@ -404,8 +421,25 @@ def practice_start(*, user, course_id: int, module, now: datetime.datetime) -> P
         seed=seed,
         seen_question_ids=selectors.practice_seen_by(user=user, module_id=module.id),
     )
+    return _practice_create(
+        user=user, course_id=course_id, kind=PracticeKind.MODULE, module_id=module.id, seed=seed, drawn=drawn, now=now
+    )
+
+
+def _practice_create(
+    *,
+    user,
+    course_id: int,
+    kind: PracticeKind,
+    module_id: int | None,
+    seed: int,
+    drawn: list[DrawnQuestion],
+    now: datetime.datetime,
+) -> PracticeAttempt:
     with transaction.atomic():
-        practice = PracticeAttempt.objects.create(user=user, module_id=module.id, seed=seed, started_at=now)
+        practice = PracticeAttempt.objects.create(
+            user=user, course_id=course_id, kind=kind, module_id=module_id, seed=seed, started_at=now
+        )
         PracticeQuestion.objects.bulk_create(
             [
                 PracticeQuestion(
@@ -433,3 +467,40 @@ def practice_answer(*, question: PracticeQuestion, raw, now: datetime.datetime) 
         },
     )
     return answer
+
+
+WEAK_SPOTS_QUESTIONS = 8
+
+
+def practice_start_weak_spots(
+    *, user, course_id: int, now: datetime.datetime, size: int = WEAK_SPOTS_QUESTIONS
+) -> PracticeAttempt:
+    """An untimed quiz aimed at the learner's weak spots: missed questions whose review is due
+    first, then the weakest domains (see `mastery.py`). Questions the learner met in a
+    certification attempt are never drawn, so practice cannot rehearse the exam's items."""
+    evidence = selectors.learner_answer_evidence(user_id=user.id, course_id=course_id)
+    outcomes_by_domain: dict[str, list[bool]] = {}
+    for answer in evidence:
+        outcomes_by_domain.setdefault(answer.domain, []).append(answer.correct)
+    candidates = selectors.question_candidates(course_id=course_id)
+    domains = {candidate.group for candidate in candidates}
+    estimates = {domain: mastery_estimate(outcomes_by_domain.get(domain, [])) for domain in domains}
+    # Weak domains first, weakest leading; mastered ones only fill what is left.
+    domain_order = sorted(domains, key=lambda d: (estimates[d] >= MASTERED, estimates[d], d))
+    schedule = review_schedule([answer for answer in evidence if not answer.from_exam])
+    seed = secrets.randbits(62)
+    drawn = draw_weak_spots(
+        candidates=candidates,
+        domain_order=domain_order,
+        due={qid: state.due_at for qid, state in schedule.items() if state.due_at <= now},
+        waiting=frozenset(qid for qid, state in schedule.items() if state.due_at > now),
+        excluded=frozenset(answer.question_id for answer in evidence if answer.from_exam),
+        answered=frozenset(answer.question_id for answer in evidence),
+        size=size,
+        seed=seed,
+    )
+    if not drawn:
+        raise ExamNotAvailable("No question is due for review and none is left to practise; come back later.")
+    return _practice_create(
+        user=user, course_id=course_id, kind=PracticeKind.WEAK_SPOTS, module_id=None, seed=seed, drawn=drawn, now=now
+    )

@@ -20,5 +20,7 @@ urlpatterns = [
     path("attempts/<uuid:attempt_id>/log/", views.attempt_log, name="attempt_log"),
     # Before the slug route, which a UUID would also match.
     path("practice/quiz/<uuid:practice_id>/", views.practice_attempt, name="practice_attempt"),
+    # Before the module route, which "weak-spots" would also match.
+    path("practice/<slug:course_slug>/weak-spots/", views.weak_spots, name="weak_spots"),
     path("practice/<slug:course_slug>/<slug:module_slug>/", views.practice_intro, name="practice"),
 ]

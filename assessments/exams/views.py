@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import instructor_required
+from accounts.api import AuthenticatedRequest, instructor_required
 from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
 from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_reference_url, module_list
 
@@ -102,18 +102,21 @@ def _raw_answer(kind: str, options: list[dict], data) -> object:
         typed = {str(o["id"]): data.get(f"rank-{o['id']}", "").strip() for o in options}
         if not any(typed.values()):
             return None
-        ranks = {option_id: parse_ascii_int(value, low=1, high=len(options)) for option_id, value in typed.items()}
-        if None in ranks.values() or len(set(ranks.values())) != len(ranks):
+        ranks = {
+            option_id: rank
+            for option_id, value in typed.items()
+            if (rank := parse_ascii_int(value, low=1, high=len(options))) is not None
+        }
+        if len(ranks) != len(typed) or len(set(ranks.values())) != len(ranks):
             raise InvalidResponse("Give every item a different position.")
         return sorted(ranks, key=ranks.__getitem__)
     return data.get("answer")
 
 
-def _question_context(slot, *, option_order) -> dict:
+def _question_context(slot, *, option_order, response) -> dict:
     """What a question page needs to show the learner's current answer in any kind."""
     by_id = {str(option["id"]): option for option in slot.version.options}
     options = [by_id[option_id] for option_id in option_order if option_id in by_id]
-    response = slot.response if hasattr(slot, "response") else None
     chosen = set(response) if isinstance(response, list) else {response}
     ranks = (
         {option_id: index for index, option_id in enumerate(response, start=1)}
@@ -129,7 +132,7 @@ def _question_context(slot, *, option_order) -> dict:
             }
             for option in options
         ],
-        "ordered": [by_id[str(i)] for i in response if str(i) in by_id] if ranks else [],
+        "ordered": [by_id[str(i)] for i in response or () if str(i) in by_id] if ranks else [],
         "response": response,
         "positions": range(1, len(options) + 1),
     }
@@ -148,7 +151,7 @@ def _key_context(slot, *, course_slug: str) -> dict:
         else slot.option_order
     )
     return {
-        "key": _question_context(_KeySlot(slot.version), option_order=order),
+        "key": _question_context(slot, option_order=order, response=_key_response(slot.version)),
         "lesson_url": lesson_reference_url(course_slug=course_slug, reference=slot.version.lesson_ref),
     }
 
@@ -219,7 +222,7 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
             "slots": slots,
             "slot": slot,
             "status": selectors.attempt_status(attempt=attempt, now=now),
-            "question": _question_context(slot, option_order=slot.option_order),
+            "question": _question_context(slot, option_order=slot.option_order, response=slot.response),
             "in_grace": now >= attempt.deadline,
         },
     )
@@ -277,7 +280,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
         return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
     if is_htmx:
         return _partial_response(request, attempt, saved.slot, saved=True)
-    target = {"next": position + 1, "prev": position - 1}.get(request.POST.get("go"), position)
+    target = {"next": position + 1, "prev": position - 1}.get(request.POST.get("go", ""), position)
     if request.POST.get("go") == "review":
         return redirect("exams:submit", attempt.public_id)
     messages.success(request, f"Answer to question {position} saved.")
@@ -335,7 +338,7 @@ def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
 
 @login_required
 @never_cache
-def attempt_result(request: HttpRequest, attempt_id) -> HttpResponse:
+def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     now = timezone.now()
     attempt = _own_current_attempt_or_404(request, attempt_id, now)
     if attempt.is_open:
@@ -345,7 +348,7 @@ def attempt_result(request: HttpRequest, attempt_id) -> HttpResponse:
     items = []
     if attempt.is_finalized and review != ReviewPolicy.SCORE_ONLY:
         for slot in selectors.attempt_slots(attempt=attempt):
-            item = {"slot": slot, **_question_context(slot, option_order=slot.option_order)}
+            item = {"slot": slot, **_question_context(slot, option_order=slot.option_order, response=slot.response)}
             if review == ReviewPolicy.CORRECT_ANSWERS:
                 item |= _key_context(slot, course_slug=exam.course.slug)
             items.append(item)
@@ -369,31 +372,27 @@ def attempt_result(request: HttpRequest, attempt_id) -> HttpResponse:
     )
 
 
-class _KeySlot:
-    """A stand-in slot whose 'response' is the key, to render the correct answer like an answer."""
-
-    def __init__(self, version):
-        self.version = version
-        if version.kind == QuestionKind.SINGLE:
-            self.response = next(str(o["id"]) for o in version.options if o["correct"])
-        elif version.kind == QuestionKind.MULTIPLE:
-            self.response = [str(o["id"]) for o in version.options if o["correct"]]
-        elif version.kind == QuestionKind.ORDERING:
-            self.response = [str(o["id"]) for o in version.options]
-        elif version.kind == QuestionKind.TRUE_FALSE:
-            self.response = version.key["answer"]
-        elif version.kind == QuestionKind.NUMERIC:
-            tolerance = version.key.get("tolerance", "0")
-            self.response = version.key["answer"] + (f" (± {tolerance})" if tolerance not in ("0", "0.0") else "")
-        else:
-            self.response = ", ".join(version.key.get("accepted", [])) or version.key.get("pattern", "")
+def _key_response(version):
+    """The key written the way a learner's answer is stored, to render the correct answer like an answer."""
+    if version.kind == QuestionKind.SINGLE:
+        return next(str(o["id"]) for o in version.options if o["correct"])
+    if version.kind == QuestionKind.MULTIPLE:
+        return [str(o["id"]) for o in version.options if o["correct"]]
+    if version.kind == QuestionKind.ORDERING:
+        return [str(o["id"]) for o in version.options]
+    if version.kind == QuestionKind.TRUE_FALSE:
+        return version.key["answer"]
+    if version.kind == QuestionKind.NUMERIC:
+        tolerance = version.key.get("tolerance", "0")
+        return version.key["answer"] + (f" (± {tolerance})" if tolerance not in ("0", "0.0") else "")
+    return ", ".join(version.key.get("accepted", [])) or version.key.get("pattern", "")
 
 
 # --- practice ---------------------------------------------------------------------------------
 def _module_or_404(course_slug: str, module_slug: str) -> tuple[int, ModuleInfo]:
     course = course_get(slug=course_slug)
     module = next((m for m in module_list(course_id=course.id) if m.slug == module_slug), None) if course else None
-    if module is None:
+    if course is None or module is None:
         raise Http404("No such module.")
     return course.id, module
 
@@ -425,6 +424,24 @@ def practice_intro(request: HttpRequest, course_slug: str, module_slug: str) -> 
 
 @login_required
 @never_cache
+def weak_spots(request: AuthenticatedRequest, course_slug: str) -> HttpResponse:
+    """Mastery per domain, what to re-read, and a quiz aimed at the weakest areas."""
+    course = course_get(slug=course_slug)
+    if course is None:
+        raise Http404("No such course.")
+    if request.method == "POST":
+        try:
+            practice = services.practice_start_weak_spots(user=request.user, course_id=course.id, now=timezone.now())
+        except services.ExamNotAvailable as exc:
+            messages.info(request, str(exc))
+            return redirect("exams:weak_spots", course_slug)
+        return redirect("exams:practice_attempt", practice.public_id)
+    overview = selectors.mastery_overview(user_id=request.user.id, course=course, now=timezone.now())
+    return render(request, "assessments/exams/weak_spots.html", {"course": course, "overview": overview})
+
+
+@login_required
+@never_cache
 def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
     try:
         practice = selectors.practice_get_for_user(public_id=practice_id, user=request.user)
@@ -446,7 +463,6 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
         else:
             return redirect(f"{reverse('exams:practice_attempt', args=[practice.public_id])}?q={position}")
     answer = getattr(slot, "answer", None)
-    slot.response = answer.response if answer else None
     context = {
         "practice": practice,
         "slots": slots,
@@ -454,7 +470,13 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
         "position": position,
         "error": error,
         "answer": answer,
-        "question": _question_context(slot, option_order=slot.option_order),
+        "question": _question_context(
+            slot, option_order=slot.option_order, response=answer.response if answer else None
+        ),
+        "practice_title": f"Practice: {practice.module.title}" if practice.module else "Practice: your weak spots",
+        "practice_home_url": reverse("exams:practice", args=[practice.course.slug, practice.module.slug])
+        if practice.module
+        else reverse("exams:weak_spots", args=[practice.course.slug]),
         "answered": sum(1 for s in slots if hasattr(s, "answer")),
         "score": sum(s.answer.points_awarded for s in slots if hasattr(s, "answer")),
         "max_score": sum(s.version.points for s in slots),
@@ -466,7 +488,7 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
             )
             == 1
         )
-        context |= _key_context(slot, course_slug=practice.module.course.slug)
+        context |= _key_context(slot, course_slug=practice.course.slug)
     return render(request, "assessments/exams/practice_question.html", context)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from assessments.grading.checks import CheckResult, RunTranscript, checks_run, required_checks_passed
-from assessments.grading.injection import InjectionFinding, injection_scan
+from assessments.grading.injection import REVIEW_MESSAGE, InjectionFinding, injection_scan
 from assessments.grading.judge import Criterion, JudgeCaller, JudgeOutcome, judge_call_model, judge_run
 
 Status = Literal["passed", "failed", "needs_review"]
@@ -87,10 +87,7 @@ def _decide(
 ) -> tuple[Status, tuple[str, ...]]:
     """The status and its reasons, from the parts (see the module docstring)."""
     failed_required = [result for result in check_results if result.required and not result.passed]
-    injection_reason = (
-        f"Text that seems aimed at the grader was found ({'; '.join(injection.reasons)}); "
-        "an instructor will review this submission."
-    )
+    injection_reason = REVIEW_MESSAGE  # which rule fired is for the reviewer only (see `injection.py`)
     if failed_required:
         reasons = [f"Required check failed: {result.label}. {result.detail}" for result in failed_required]
         return "failed", tuple(reasons + ([injection_reason] if injection.flagged else []))

@@ -1,9 +1,13 @@
 """The one module that talks to the model API (xAI, or any OpenAI-compatible endpoint).
 
-Every call has a timeout, retries transient failures (429 except the spending-limit
-one, 5xx, connection errors and timeouts) with exponential backoff and full jitter,
-honours `Retry-After`, and comes back as a `ModelResult` carrying the resolved model,
-latency, token usage and cost. Failures come back as `ModelAPIError`.
+Every call has a timeout, makes a few short retries of transient failures (429 except
+the spending-limit one, 5xx, connection errors and timeouts) with exponential backoff and
+full jitter capped at a few seconds, honours a `Retry-After` up to a cap, and comes back
+as a `ModelResult` carrying the resolved model, latency, token usage and cost. Failures
+come back as `ModelAPIError`; a retryable one carries the server's requested wait when it
+exceeded the cap. Longer waits are the caller's: a Celery task retries later without
+holding a thread (`assessments.demos.services`), so one layer, not three, decides how
+long to wait and how many requests a persistent failure costs.
 
 Each thread gets its own small httpx client (keep-alive connection, shared TLS
 context). A thread-pool worker holds 100+ calls in flight this way; one pool shared by
@@ -235,6 +239,24 @@ class ModelClient:
         body, latency_ms, attempts = self._send(_Call("responses", "/responses", model, payload))
         return _logged(self._responses_result(model, body, latency_ms, attempts))
 
+    def list_models(self) -> tuple[dict, ...]:
+        """GET /models: the models this key may use, as `{"id", "created", ...}` entries. One
+        attempt (a daily check simply runs again tomorrow); failures raise ModelAPIError."""
+        try:
+            response = _http_client().get(self.base_url + "/models", headers=self._headers(), timeout=self.timeout)
+        except httpx.TransportError as exc:
+            raise ModelAPIError(f"{type(exc).__name__}: {exc}", code="connection_error", retryable=True) from exc
+        if not response.is_success:
+            code, message = _parse_error(response)
+            raise ModelAPIError(message, status=response.status_code, code=code)
+        try:
+            data = response.json().get("data")
+        except (ValueError, AttributeError):
+            data = None
+        if not isinstance(data, list):
+            raise ModelAPIError("the model list is not a JSON object with a 'data' list", code="invalid_response")
+        return tuple(entry for entry in data if isinstance(entry, dict) and isinstance(entry.get("id"), str))
+
     def result_from_raw(self, raw: dict, *, api: str, requested_model: str) -> ModelResult:
         """A ModelResult from a response body received earlier (a recorded reference
         answer, say), parsed and priced exactly as a live answer is. Makes no call."""
@@ -243,6 +265,14 @@ class ModelClient:
         if api == "responses":
             return self._responses_result(requested_model, raw, 0, 1)
         raise ValueError(f"api must be 'chat' or 'responses', not {api!r}")
+
+    def longest_call_seconds(self) -> float:
+        """The longest one call can take, all attempts timing out (connect, then read) with
+        the longest pause between them: what a lease over a call must outlast."""
+        # Both are set in __init__ (httpx types them as optional).
+        attempt = (self.timeout.connect or 0.0) + (self.timeout.read or 0.0)
+        pause = max(self.backoff_max, self.retry_after_max + self.backoff_base)
+        return (self.max_retries + 1) * attempt + self.max_retries * pause
 
     # -- sending, with retries ------------------------------------------------------------
 

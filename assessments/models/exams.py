@@ -241,17 +241,33 @@ class AttemptReset(models.Model):
     at = models.DateTimeField()
 
 
+class PracticeKind(models.TextChoices):
+    MODULE = "module", "Module quiz"
+    WEAK_SPOTS = "weak_spots", "Weak spots"
+
+
 class PracticeAttempt(models.Model):
-    """An untimed practice quiz for one module. Never counts toward a certificate."""
+    """An untimed practice quiz: one module's questions, or the learner's weak spots across the
+    course. Never counts toward a certificate."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_attempts")
-    module = models.ForeignKey("courses.Module", on_delete=models.CASCADE, related_name="practice_attempts")
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="practice_attempts")
+    kind = models.CharField(max_length=12, choices=PracticeKind.choices, default=PracticeKind.MODULE)
+    module = models.ForeignKey(
+        "courses.Module", null=True, blank=True, on_delete=models.CASCADE, related_name="practice_attempts"
+    )
     seed = models.BigIntegerField()
     started_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="module", module__isnull=False) | Q(kind="weak_spots", module__isnull=True),
+                name="practice_module_matches_kind",
+            )
+        ]
 
 
 class PracticeQuestion(models.Model):

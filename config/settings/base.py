@@ -14,6 +14,10 @@ from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# The embedded database, mail with sign-in links and development keys live here: owner only.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_uid == os.getuid():
+    VAR_DIR.chmod(0o700)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -28,8 +32,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-# Only the development default: production.py refuses to start without SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+# Only the development default: production.py refuses to start without SECRET_KEY, or with this one.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -96,6 +101,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode.
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    if _sqlite_file.parent.is_dir() and not _sqlite_file.exists():
+        os.close(os.open(_sqlite_file, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif _sqlite_file.is_file() and _sqlite_file.stat().st_uid == os.getuid():
+        _sqlite_file.chmod(0o600)
     # WAL and a busy timeout let the web server and the workers share one file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -117,7 +128,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache with add() and incr() made atomic, for the rate limits.
+            "BACKEND": "config.cache.AtomicFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
@@ -149,6 +161,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Grok 4 Certification] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Grok 4 Certification"
+# TOTP keys and recovery-code seeds are stored encrypted (accounts.mfa). Production requires
+# MFA_ENCRYPTION_KEY; development makes a key once in MFA_ENCRYPTION_KEY_FILE.
+MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY", "")
+MFA_ENCRYPTION_KEY_FILE = VAR_DIR / "mfa-encryption.key"
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "config.mail.ConsoleAndFileEmailBackend")
@@ -191,6 +208,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Error pages and reports mask credentials inside URLs (DATABASE_URL, REDIS_URL, EMAIL_URL, ...), DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.exception_filter.CredentialMaskingFilter"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -220,7 +239,7 @@ CONTENT_SECURITY_POLICY = {
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -275,17 +294,28 @@ CELERY_BEAT_SCHEDULE["exam-attempt-sweep"] = {
     "schedule": float(os.environ.get("EXAM_SWEEP_SECONDS", "60")),
 }
 
+# The model freshness check (`check_models`) runs daily against the real API only: in test
+# mode there is nothing new to learn from the simulator's fixed list.
+if XAI_API_KEY:
+    CELERY_BEAT_SCHEDULE["model-freshness-check"] = {
+        "task": "assessments.modelapi.tasks.model_freshness_check",
+        "schedule": float(os.environ.get("MODEL_CHECK_SECONDS", str(24 * 60 * 60))),
+    }
+
 # --- Model API client (assessments.modelapi) ------------------------------------------
 # Timeouts, retries and prices for every call to the model API. XAI_BASE_URL and
 # XAI_API_KEY are read above, under "Platform mode".
 XAI_TIMEOUT_SECONDS = float(os.environ.get("XAI_TIMEOUT_SECONDS", "300"))  # reasoning models think slowly
 XAI_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("XAI_CONNECT_TIMEOUT_SECONDS", "10"))
-XAI_MAX_RETRIES = int(os.environ.get("XAI_MAX_RETRIES", "4"))
+# The client makes only short retries (connection errors, 429, 5xx, timeouts), a few
+# seconds apart at most; longer waits belong to Celery (DEMO_RETRY_* below), which holds
+# no thread while it waits.
+XAI_MAX_RETRIES = int(os.environ.get("XAI_MAX_RETRIES", "2"))
 XAI_BACKOFF_BASE_SECONDS = float(os.environ.get("XAI_BACKOFF_BASE_SECONDS", "0.5"))
-XAI_BACKOFF_MAX_SECONDS = float(os.environ.get("XAI_BACKOFF_MAX_SECONDS", "20"))
+XAI_BACKOFF_MAX_SECONDS = float(os.environ.get("XAI_BACKOFF_MAX_SECONDS", "2"))
 # A Retry-After longer than this is not waited out in-line: the call fails as
 # retryable and carries the wait, so a Celery task can retry later without holding a thread.
-XAI_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("XAI_RETRY_AFTER_MAX_SECONDS", "60"))
+XAI_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("XAI_RETRY_AFTER_MAX_SECONDS", "10"))
 # USD per 1M tokens (input / cached input / output), used when a response carries no
 # `usage.cost_in_usd_ticks`. Reasoning tokens are billed as output. Slugs retired on
 # 15 May 2026 are served and billed as grok-4.3; names match their family's entry
@@ -327,13 +357,26 @@ DEMO_CALLS_PER_SECOND = float(os.environ.get("DEMO_CALLS_PER_SECOND", "50"))  # 
 DEMO_LIMIT_WAIT_SECONDS = float(os.environ.get("DEMO_LIMIT_WAIT_SECONDS", "5"))
 # A slot held longer than this (a worker that died mid-call) is freed on its own.
 DEMO_CALL_SLOT_TTL_SECONDS = float(os.environ.get("DEMO_CALL_SLOT_TTL_SECONDS", "900"))
-# How long an execution holds a submission between model steps before a redelivered
-# task may take over; longer than one model call takes, retries included.
-DEMO_RUN_LEASE_SECONDS = int(os.environ.get("DEMO_RUN_LEASE_SECONDS", "600"))
-# Transient model API failures (after the client's own retries) before a run is marked failed.
+# An execution holds a submission (its lease) from one model step to the next. The lease
+# lasts the worst case of one step (a wait for a call slot, then every attempt of the
+# client timing out, with its pauses) plus this margin, so a redelivered task never takes
+# over a live run; `services.run_lease_seconds()` computes it from the settings above.
+DEMO_RUN_LEASE_MARGIN_SECONDS = float(os.environ.get("DEMO_RUN_LEASE_MARGIN_SECONDS", "60"))
+# Celery's retries after the client gave up: exponential backoff with jitter, the same for
+# runs and re-grades. A model step that keeps failing costs at most
+# (XAI_MAX_RETRIES + 1) x (DEMO_MAX_RETRIES + 1) requests: 3 x 4 = 12 with the defaults.
 DEMO_MAX_RETRIES = int(os.environ.get("DEMO_MAX_RETRIES", "3"))
 DEMO_RETRY_BACKOFF_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_SECONDS", "10"))
 DEMO_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("DEMO_RETRY_BACKOFF_MAX_SECONDS", "300"))
+# A beat sweep re-queues running submissions whose lease expired (a killed worker, a
+# lost message) this long ago, and again only if no worker claimed it within this grace;
+# each keeps its stored steps, so no step is paid for twice.
+DEMO_LEASE_SWEEP_SECONDS = float(os.environ.get("DEMO_LEASE_SWEEP_SECONDS", "60"))
+DEMO_LEASE_SWEEP_GRACE_SECONDS = float(os.environ.get("DEMO_LEASE_SWEEP_GRACE_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE["demo-lease-sweep"] = {
+    "task": "assessments.demos.tasks.demo_sweep_expired_leases",
+    "schedule": DEMO_LEASE_SWEEP_SECONDS,
+}
 # Model calls a function-calling run may make (tool calls answered, then the final answer).
 DEMO_MAX_TOOL_STEPS = int(os.environ.get("DEMO_MAX_TOOL_STEPS", "4"))
 
@@ -352,6 +395,12 @@ CERT_UPLOAD_MAX_BYTES = int(os.environ.get("CERT_UPLOAD_MAX_BYTES", str(5 * 1024
 # Public verification API: requests per IP per window (seconds), counted in the cache.
 CERT_API_RATE_LIMIT = int(os.environ.get("CERT_API_RATE_LIMIT", "60"))
 CERT_API_RATE_WINDOW = int(os.environ.get("CERT_API_RATE_WINDOW", "60"))
+# How many proxies of ours add to X-Forwarded-For in front of the app: 0 (the default) reads
+# the client address from the connection only, since anyone can send the header; n reads the
+# n-th address from its right end, the one our outermost proxy saw. allauth's own rate limits
+# (login, sign-up) use the same number.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Celery limits for rendering and signing one certificate (normally well under a second).
 CERT_TASK_SOFT_TIME_LIMIT = 60
 CERT_TASK_TIME_LIMIT = 90

@@ -26,3 +26,8 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # locked" instead of waiting, so the SQLite test database is a file under VAR_DIR.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(Path(os.environ["VAR_DIR"]) / "test-db.sqlite3")}
+
+# --- Rate limits ---------------------------------------------------------------------------
+# The whole suite calls the verification endpoints from one address within a few minutes;
+# the tests of the limit set their own.
+CERT_API_RATE_LIMIT = 100_000

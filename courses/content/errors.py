@@ -20,6 +20,8 @@ class ContentReport:
     root: Path
     errors: list[ContentProblem] = field(default_factory=list)
     warnings: list[ContentProblem] = field(default_factory=list)
+    # Figures worth printing on every run (not problems), such as the bank's test-wise score.
+    notes: list[str] = field(default_factory=list)
 
     def _relative(self, path: Path) -> Path:
         try:
@@ -32,6 +34,9 @@ class ContentReport:
 
     def warn(self, path: Path, line: int | None, message: str) -> None:
         self.warnings.append(ContentProblem(self._relative(path), line, message))
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
 
 class ContentValidationError(Exception):

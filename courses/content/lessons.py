@@ -1,5 +1,6 @@
 """The course's own section: modules as folders, lessons as Markdown with front matter."""
 
+import functools
 import hashlib
 import re
 import shutil
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from .errors import ContentReport
 from .markdown import render_markdown
+from .reading_time import lesson_minutes
 from .records import record_upsert, records_unpublish_missing
 from .registry import ChangeLog, CourseRef, CourseSource
 from .yamlio import load_yaml_file, require_fields, split_front_matter
@@ -146,22 +148,24 @@ class LessonSection:
         if split is None:
             return None
         front, body, body_line = split
-        if not require_fields(
-            front, {"title": str, "slug": str, "order": int, "minutes": int}, path=path, report=report
-        ):
+        if not require_fields(front, {"title": str, "slug": str, "order": int}, path=path, report=report):
             return None
         if not _check_slug(front["slug"], field_line=front.line_of("slug"), path=path, report=report):
             return None
-        if front["minutes"] <= 0:
-            report.error(path, front.line_of("minutes"), "'minutes' must be a positive whole number")
-            return None
+        minutes = lesson_minutes(body=body)
+        if "minutes" in front:
+            report.warn(
+                path,
+                front.line_of("minutes"),
+                f"'minutes' is ignored: the time is computed from the text ({minutes} min); remove the field",
+            )
         rendered = render_markdown(body)
         html = self._link_images(rendered.html, body, body_line, path, module_dir, source.slug, module_slug, report)
         return LessonSource(
             slug=front["slug"],
             title=front["title"],
             order=front["order"],
-            minutes=front["minutes"],
+            minutes=minutes,
             body_html=html,
             toc_html=rendered.toc_html,
             heading_ids=rendered.heading_ids,
@@ -232,7 +236,7 @@ class LessonSection:
                     kind="lesson",
                     label=f"{module.slug}/{lesson.slug}",
                 )
-            transaction.on_commit(lambda m=module_source: _copy_images(course.slug, m))
+            transaction.on_commit(functools.partial(_copy_images, course.slug, module_source))
         records_unpublish_missing(
             existing_modules, present={m.slug for m in value.modules}, changes=changes, kind="module"
         )

@@ -14,7 +14,7 @@ from .records import record_upsert, records_unpublish_missing
 from .registry import ChangeLog, CourseRef, CourseSource
 from .yamlio import load_yaml_file, require_fields
 
-_COURSE_FIELDS = {"slug": str, "title": str, "version": (str, int, float)}
+_COURSE_FIELDS: dict[str, type | tuple] = {"slug": str, "title": str, "version": (str, int, float)}
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class SyncResult:
     changes: list[str]
     warnings: list[str]
     dry_run: bool
+    notes: tuple[str, ...] = ()
 
 
 def _discover(root: Path, report: ContentReport) -> list[CourseSource]:
@@ -32,7 +33,8 @@ def _discover(root: Path, report: ContentReport) -> list[CourseSource]:
     )
     if not directories:
         report.error(root, None, "no course found: expected course.yaml here or in a sub-folder")
-    sources, slugs = [], {}
+    sources: list[CourseSource] = []
+    slugs: dict[str, Path] = {}
     for directory in directories:
         spec_path = directory / "course.yaml"
         spec = load_yaml_file(spec_path, report)
@@ -94,7 +96,12 @@ def content_sync(*, root: Path, dry_run: bool = False) -> SyncResult:
             )
         if dry_run:
             transaction.set_rollback(True)
-    return SyncResult(changes=changes.lines, warnings=[str(w) for w in report.warnings], dry_run=dry_run)
+    return SyncResult(
+        changes=changes.lines,
+        warnings=[str(w) for w in report.warnings],
+        dry_run=dry_run,
+        notes=tuple(report.notes),
+    )
 
 
 def _upsert_course(source: CourseSource, changes: ChangeLog):

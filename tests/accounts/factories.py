@@ -26,3 +26,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 class InstructorFactory(UserFactory):
     email = factory.Sequence(lambda n: f"instructor{n}@example.com")
     role = Role.INSTRUCTOR
+
+
+class StaffFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"staff{n}@example.com")
+    role = Role.STAFF
+    is_staff = True

@@ -101,6 +101,21 @@ def test_a_revoked_certificate_offers_no_linkedin_link(learner_client, learner, 
 # --- Staff -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("action", ["revoke", "reinstate", "reissue"])
+def test_instructors_cannot_change_certificates(instructor_client, action):
+    certificate = CertificateFactory(
+        status=Certificate.Status.REVOKED if action == "reinstate" else Certificate.Status.VALID
+    )
+    assert instructor_client.get("/certificates/manage/").status_code == 403
+    response = instructor_client.post(
+        f"/certificates/manage/{certificate.display_id}/{action}/",
+        {"reason": "other", "note": "x", "reinstate-note": "x", "reissue-note": "x"},
+    )
+    assert response.status_code == 403
+    assert not certificate.events.exists()
+    assert Certificate.objects.count() == 1
+
+
 def test_learners_cannot_reach_the_staff_pages(learner_client):
     certificate = CertificateFactory()
     assert learner_client.get("/certificates/manage/").status_code == 403
@@ -112,12 +127,12 @@ def test_learners_cannot_reach_the_staff_pages(learner_client):
     assert certificate.status == Certificate.Status.VALID
 
 
-def test_staff_search_by_name_email_and_id(instructor_client):
+def test_staff_search_by_name_email_and_id(staff_client):
     ada = CertificateFactory(learner=UserFactory(email="ada@example.org", certificate_name="Ada Lovelace"))
     grace = CertificateFactory(learner=UserFactory(email="grace@example.org", certificate_name="Grace Hopper"))
 
     def found(query):
-        return list(instructor_client.get("/certificates/manage/", {"q": query}).context["page"].object_list)
+        return list(staff_client.get("/certificates/manage/", {"q": query}).context["page"].object_list)
 
     assert found("lovelace") == [ada]
     assert found("grace@example") == [grace]
@@ -126,76 +141,74 @@ def test_staff_search_by_name_email_and_id(instructor_client):
     assert set(found("")) == {ada, grace}
 
 
-def test_staff_list_is_paginated(instructor_client):
+def test_staff_list_is_paginated(staff_client):
     CertificateFactory.create_batch(27)
-    first = instructor_client.get("/certificates/manage/")
+    first = staff_client.get("/certificates/manage/")
     assert len(first.context["page"].object_list) == 25
     assert "Page 1 of 2" in first.content.decode()
-    assert len(instructor_client.get("/certificates/manage/", {"page": 2}).context["page"].object_list) == 2
-    searched = instructor_client.get("/certificates/manage/", {"q": "Learner"}).content.decode()
+    assert len(staff_client.get("/certificates/manage/", {"page": 2}).context["page"].object_list) == 2
+    searched = staff_client.get("/certificates/manage/", {"q": "Learner"}).content.decode()
     assert 'href="?q=Learner&amp;page=2" rel="next"' in searched
 
 
-def test_staff_list_shows_the_current_status_of_an_expired_certificate(instructor_client):
+def test_staff_list_shows_the_current_status_of_an_expired_certificate(staff_client):
     from tests.certificates.helpers import days_ago
 
     CertificateFactory(issued_at=days_ago(800), expires_at=days_ago(70))
-    page = instructor_client.get("/certificates/manage/").content.decode()
+    page = staff_client.get("/certificates/manage/").content.decode()
     assert "<td>Expired</td>" in page and "<td>Valid</td>" not in page
 
 
-def test_the_staff_list_makes_the_same_queries_for_one_or_many_rows(instructor_client):
+def test_the_staff_list_makes_the_same_queries_for_one_or_many_rows(staff_client):
     CertificateFactory(superseded_by=CertificateFactory(), status=Certificate.Status.SUPERSEDED)
-    one = queries_for(instructor_client, "/certificates/manage/")
+    one = queries_for(staff_client, "/certificates/manage/")
     CertificateFactory.create_batch(10)
-    assert queries_for(instructor_client, "/certificates/manage/") == one
+    assert queries_for(staff_client, "/certificates/manage/") == one
 
 
-def test_staff_revoke_and_reinstate_are_audited(instructor_client, instructor, client):
+def test_staff_revoke_and_reinstate_are_audited(staff_client, staff_member, client):
     certificate = CertificateFactory()
     url = f"/certificates/manage/{certificate.display_id}"
-    response = instructor_client.post(
-        f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers"}
-    )
+    response = staff_client.post(f"{url}/revoke/", {"reason": "academic_misconduct", "note": "Shared exam answers"})
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED
     assert certificate.revocation_reason == "academic_misconduct"
     event = certificate.events.get(kind=CertificateEvent.Kind.REVOKED)
-    assert event.actor == instructor and "Shared exam answers" in event.note
+    assert event.actor == staff_member and "Shared exam answers" in event.note
     public = client.get(f"/verify/{certificate.display_id}/").content.decode()
     assert "Academic misconduct" in public and "Shared exam answers" not in public
 
-    instructor_client.post(f"{url}/reinstate/", {"reinstate-note": "Appeal upheld"})
+    staff_client.post(f"{url}/reinstate/", {"reinstate-note": "Appeal upheld"})
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.VALID and certificate.revocation_reason == ""
     assert certificate.events.get(kind=CertificateEvent.Kind.REINSTATED).note == "Appeal upheld"
-    detail = instructor_client.get(f"{url}/").content.decode()
+    detail = staff_client.get(f"{url}/").content.decode()
     assert "Revoked" in detail and "Reinstated" in detail
 
 
-def test_revoking_needs_a_reason_and_a_note(instructor_client):
+def test_revoking_needs_a_reason_and_a_note(staff_client):
     certificate = CertificateFactory()
-    response = instructor_client.post(f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other"})
+    response = staff_client.post(f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other"})
     assert response.status_code == 400
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.VALID
     assert not certificate.events.exists()
 
 
-def test_revoking_twice_is_refused_with_a_message(instructor_client):
+def test_revoking_twice_is_refused_with_a_message(staff_client):
     certificate = CertificateFactory(status=Certificate.Status.REVOKED)
-    response = instructor_client.post(
+    response = staff_client.post(
         f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other", "note": "again"}, follow=True
     )
     assert "Only a current certificate can be revoked." in response.content.decode()
     assert not certificate.events.exists()
 
 
-def test_staff_reissue_supersedes_the_certificate(instructor_client, django_capture_on_commit_callbacks):
+def test_staff_reissue_supersedes_the_certificate(staff_client, django_capture_on_commit_callbacks):
     certificate = CertificateFactory()
     with django_capture_on_commit_callbacks() as enqueued:
-        instructor_client.post(f"/certificates/manage/{certificate.display_id}/reissue/", {"reissue-note": "Reprint"})
+        staff_client.post(f"/certificates/manage/{certificate.display_id}/reissue/", {"reissue-note": "Reprint"})
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.SUPERSEDED
     assert certificate.superseded_by.holder_name == certificate.learner.certificate_name

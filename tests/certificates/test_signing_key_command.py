@@ -80,6 +80,7 @@ def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
         "ALLOWED_HOSTS": "example.com",
         "DATABASE_URL": "sqlite:///" + str(tmp_path / "db"),
         "XAI_API_KEY": "test",
+        "MFA_ENCRYPTION_KEY": "cw_0x689RpI-jtRR7oE8h7Eg2d5hZzHRpMXhY7XZ-Mo=",
         "VAR_DIR": str(tmp_path),
     }
     code = "import django; django.setup()"
@@ -87,6 +88,12 @@ def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
     missing = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
     assert missing.returncode != 0
     assert b"CERT_SIGNING_KEY_PATH" in missing.stderr
-    env.update(CERT_SIGNING_KEY_PATH="/k.pem", CERT_SIGNING_CERT_PATH="/c.pem", CERT_ROOT_CERT_PATH="/r.pem")
+    for name in ("k.pem", "c.pem", "r.pem"):
+        (tmp_path / name).write_text("placeholder")
+    env.update(
+        CERT_SIGNING_KEY_PATH=str(tmp_path / "k.pem"),
+        CERT_SIGNING_CERT_PATH=str(tmp_path / "c.pem"),
+        CERT_ROOT_CERT_PATH=str(tmp_path / "r.pem"),
+    )
     configured = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=60)
     assert configured.returncode == 0, configured.stderr.decode()

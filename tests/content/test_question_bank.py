@@ -11,6 +11,8 @@ from collections import Counter
 
 import pytest
 
+from assessments.exams.scoring import score_fraction
+
 from .course_files import (
     COURSE_DIR,
     DOMAIN_MODULES,
@@ -152,3 +154,16 @@ def test_certification_exam_matches_the_brief():
     assert (EXAM["cooldown_hours"], EXAM["grace_seconds"]) == (24, 60)
     assert EXAM["shuffle_questions"] is True and EXAM["shuffle_options"] is True
     assert EXAM["review"] == "correct_answers"
+
+
+SHORT_TEXT = [q for q in BANK if q["kind"] == "short_text"]
+
+
+@pytest.mark.parametrize("question", SHORT_TEXT, ids=_by_id)
+def test_short_text_accepts_the_answer_as_code_quoted_or_trailing_off(question):
+    """Q3: the course prints field names as code, so `model`, "model" and model… all score."""
+    key = {"accepted": question["accepted"], "pattern": question.get("pattern", "")}
+    for answer in question["accepted"]:
+        for typed in (answer, f"`{answer}`", f'"{answer}"', f"“{answer}”", f"{answer}…", f"{answer}."):
+            assert score_fraction(kind="short_text", options=[], key=key, response=typed) == 1, typed
+    assert score_fraction(kind="short_text", options=[], key=key, response="`not the answer`") == 0

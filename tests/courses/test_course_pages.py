@@ -102,3 +102,13 @@ def test_overview_links_the_certification_exam_and_practice(client, course):
     assert 'href="/exams/grok/final-exam/"' in page
     assert 'href="/practice/grok/basics/"' in page
     assert 'href="/demos/json-extraction/"' in page
+
+
+def test_course_page_states_lesson_exam_and_demo_time_separately(client, course):
+    course.metadata = {"time": {"exam_minutes": 30, "demo_minutes": 60}}
+    course.save(update_fields=["metadata"])
+    page = " ".join(client.get(reverse("courses:course", args=["grok"])).content.decode().split())
+    assert "<dt>Lessons and exercises</dt><dd>about 15 minutes</dd>" in page
+    assert "<dt>Exam</dt><dd>30 minutes</dd>" in page
+    assert "<dt>Hands-on demos</dt><dd>about 60 minutes</dd>" in page
+    assert "<dt>In all</dt><dd>about 1 h 45 min</dd>" in page

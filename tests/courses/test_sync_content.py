@@ -41,7 +41,6 @@ def course_dir(tmp_path: Path) -> Path:
         title: Hello
         slug: hello
         order: 1
-        minutes: 3
         ---
         ## Objectives
 
@@ -59,7 +58,6 @@ def course_dir(tmp_path: Path) -> Path:
         title: World
         slug: world
         order: 2
-        minutes: 4
         ---
         | a | b |
         |---|---|
@@ -106,12 +104,12 @@ def test_dry_run_writes_nothing(course_dir):
         ("course.yaml", "slug: demo-course\ntitle: [unclosed\nversion: '1'\n", "course.yaml:3: invalid YAML"),
         (
             "01-basics/02-world.md",
-            "---\nslug: world\norder: 2\nminutes: 4\n---\nbody\n",
+            "---\nslug: world\norder: 2\n---\nbody\n",
             "02-world.md:2: missing required field 'title'",
         ),
         (
             "01-basics/02-world.md",
-            "---\ntitle: World\nslug: hello\norder: 2\nminutes: 4\n---\nbody\n",
+            "---\ntitle: World\nslug: hello\norder: 2\n---\nbody\n",
             "02-world.md:3: duplicate lesson slug 'hello'",
         ),
         (

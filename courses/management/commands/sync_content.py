@@ -31,6 +31,8 @@ class Command(BaseCommand):
             raise CommandError(f"{len(exc.problems)} problem(s) in {root}; nothing was written.") from exc
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
+        for note in result.notes:
+            self.stdout.write(note)
         prefix = "would be " if dry_run else ""
         if not result.changes:
             self.stdout.write("No changes.")

@@ -179,10 +179,14 @@ def test_failure_mid_run_resumes_at_the_missing_step(synced, learner, model_simu
     settings.XAI_MAX_RETRIES = 0
     submission = submit(learner, synced["weather"], user_prompt="Weather in Lisbon?")
     model_simulator.script({"tool_calls": [{"name": "get_weather", "arguments": {"city": "Lisbon"}}]}, {"fault": "503"})
-    with pytest.raises(services.RetryLater):
+    with pytest.raises(services.RetryLater) as caught:
         services.submission_run_and_grade(submission_id=submission.pk)
     assert steps(submission) == ["run:0"]
-    submission = run(submission)
+    # Only the retry, carrying the kept lease's token, may claim the submission before the lease ends.
+    with pytest.raises(services.RetryLater):
+        services.submission_run_and_grade(submission_id=submission.pk)
+    services.submission_run_and_grade(submission_id=submission.pk, resume=caught.value.resume)
+    submission.refresh_from_db()
     assert steps(submission) == ["run:0", "run:1", "judge", "judge:strict"]
     chat = model_simulator.bodies("chat")
     # one run:0, the failed run:1, the retried run:1, then the judge twice
@@ -264,10 +268,11 @@ def test_platform_at_its_call_limit_defers_without_calling_the_model(synced, lea
     settings.DEMO_MAX_CONCURRENT_CALLS = 1
     settings.DEMO_LIMIT_WAIT_SECONDS = 0.2
     submission = submit(learner, synced["haiku"])
-    with limits.model_call_slot(), pytest.raises(services.RetryLater):
+    with limits.model_call_slot(), pytest.raises(services.RetryLater) as caught:
         services.submission_run_and_grade(submission_id=submission.pk)
     assert model_simulator.requests() == []
-    submission = run(submission)
+    services.submission_run_and_grade(submission_id=submission.pk, resume=caught.value.resume)
+    submission.refresh_from_db()
     assert submission.state == "graded"
 
 
@@ -293,3 +298,83 @@ def test_graded_demo_is_reported_to_certificates_on_commit(
     assert [(o.demo_slug, o.passed, o.submission_id, o.test_mode) for o in outcomes] == [
         ("haiku", True, submission.pk, True)
     ]
+
+
+# --- one place for retries, the lease and the sweep ----------------------------------------------
+
+# The README states this bound: (XAI_MAX_RETRIES + 1) x (DEMO_MAX_RETRIES + 1) with the defaults.
+PERSISTENT_5XX_REQUEST_BOUND = 12
+
+
+def test_a_persistent_503_costs_at_most_the_stated_number_of_requests(synced, learner, model_simulator):
+    model_simulator.script(fault="503", times=1000)
+    submission = submit(learner, synced["haiku"])
+    result = demo_run_and_grade.apply(args=[submission.pk])  # eager: Celery's retries run in-line
+    assert result.result == "failed"
+    received = len(model_simulator.requests())
+    print(f"persistent 503: {received} requests (bound {PERSISTENT_5XX_REQUEST_BOUND})")
+    assert received <= PERSISTENT_5XX_REQUEST_BOUND
+    # the client's short retries times Celery's long ones, and no layer beyond them
+    from django.conf import settings
+
+    assert received == (settings.XAI_MAX_RETRIES + 1) * (settings.DEMO_MAX_RETRIES + 1)
+
+
+def test_celery_backoff_is_exponential_with_jitter_and_honours_retry_after(settings):
+    settings.DEMO_RETRY_BACKOFF_SECONDS = 10
+    settings.DEMO_RETRY_BACKOFF_MAX_SECONDS = 300
+    waits = {failures: [services._retry_countdown(failures, None) for _ in range(200)] for failures in (1, 2, 3, 7)}
+    for failures, expected in ((1, 10), (2, 20), (3, 40), (7, 300)):
+        assert all(expected / 2 <= wait <= expected for wait in waits[failures])
+        assert len(set(waits[failures])) > 100  # jittered, so retries told the same moment spread out
+    assert services._retry_countdown(1, 120) == 120
+
+
+def test_a_regrade_that_meets_a_503_is_retried_with_the_same_backoff(
+    synced, learner, instructor, model_simulator, settings
+):
+    settings.XAI_MAX_RETRIES = 0
+    submission = run(submit(learner, synced["haiku"]))
+    services.task_regrade(task_id=submission.task_id, instructor=instructor)
+    model_simulator.script(fault="503")
+    with pytest.raises(services.RetryLater) as caught:
+        services.submission_regrade(submission_id=submission.pk, round_=1)
+    assert settings.DEMO_RETRY_BACKOFF_SECONDS / 2 <= caught.value.countdown <= settings.DEMO_RETRY_BACKOFF_SECONDS
+    services.submission_regrade(submission_id=submission.pk, round_=1)
+    assert GradeRecord.objects.filter(submission=submission, round=1).count() == 1
+
+
+def test_the_run_lease_outlives_the_worst_case_step(synced, learner, settings):
+    # The production defaults, not the simulator fixture's short ones.
+    attempts = settings.XAI_MAX_RETRIES + 1
+    worst_step = (
+        settings.DEMO_LIMIT_WAIT_SECONDS
+        + attempts * (settings.XAI_CONNECT_TIMEOUT_SECONDS + settings.XAI_TIMEOUT_SECONDS)
+        + settings.XAI_MAX_RETRIES * max(settings.XAI_BACKOFF_MAX_SECONDS, settings.XAI_RETRY_AFTER_MAX_SECONDS)
+    )
+    assert services.run_lease_seconds() > worst_step + 30
+    settings.XAI_TIMEOUT_SECONDS = 900  # a slower model: the lease follows
+    assert services.run_lease_seconds() > attempts * 900
+    submission = submit(learner, synced["haiku"])
+    claimed_at = timezone.now()
+    services._claim(submission.pk)
+    submission.refresh_from_db()
+    held = (submission.lease_expires_at - claimed_at).total_seconds()
+    assert held == pytest.approx(services.run_lease_seconds(), abs=5)
+
+
+def test_the_sweep_requeues_only_running_submissions_whose_lease_expired(
+    synced, learner, model_simulator, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    expired, live, graded = (submit(learner, synced["haiku"]) for _ in range(3))
+    Submission.objects.filter(pk=expired.pk).update(state="running", lease_expires_at=now - datetime.timedelta(hours=1))
+    Submission.objects.filter(pk=live.pk).update(state="running", lease_expires_at=now + datetime.timedelta(minutes=5))
+    Submission.objects.filter(pk=graded.pk).update(state="graded", lease_expires_at=now - datetime.timedelta(hours=1))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.submission_requeue_expired(now=now) == 1
+    assert len(callbacks) == 1
+    # Queued once: the next sweep within the grace leaves it to the worker that will claim it.
+    assert services.submission_requeue_expired(now=now + datetime.timedelta(seconds=30)) == 0
+    # The re-queued run claims it at once (its lease has ended) and completes.
+    assert run(expired).state == "graded"

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import AccountEvent
 from assessments.demos import services
 from assessments.models import DemoAuditEvent, GradeRecord, ModelCallRecord, ReviewDecision, Submission
 
@@ -158,3 +159,22 @@ def test_the_review_queue_reads_a_fixed_number_of_queries_however_long_it_is(in_
         in_review.learner = UserFactory()
         in_review.save()
     assert queries() == one
+
+
+def test_an_instructor_cannot_review_their_own_submission(synced, instructor, instructor_client, model_simulator):
+    own = services.submission_create(learner=instructor, task=synced["haiku"], **INJECTED)
+    services.submission_run_and_grade(submission_id=own.pk)
+    url = reverse("demos:review_detail", args=[own.pk])
+    for decision in (
+        {"decision": "override", "score_percent": "100", "passed": "yes", "reason": "Looks perfect to me."},
+        {"decision": "confirm", "reason": "Fine."},
+    ):
+        response = instructor_client.post(url, decision)
+        assert response.status_code == 400
+        assert "This is your own demo submission: another instructor has to review it." in response.content.decode()
+    own.refresh_from_db()
+    assert own.state == "needs_review"
+    assert not ReviewDecision.objects.exists()
+    refusals = AccountEvent.objects.filter(kind=AccountEvent.Kind.OWN_RECORD_REFUSED, user=instructor)
+    assert refusals.count() == 2 and refusals.first().actor == instructor
+    assert refusals.first().detail == {"record": "demo submission", "action": "review"}

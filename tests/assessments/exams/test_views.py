@@ -404,3 +404,33 @@ def test_instructor_tables_make_no_query_per_attempt(instructor_client, exam):
     for _ in range(4):
         take_exam()
     assert [queries_for(instructor_client, url) for url in urls] == one
+
+
+def test_an_instructor_cannot_accommodate_or_reset_themselves(instructor_client, instructor, exam):
+    from accounts.models import AccountEvent
+
+    url = reverse("exams:accommodations", args=[exam.course.slug, exam.slug])
+    response = instructor_client.post(
+        url, {"email": instructor.email, "extra_minutes": 600, "extra_attempts": 20, "note": "for me"}
+    )
+    assert response.status_code == 200
+    assert "This is your own exam: another instructor has to set accommodations for it." in response.content.decode()
+    assert not exam.accommodations.exists()
+
+    attempt = services.attempt_start(user=instructor, exam=exam, now=START)
+    response = instructor_client.post(reverse("exams:attempt_log", args=[attempt.public_id]), {"reason": "Again"})
+    assert "This is your own exam attempt: another instructor has to reset it." in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.state != AttemptState.VOIDED
+    refusals = AccountEvent.objects.filter(kind=AccountEvent.Kind.OWN_RECORD_REFUSED, user=instructor, actor=instructor)
+    assert [event.detail["record"] for event in refusals] == ["exam", "exam attempt"]
+
+
+def test_another_instructor_can_accommodate_an_instructor(instructor_client, exam):
+    from tests.accounts.factories import InstructorFactory
+
+    colleague = InstructorFactory()
+    url = reverse("exams:accommodations", args=[exam.course.slug, exam.slug])
+    response = instructor_client.post(url, {"email": colleague.email, "extra_minutes": 10, "extra_attempts": 0})
+    assert response.status_code == 302
+    assert exam.accommodations.get().user == colleague

@@ -6,6 +6,7 @@ import pytest
 
 from assessments.grading.checks import RunTranscript
 from assessments.grading.grade import GradingTask, grade_run
+from assessments.grading.injection import REVIEW_MESSAGE
 
 SPEC = {
     "title": "Extract an invoice into JSON",
@@ -79,6 +80,9 @@ def test_text_aimed_at_the_grader_sends_a_perfect_run_to_review(model_simulator)
     assert outcome.injection.flagged
     assert outcome.would_pass  # what the reviewer starts from
     assert "aimed at the grader" in outcome.reasons[0]
+    # The learner is not told which rule fired, so the rules cannot be probed one by one.
+    assert outcome.reasons == (REVIEW_MESSAGE,)
+    assert not any(reason in outcome.reasons[0] for reason in outcome.injection.reasons)
     assert len(model_simulator.requests("chat")) == 1
 
 
