@@ -2,9 +2,10 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 
 _FORM_TYPES = {"application/x-www-form-urlencoded"}
+_TEXT = "text/plain; charset=utf-8"
 
 
 def _holds_nul(values) -> bool:
@@ -15,8 +16,9 @@ class MalformedRequestMiddleware:
     """Refuse what would otherwise end in a 500 deep inside a view or the database driver:
 
     - a Content-Length header that is not a number (Django's request reads it with int());
-    - a NUL character in the path, the query string or a posted form field. No text column
-      can hold it on PostgreSQL, so it would fail at the first query that used it. Forms
+    - a NUL character in the query string or a posted form field (in the path: a 404, no page
+      has that address). No text column can hold it on PostgreSQL, so it would fail at the
+      first query that used it. Forms
       (Django's CharField) already refuse it field by field; this covers every value a view
       reads by hand. Multipart bodies are left to the view, which may set upload handlers
       before the body is read.
@@ -29,7 +31,9 @@ class MalformedRequestMiddleware:
         length = request.META.get("CONTENT_LENGTH") or ""
         if length and not (length.isascii() and length.isdigit()):
             return _bad_request("The request's Content-Length header is not a number.")
-        values = [request.path, *(value for key in request.GET for value in [key, *request.GET.getlist(key)])]
+        if "\x00" in request.path:
+            return HttpResponseNotFound("No page has a NUL character in its address.", content_type=_TEXT)
+        values = [value for key in request.GET for value in [key, *request.GET.getlist(key)]]
         # The raw body, not request.POST: parsing it here would stop a view from choosing its
         # upload handlers. In a form-encoded body a NUL is "%00" (or, sent raw, a zero byte).
         form_body = request.body if request.method == "POST" and request.content_type in _FORM_TYPES else b""
@@ -41,4 +45,4 @@ class MalformedRequestMiddleware:
 
 
 def _bad_request(message: str) -> HttpResponse:
-    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    return HttpResponseBadRequest(message, content_type=_TEXT)

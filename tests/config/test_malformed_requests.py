@@ -47,18 +47,14 @@ def test_nul_in_a_short_text_answer_is_a_400_that_says_why(learner_client, tmp_p
     assert text.response is None
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/certificates/manage/?q=a%00b",
-        "/certificates/manage/a%00b/",
-        "/verify/a%00b/",
-        "/credentials/a%00b.json",
-        "/exams/demo-course/?x%00=1",
-    ],
-)
-def test_nul_in_the_path_or_query_is_a_400(instructor_client, url):
+@pytest.mark.parametrize("url", ["/certificates/manage/?q=a%00b", "/exams/demo-course/?x%00=1", "/verify/?a=b%00"])
+def test_nul_in_the_query_is_a_400(instructor_client, url):
     assert instructor_client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/certificates/manage/a%00b/", "/verify/a%00b/", "/credentials/a%00b.json"])
+def test_nul_in_the_path_is_a_404(instructor_client, url):
+    assert instructor_client.get(url).status_code == 404
 
 
 def test_nul_in_a_form_field_is_a_400_everywhere(learner_client):
