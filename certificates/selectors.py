@@ -31,10 +31,14 @@ def certificate_list_current_for_learner(*, user_id: int, now: datetime.datetime
     )
 
 
+SEARCH_MAX_CHARS = 200
+
+
 def certificate_search(*, query: str) -> QuerySet[Certificate]:
     """Staff search by holder name, e-mail or credential id (typed loosely or in part)."""
     certificates = Certificate.objects.select_related("learner")
-    query = query.strip()
+    # Longer than any name, e-mail or id; SQLite refuses LIKE patterns beyond 50,000 bytes.
+    query = query.strip()[:SEARCH_MAX_CHARS]
     if not query:
         return certificates
     matches = Q(holder_name__icontains=query) | Q(learner__email__icontains=query)

@@ -1,8 +1,12 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 
+from config.converters import IdConverter
 from courses import views as courses_views
+
+# Before the includes below: app URL patterns name `<id:...>`.
+register_converter(IdConverter, "id")
 
 # allauth documents wrapping the admin login this way, so the admin honours MFA and rate limits.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

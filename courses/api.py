@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from .content.errors import ContentProblem, ContentReport, ContentValidationError  # noqa: F401
-from .content.markdown import render_inline_markdown, render_markdown, sanitize_html  # noqa: F401
+from .content.markdown import (  # noqa: F401
+    http_url,
+    render_inline_markdown,
+    render_markdown,
+    render_untrusted_markdown,
+    sanitize_html,
+)
 from .content.records import record_upsert, records_unpublish_missing  # noqa: F401
 from .content.registry import ChangeLog, CourseRef, CourseSource  # noqa: F401
 from .content.registry import register as register_content_section  # noqa: F401

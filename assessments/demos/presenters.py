@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from assessments import json_limits
 from assessments.modelapi.types import ModelResult
 from assessments.models import DemoTask, GradeRecord, ModelCallRecord, Submission
-from courses.api import render_inline_markdown
+from courses.api import http_url, render_untrusted_markdown
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def learner_json(submission: Submission) -> list[tuple[str, str]]:
 
 def _pretty(text: str) -> str:
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(json_limits.loads(text), indent=2, ensure_ascii=False)
     except (ValueError, TypeError):
         return text
 
@@ -133,18 +134,18 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
     ]
     text = final.text or ""
     try:
-        parsed = json.loads(text)
+        parsed = json_limits.loads(text)
     except ValueError:
         parsed = None
     structured = isinstance(parsed, (dict, list))
     return OutputView(
-        html="" if structured else render_inline_markdown(text),
+        html="" if structured else render_untrusted_markdown(text),
         json=json.dumps(parsed, indent=2, ensure_ascii=False) if structured else "",
         refusal=final.refusal or "",
         finish_reason=final.finish_reason,
         model=final.resolved_model,
         tool_calls=tool_calls,
-        citations=[{"url": c.url, "title": c.title} for _, r in results for c in r.citations],
+        citations=[{"url": c.url, "href": http_url(c.url), "title": c.title} for _, r in results for c in r.citations],
     )
 
 

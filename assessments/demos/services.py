@@ -25,7 +25,10 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts.api import own_record_refusal
+from assessments import json_limits
 from assessments.grading.grade import GradeOutcome
+from assessments.json_limits import MAX_DEPTH as JSON_MAX_DEPTH
+from assessments.json_limits import JSONTooDeep
 from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelAPIError, ModelResult
 from assessments.models import (
@@ -100,7 +103,10 @@ def _parse_json_field(name: str, text: str, errors: dict[str, list[str]], check)
         errors.setdefault(name, []).append(f"Keep this under {_JSON_FIELD_MAX_CHARS:,} characters.")
         return None
     try:
-        value = json.loads(text)
+        value = json_limits.loads(text)
+    except JSONTooDeep:
+        errors.setdefault(name, []).append(f"Keep this JSON to at most {JSON_MAX_DEPTH} levels of nesting.")
+        return None
     except json.JSONDecodeError as exc:
         errors.setdefault(name, []).append(
             f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."

@@ -7,13 +7,13 @@ app_name = "demos"
 # The fixed paths come before /demos/<task_slug>/; the content sync refuses those slugs.
 urlpatterns = [
     path("demos/", views.demo_list, name="list"),
-    path("demos/submissions/<int:submission_id>/", views.submission_detail, name="submission"),
-    path("demos/submissions/<int:submission_id>/status", views.submission_status, name="submission_status"),
-    path("demos/submissions/<int:submission_id>/retry", views.submission_retry, name="submission_retry"),
+    path("demos/submissions/<id:submission_id>/", views.submission_detail, name="submission"),
+    path("demos/submissions/<id:submission_id>/status", views.submission_status, name="submission_status"),
+    path("demos/submissions/<id:submission_id>/retry", views.submission_retry, name="submission_retry"),
     path("demos/review/", views.review_queue, name="review"),
     path("demos/review/tasks/", views.review_tasks, name="review_tasks"),
-    path("demos/review/tasks/<int:task_id>/regrade", views.task_regrade, name="task_regrade"),
-    path("demos/review/<int:submission_id>/", views.review_detail, name="review_detail"),
+    path("demos/review/tasks/<id:task_id>/regrade", views.task_regrade, name="task_regrade"),
+    path("demos/review/<id:submission_id>/", views.review_detail, name="review_detail"),
     path("demos/<slug:task_slug>/", views.task_detail, name="task"),
     path("demos/<slug:task_slug>/inputs/<str:filename>", views.task_input, name="input"),
 ]

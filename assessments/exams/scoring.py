@@ -13,9 +13,19 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from assessments.models.exams import QuestionKind
 
 _WHITESPACE = re.compile(r"\s+")
-_GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
+# ASCII digits only: Decimal() and int() would also read superscript or Arabic-Indic digits.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+_ASCII_INTEGER = re.compile(r"^[0-9]{1,9}$", re.ASCII)
 ZERO = Decimal(0)
 ONE = Decimal(1)
+# Answers are stored exactly as typed, so these limits are checked, never applied by cutting.
+NUMERIC_MAX_CHARS = 100
+SHORT_TEXT_MAX_CHARS = 500
+# Beyond 10^±50 no answer to a course question makes sense, and arithmetic on an exponent
+# such as 1e999999999 overflows Decimal's context.
+_NUMBER_MAX_MAGNITUDE = 50
+_NUMBER_HELP = "Enter a plain number, for example 42 or 0.5."
 
 
 class InvalidResponse(ValueError):
@@ -27,18 +37,44 @@ def normalise_text(text: str) -> str:
     return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
 
+def parse_ascii_int(value: object, *, low: int, high: int) -> int | None:
+    """A whole number from ASCII digits within [low, high], or None. For positions and ranks a
+    learner posts: int() would also take '١', and '¹'.isdigit() is true though int() refuses it."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not _ASCII_INTEGER.match(text):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
 def parse_number(text: str) -> Decimal:
-    """A plain number; '1,000,000' (grouped thousands) and '1_000' are read too, '1,5' is refused."""
+    """A plain number; '1,000,000' (grouped thousands) and '1_000' are read too, '1,5' is refused.
+
+    Only finite numbers between 10^-50 and 10^50 in size are accepted, so scoring cannot overflow."""
     cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace("_", "").replace(" ", "")
     if _GROUPED_THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(",", "")
+    if not _PLAIN_NUMBER.match(cleaned):
+        raise InvalidResponse(_NUMBER_HELP)
     try:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
-        raise InvalidResponse("Enter a plain number, for example 42 or 0.5.") from exc
-    if not value.is_finite():
-        raise InvalidResponse("Enter a plain number, for example 42 or 0.5.")
+        raise InvalidResponse(_NUMBER_HELP) from exc
+    if value.is_zero():
+        return ZERO
+    if abs(value.adjusted()) > _NUMBER_MAX_MAGNITUDE:
+        raise InvalidResponse(f"Enter a number between 10^-{_NUMBER_MAX_MAGNITUDE} and 10^{_NUMBER_MAX_MAGNITUDE}.")
     return value
+
+
+def _plain_text(text: str, *, max_chars: int) -> str:
+    """The typed text, checked: refused (not cut) when too long or holding control characters,
+    which no answer needs and a database may not store (PostgreSQL refuses NUL)."""
+    if len(text) > max_chars:
+        raise InvalidResponse(f"Keep your answer to {max_chars} characters; it has {len(text):,}.")
+    if any(unicodedata.category(char) in {"Cc", "Cs"} for char in text):
+        raise InvalidResponse("Your answer contains a control character; type it again without it.")
+    return text
 
 
 def clean_response(*, kind: str, options: Sequence[Mapping], raw) -> object | None:
@@ -64,14 +100,13 @@ def clean_response(*, kind: str, options: Sequence[Mapping], raw) -> object | No
             return str(raw).lower() == "true"
         raise InvalidResponse("Choose true or false.")
     if kind == QuestionKind.NUMERIC:
-        text = str(raw or "").strip()
+        text = _plain_text(str(raw or "").strip(), max_chars=NUMERIC_MAX_CHARS)
         if not text:
             return None
         parse_number(text)
-        return text[:100]
+        return text
     if kind == QuestionKind.SHORT_TEXT:
-        text = str(raw or "").strip()
-        return text[:500] or None
+        return _plain_text(str(raw or "").strip(), max_chars=SHORT_TEXT_MAX_CHARS) or None
     if kind == QuestionKind.ORDERING:
         order = [str(item) for item in (raw or [])]
         if not order:
@@ -99,13 +134,15 @@ def score_fraction(*, kind: str, options: Sequence[Mapping], key: Mapping, respo
     if kind == QuestionKind.TRUE_FALSE:
         return ONE if bool(response) is bool(key["answer"]) else ZERO
     if kind == QuestionKind.NUMERIC:
+        # An answer saved before today's checks (such as 1e999999999) scores zero rather than
+        # stopping the attempt, or the sweep, from being finalized.
         try:
             value = parse_number(response)
-        except InvalidResponse:
+            expected = Decimal(str(key["answer"]))
+            tolerance = Decimal(str(key.get("tolerance", 0)))
+            return ONE if abs(value - expected) <= tolerance else ZERO
+        except (InvalidResponse, ArithmeticError):
             return ZERO
-        expected = Decimal(str(key["answer"]))
-        tolerance = Decimal(str(key.get("tolerance", 0)))
-        return ONE if abs(value - expected) <= tolerance else ZERO
     if kind == QuestionKind.SHORT_TEXT:
         typed = normalise_text(str(response))
         if typed in {normalise_text(answer) for answer in key.get("accepted", [])}:

@@ -50,11 +50,18 @@ class FinalizeReason:
     SWEEP = "sweep"
 
 
-_TIME_UP = (
-    "Time is up: the deadline and its grace period have passed, so this was not saved. "
-    "Your attempt was submitted with the answers saved before the deadline."
-)
-_ALREADY_CLOSED = "This attempt has already been submitted; it no longer accepts changes."
+def _closed_message(attempt: Attempt) -> str:
+    """Why a closed attempt refused a change, in the learner's terms: a learner whose time ran
+    out never pressed submit, so "already submitted" would not tell them what happened."""
+    at = f"{attempt.finished_at:%H:%M} UTC" if attempt.finished_at else ""
+    if attempt.state == AttemptState.TIMED_OUT:
+        return (
+            f"Time is up, so this change was not saved: your attempt was submitted automatically at {at} "
+            "with the answers saved before the deadline."
+        )
+    if attempt.state == AttemptState.SUBMITTED:
+        return f"You submitted this attempt at {at}; it no longer accepts changes."
+    return "This attempt was reset by an instructor; it no longer accepts changes."
 
 
 def _event(attempt: Attempt, kind: str, now: datetime.datetime, actor=None, **data) -> AttemptEvent:
@@ -156,25 +163,33 @@ class SavedAnswer:
     changed: bool
 
 
-class _Expired(Exception):
-    """The attempt is past its deadline plus grace; the caller finalizes it and refuses."""
+class _Closed(Exception):
+    """The attempt no longer accepts changes; the caller refuses with `_refusal`."""
+
+
+class _Expired(_Closed):
+    """The attempt is past its deadline plus grace; `_refusal` finalizes it first."""
 
 
 def _lock_accepting(attempt_id: int, now: datetime.datetime) -> Attempt:
-    """Caller is inside a transaction. Returns the attempt locked, or raises AttemptClosedError."""
+    """Caller is inside a transaction. Returns the attempt locked, or raises _Closed or _Expired."""
     attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
     if not attempt.is_open:
-        raise AttemptClosedError(_ALREADY_CLOSED)
+        raise _Closed()
     if now >= attempt.closes_at:
         raise _Expired()
     return attempt
 
 
-def _refuse_after_deadline(attempt_id: int, now: datetime.datetime, what: str) -> AttemptClosedError:
-    attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.REQUEST)
+def _refusal(attempt_id: int, now: datetime.datetime, what: str, cause: _Closed) -> AttemptClosedError:
+    """The error for a change that came too late, saying what happened; the refusal is kept in the
+    attempt's audit log. An attempt past its deadline plus grace is finalized first."""
+    if isinstance(cause, _Expired):
+        attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.REQUEST)
     with transaction.atomic():
-        _event(Attempt.objects.get(pk=attempt_id), EventKind.REFUSED, now, refused=what)
-    return AttemptClosedError(_TIME_UP)
+        attempt = Attempt.objects.get(pk=attempt_id)
+        _event(attempt, EventKind.REFUSED, now, refused=what, state=attempt.state)
+    return AttemptClosedError(_closed_message(attempt))
 
 
 def attempt_answer_save(*, attempt_id: int, position: int, raw, now: datetime.datetime) -> SavedAnswer:
@@ -183,7 +198,8 @@ def attempt_answer_save(*, attempt_id: int, position: int, raw, now: datetime.da
     Holding the attempt's row lock orders every save before or after finalization,
     so no answer can slip in once the attempt is scored. Saving the same answer
     again changes nothing (two tabs, retried requests).
-    Raises AttemptClosedError after the deadline plus grace, InvalidResponse for a malformed value.
+    Raises AttemptClosedError once the attempt is closed or past the deadline plus grace,
+    InvalidResponse for a malformed value.
     """
     try:
         with transaction.atomic():
@@ -204,8 +220,8 @@ def attempt_answer_save(*, attempt_id: int, position: int, raw, now: datetime.da
                 response=response,
             )
             return SavedAnswer(slot=slot, changed=True)
-    except _Expired:
-        raise _refuse_after_deadline(attempt_id, now, f"answer to question {position}") from None
+    except _Closed as exc:
+        raise _refusal(attempt_id, now, f"answer to question {position}", exc) from None
 
 
 def attempt_flag_set(*, attempt_id: int, position: int, flagged: bool, now: datetime.datetime) -> AttemptQuestion:
@@ -218,17 +234,22 @@ def attempt_flag_set(*, attempt_id: int, position: int, flagged: bool, now: date
                 slot.save(update_fields=["flagged"])
                 _event(attempt, EventKind.FLAGGED if flagged else EventKind.UNFLAGGED, now, position=position)
             return slot
-    except _Expired:
-        raise _refuse_after_deadline(attempt_id, now, f"flag on question {position}") from None
+    except _Closed as exc:
+        raise _refusal(attempt_id, now, f"flag on question {position}", exc) from None
 
 
 def attempt_submit(*, attempt_id: int, now: datetime.datetime) -> bool:
-    """The learner's confirmed submit. True if this call finalized the attempt, False if it was
-    already finalized (a double submit). Raises AttemptClosedError after the deadline plus grace."""
+    """The learner's confirmed submit. True if this call finalized the attempt, False if the learner
+    had submitted it already (a double submit). Raises AttemptClosedError after the deadline plus
+    grace, or when the attempt was closed otherwise (timed out, reset)."""
     try:
-        return attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.SUBMITTED)
-    except _Expired:
-        raise _refuse_after_deadline(attempt_id, now, "submit") from None
+        if attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.SUBMITTED):
+            return True
+        if not Attempt.objects.filter(pk=attempt_id, state=AttemptState.SUBMITTED).exists():
+            raise _Closed()
+        return False
+    except _Closed as exc:
+        raise _refusal(attempt_id, now, "submit", exc) from None
 
 
 # --- finalizing -----------------------------------------------------------------------------
@@ -321,7 +342,15 @@ def attempt_sweep_overdue(*, now: datetime.datetime, limit: int = 500) -> int:
         .order_by("closes_at")
         .values_list("id", flat=True)[:limit]
     )
-    return sum(attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.SWEEP) for attempt_id in overdue)
+    closed = 0
+    for attempt_id in overdue:
+        # attempt_finalize commits each attempt on its own: one that cannot be scored is logged
+        # and left open for a person to look at, and every other overdue attempt is still closed.
+        try:
+            closed += attempt_finalize(attempt_id=attempt_id, now=now, reason=FinalizeReason.SWEEP)
+        except Exception:
+            logger.exception("the sweep could not finalize attempt %s; it goes on with the others", attempt_id)
+    return closed
 
 
 # --- instructor tools ---------------------------------------------------------------------

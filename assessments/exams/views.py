@@ -1,13 +1,16 @@
 """Exam, attempt, practice and instructor pages. Views parse, call a service or selector, render."""
 
 import csv
+import functools
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +24,43 @@ from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_referen
 
 from . import selectors, services
 from .forms import AccommodationForm, ResetForm
-from .scoring import InvalidResponse, score_fraction
+from .scoring import InvalidResponse, parse_ascii_int, score_fraction
 
 PAGE_SIZE = 50
+_MAX_POSITION = 10_000  # far above any exam's length; keeps a posted number inside the column's range
 
 
 # --- helpers ----------------------------------------------------------------------------
+def attempt_login_required(view):
+    """login_required for the attempt's own endpoints, made safe for a session that expires mid-exam.
+
+    A script's request (htmx autosave, the timer's status poll) gets a 401 with JSON naming the
+    sign-in page, instead of a redirect it would follow and paste the sign-in page into the exam;
+    the page's script keeps the unsent answers and asks the learner to sign in again. A plain
+    form post is sent to sign in with the attempt page as `next`: after signing in the browser
+    makes a GET there, where the answer or submit URL would only answer 405.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, attempt_id, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, attempt_id, *args, **kwargs)
+        back = request.get_full_path() if request.method == "GET" else reverse("exams:attempt", args=[attempt_id])
+        login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({REDIRECT_FIELD_NAME: back})}"
+        if request.headers.get("HX-Request") or "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse(
+                {
+                    "error": "signed_out",
+                    "message": "Your session has ended. Sign in again to keep saving your answers.",
+                    "login_url": login_url,
+                },
+                status=401,
+            )
+        return redirect(login_url)
+
+    return wrapper
+
+
 def _exam_or_404(course_slug: str, exam_slug: str) -> Exam:
     try:
         return selectors.exam_get_published(course_slug=course_slug, exam_slug=exam_slug)
@@ -47,16 +81,16 @@ def _own_current_attempt_or_404(request: HttpRequest, attempt_id, now) -> Attemp
 
 
 def _position(value, total: int) -> int:
-    try:
-        return min(max(int(value), 1), total)
-    except (TypeError, ValueError):
-        return 1
+    return parse_ascii_int(value, low=1, high=total) or 1
 
 
 def _answer_target_or_404(request: HttpRequest, attempt_id, value) -> selectors.AnswerTarget:
+    position = parse_ascii_int(value, low=1, high=_MAX_POSITION)
     try:
-        return selectors.attempt_answer_target(public_id=attempt_id, user=request.user, position=int(value))
-    except (TypeError, ValueError, AttemptQuestion.DoesNotExist) as exc:
+        if position is None:
+            raise AttemptQuestion.DoesNotExist
+        return selectors.attempt_answer_target(public_id=attempt_id, user=request.user, position=position)
+    except AttemptQuestion.DoesNotExist as exc:
         raise Http404("No such question in this attempt.") from exc
 
 
@@ -70,12 +104,17 @@ def _raw_answer(kind: str, options: list[dict], data) -> object:
     if kind == QuestionKind.MULTIPLE:
         return data.getlist("answer")
     if kind == QuestionKind.ORDERING:
-        ranks = {str(o["id"]): data.get(f"rank-{o['id']}", "").strip() for o in options}
-        if not any(ranks.values()):
+        typed = {str(o["id"]): data.get(f"rank-{o['id']}", "").strip() for o in options}
+        if not any(typed.values()):
             return None
-        if not all(value.isdigit() for value in ranks.values()) or len(set(ranks.values())) != len(ranks):
+        ranks = {
+            option_id: rank
+            for option_id, value in typed.items()
+            if (rank := parse_ascii_int(value, low=1, high=len(options))) is not None
+        }
+        if len(ranks) != len(typed) or len(set(ranks.values())) != len(ranks):
             raise InvalidResponse("Give every item a different position.")
-        return sorted(ranks, key=lambda option_id: int(ranks[option_id]))
+        return sorted(ranks, key=ranks.__getitem__)
     return data.get("answer")
 
 
@@ -199,7 +238,7 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     )
 
 
-@login_required
+@attempt_login_required
 @never_cache
 @require_GET
 def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
@@ -231,7 +270,7 @@ def _partial_response(attempt, slot, *, error: str = "", saved: bool = False) ->
     return _fragments("save_status", {"attempt": attempt, "slot": slot, "error": error, "saved": saved})
 
 
-@login_required
+@attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
@@ -266,7 +305,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
     return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={max(target, 1)}")
 
 
-@login_required
+@attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
 def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
@@ -287,7 +326,7 @@ def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
     return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={position}")
 
 
-@login_required
+@attempt_login_required
 @never_cache
 def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
     attempt = _own_attempt_or_404(request, attempt_id)

@@ -37,6 +37,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, best_match
 from jsonschema.validators import validator_for
 
+from assessments import json_limits
+from assessments.json_limits import MAX_DEPTH as JSON_MAX_DEPTH
+from assessments.json_limits import nesting_depth_exceeds
 from assessments.modelapi.types import Citation, ModelResult, ToolCall, Usage
 
 FINISH_REASONS = ("stop", "length", "tool_calls")
@@ -195,6 +198,9 @@ def schema_error(schema: dict) -> tuple[str, str] | None:
     draft it declares (2020-12 when it declares none); None when it is valid. The one
     rule for every schema the platform accepts: a check's, a tool's parameters, a
     learner's answer schema (`assessments.demos.validation`)."""
+    if nesting_depth_exceeds(schema):
+        # Checked first: validating a schema nested hundreds of levels deep recurses until Python gives up.
+        return "the top level", f"it is nested more than {JSON_MAX_DEPTH} levels deep"
     # validator_for crashes on a non-text "$schema"; the 2020-12 metaschema reports it instead.
     validator = validator_for(schema) if isinstance(schema.get("$schema", ""), str) else Draft202012Validator
     try:
@@ -337,7 +343,7 @@ def _check_equals(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 def _parse_json(text: str) -> tuple[Any, str | None]:
     """(value, None) or (None, a learner-facing reason the text is not JSON)."""
     try:
-        return json.loads(text), None
+        return json_limits.loads(text), None
     except json.JSONDecodeError as exc:
         hint = (
             " It is wrapped in a Markdown code fence; the answer must be the JSON alone."

@@ -62,7 +62,6 @@ import bisect
 import codecs
 import functools
 import html
-import json
 import re
 import unicodedata
 import urllib.parse
@@ -70,6 +69,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assessments import json_limits
 from assessments.grading.checks import RunTranscript
 
 # What the learner reads; the rule that fired is for the instructor's eyes only.
@@ -711,7 +711,7 @@ def _scan(text: str, *, source: str, is_output: bool) -> list[tuple[str, str]]:
     read. In JSON (structured output, tool arguments, a learner's schema) every string is
     also read on its own: the quotation marks there are syntax, not quoting."""
     try:
-        parsed = json.loads(text)
+        parsed = json_limits.loads(text)
     except ValueError:
         parsed = None
     leaves = _json_strings(parsed) if isinstance(parsed, (dict, list)) else []

@@ -50,6 +50,7 @@ from typing import Any
 
 from django.conf import settings
 
+from assessments import json_limits
 from assessments.grading.checks import RunTranscript
 from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelResult
@@ -349,7 +350,7 @@ def verdict_parse(text: str, rubric: Sequence[Criterion]) -> tuple[CriterionVerd
     """The verdicts in rubric order; VerdictError unless there is exactly one valid
     item for every criterion and nothing else."""
     try:
-        data = json.loads(text)
+        data = json_limits.loads(text)
     except (json.JSONDecodeError, TypeError) as exc:
         raise VerdictError(f"the verdict is not JSON ({exc})") from exc
     if not isinstance(data, dict) or set(data) != {"criteria"} or not isinstance(data["criteria"], list):

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from assessments import json_limits
+
 # 1 USD = 10,000,000,000 ticks (xAI's `usage.cost_in_usd_ticks`).
 USD_TICKS_PER_USD = 10_000_000_000
 
@@ -23,7 +25,7 @@ class ToolCall:
 
     def arguments_json(self) -> Any:
         try:
-            return json.loads(self.arguments) if self.arguments.strip() else {}
+            return json_limits.loads(self.arguments) if self.arguments.strip() else {}
         except json.JSONDecodeError as exc:
             raise ValueError(f"tool call {self.name!r} has arguments that are not JSON: {exc}") from exc
 

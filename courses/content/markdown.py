@@ -87,11 +87,18 @@ def sanitize_html(html: str) -> str:
     return _clean(html).replace("<pre>", '<pre tabindex="0">')
 
 
-def _clean(html: str) -> str:
+# Text nobody reviewed (a model's answer) keeps its structure but not `class` or `id`: with them
+# it could dress itself as the page's own notices or clash with the ids the page's scripts use.
+_UNTRUSTED_ATTRIBUTES = {
+    tag: names - {"class", "id"} for tag, names in _ALLOWED_ATTRIBUTES.items() if names - {"class", "id"}
+}
+
+
+def _clean(html: str, *, attributes: dict[str, set[str]] = _ALLOWED_ATTRIBUTES) -> str:
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
+        attributes=attributes,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
@@ -117,12 +124,26 @@ def render_markdown(text: str) -> RenderedMarkdown:
     )
 
 
+def _inline_html(text: str) -> str:
+    return markdown.markdown(
+        text,
+        extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
+        extension_configs={"codehilite": _EXTENSION_CONFIGS["codehilite"]},
+    )
+
+
 def render_inline_markdown(text: str) -> str:
     """Short Markdown such as a question stem or an explanation: no table of contents."""
-    return sanitize_html(
-        markdown.markdown(
-            text,
-            extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
-            extension_configs={"codehilite": _EXTENSION_CONFIGS["codehilite"]},
-        )
-    )
+    return sanitize_html(_inline_html(text))
+
+
+def render_untrusted_markdown(text: str) -> str:
+    """Markdown nobody reviewed, such as a model's answer: sanitized without `class` and `id`."""
+    return _clean(_inline_html(text), attributes=_UNTRUSTED_ATTRIBUTES).replace("<pre>", '<pre tabindex="0">')
+
+
+def http_url(url: str) -> str:
+    """`url` when it is an absolute http(s) address, else "": what may go into an href the
+    model chose (a `javascript:` or `data:` link must never become clickable)."""
+    url = url.strip()
+    return url if url.lower().startswith(("https://", "http://")) and len(url) > len("https://") else ""

@@ -73,7 +73,16 @@
 
   const sync = async () => {
     try {
-      const response = await fetch(timer.dataset.statusUrl, { credentials: "same-origin", cache: "no-store" });
+      const response = await fetch(timer.dataset.statusUrl, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { Accept: "application/json" },
+      });
+      if (response.status === 401) {
+        // Signed out: the autosave script asks the learner to sign in again; keep counting meanwhile.
+        document.dispatchEvent(new CustomEvent("exam:signed-out"));
+        return;
+      }
       if (!response.ok) return;
       const status = await response.json();
       if (status.state !== "open") { window.location.reload(); return; }

@@ -101,10 +101,18 @@ def test_answer_after_deadline_is_refused_with_a_message(learner_client, exam):
     assert "Time is up" in response.content.decode() and "See your result" in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.state == AttemptState.TIMED_OUT
+    # The deadline closed the attempt; a later answer says so instead of "already submitted".
     follow = learner_client.post(
         reverse("exams:answer", args=[attempt.public_id]), {"position": 1, "answer": "a"}, follow=True
     )
-    assert "already been submitted" in follow.content.decode()
+    page = follow.content.decode()
+    assert "already been submitted" not in page
+    assert f"submitted automatically at {attempt.closes_at:%H:%M} UTC" in page
+    refusals = attempt.events.filter(kind=EventKind.REFUSED).order_by("id")
+    assert [(event.data["refused"], event.data["state"]) for event in refusals] == [
+        ("answer to question 1", AttemptState.TIMED_OUT),
+        ("answer to question 1", AttemptState.TIMED_OUT),
+    ]
 
 
 def test_status_json(learner_client, exam):
