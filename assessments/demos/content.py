@@ -104,6 +104,11 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def _line_of(mapping: Any, key: Any) -> int | None:
+    """The line of `key` in a mapping read from YAML (the loader makes every mapping a LineDict)."""
+    return mapping.line_of(key) if isinstance(mapping, LineDict) else None
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -283,7 +288,7 @@ class _TaskParser:
 
     def _placeholders(self, front: LineDict) -> dict[str, str]:
         raw = front.get("placeholders") or {}
-        if not isinstance(raw, LineDict) or not raw:
+        if not isinstance(raw, dict) or not raw:
             self.error(
                 front.line_of("placeholders"),
                 "'placeholders' must map each name the learner's template uses ({{name}}) to what it holds",
@@ -291,9 +296,9 @@ class _TaskParser:
             return {}
         for name, description in raw.items():
             if not _PLACEHOLDER_NAME.match(str(name)):
-                self.error(raw.line_of(name), f"placeholder '{name}' must be lowercase letters, digits and '_'")
+                self.error(_line_of(raw, name), f"placeholder '{name}' must be lowercase letters, digits and '_'")
             if not isinstance(description, str) or not description.strip():
-                self.error(raw.line_of(name), f"placeholder '{name}' needs a description of what it holds")
+                self.error(_line_of(raw, name), f"placeholder '{name}' needs a description of what it holds")
         return {str(name): str(description) for name, description in raw.items()}
 
     def _input_file(self, name: str, line: int | None, modality: str) -> tuple[dict, DemoAssetSource | None] | None:
@@ -333,18 +338,18 @@ class _TaskParser:
             self.report.warn(self.task_path, line, f"input '{name}' is large for a prompt ({len(data)} bytes)")
         return entry, None
 
-    def _case_inputs(self, case: LineDict, line: int | None, modality: str, placeholders: dict) -> tuple[list, list]:
+    def _case_inputs(self, case: dict, line: int | None, modality: str, placeholders: dict) -> tuple[list, list]:
         raw = case.get("inputs") or {}
         inputs: list = []
         assets: list = []
-        if not isinstance(raw, LineDict):
+        if not isinstance(raw, dict):
             self.error(line, "a case's 'inputs' maps each placeholder to a file name or {text: ...}")
             return inputs, assets
         for name in placeholders:
             if name not in raw:
                 self.error(line, f"case '{case.get('id')}' gives no input for placeholder '{name}'")
         for name, value in raw.items():
-            where = raw.line_of(name) or line
+            where = _line_of(raw, name) or line
             if name not in placeholders:
                 self.error(where, f"case input '{name}' is not one of the task's placeholders")
             elif isinstance(value, dict) and set(value) == {"text"} and isinstance(value["text"], str):
@@ -373,11 +378,11 @@ class _TaskParser:
         cases, assets, ids = [], [], set()
         for item in raw:
             line = _line(item) or front.line_of("cases")
-            if not isinstance(item, LineDict):
+            if not isinstance(item, dict):
                 self.error(line, "each case is a mapping {id, visible, inputs, checks, expected_values}")
                 continue
             for key in set(item) - _CASE_KEYS:
-                self.error(item.line_of(key), f"unknown case field '{key}'")
+                self.error(_line_of(item, key), f"unknown case field '{key}'")
             cid = item.get("id")
             if not isinstance(cid, str) or not _CASE_ID.match(cid) or len(cid) > _CASE_ID_MAX:
                 self.error(line, f"case id must be lowercase letters, digits and hyphens, at most {_CASE_ID_MAX}")
@@ -389,7 +394,7 @@ class _TaskParser:
             assets += case_assets
             checks = item.get("checks") or []
             if not isinstance(checks, list):
-                self.error(item.line_of("checks"), f"case '{cid}': 'checks' must be a list")
+                self.error(_line_of(item, "checks"), f"case '{cid}': 'checks' must be a list")
                 checks = []
             for index, check in enumerate(checks, start=1):
                 for message in check_spec_errors(_plain(check), scope="output"):
@@ -398,11 +403,13 @@ class _TaskParser:
                     )
             expected = item.get("expected_values") or []
             if not isinstance(expected, list) or not all(isinstance(v, str) and v.strip() for v in expected):
-                self.error(item.line_of("expected_values"), f"case '{cid}': expected_values is a list of texts")
+                self.error(_line_of(item, "expected_values"), f"case '{cid}': expected_values is a list of texts")
                 expected = []
             results = item.get("tool_results") or {}
-            if not isinstance(results, LineDict):
-                self.error(item.line_of("tool_results"), f"case '{cid}': 'tool_results' maps a tool name to its result")
+            if not isinstance(results, dict):
+                self.error(
+                    _line_of(item, "tool_results"), f"case '{cid}': 'tool_results' maps a tool name to its result"
+                )
                 results = {}
             cases.append(
                 {
@@ -475,14 +482,14 @@ class _TaskParser:
                 front.line_of("modality"), "a function_calling task needs task 'tools' or 'tools' in learner_writes"
             )
         results = front.get("tool_results") or {}
-        if not isinstance(results, LineDict):
+        if not isinstance(results, dict):
             self.error(front.line_of("tool_results"), "'tool_results' must map a tool name to its result")
         elif tools and "tools" not in learner_writes and not validation.tools_errors(_plain(tools)):
             # When the learner writes the tools, the names are theirs to choose and cannot be checked here.
             names = set(validation.tool_names(_plain(tools)))
             for name in results:
                 if name not in names:
-                    self.error(results.line_of(name), f"tool_results names '{name}', which is not a task tool")
+                    self.error(_line_of(results, name), f"tool_results names '{name}', which is not a task tool")
         return _plain(tools)
 
     def _case_tool_results(self, front: LineDict, cases: list[dict], tools: list, learner_writes: list[str]) -> None:
@@ -522,7 +529,7 @@ class _TaskParser:
             return
         for index, check in enumerate(checks, start=1):
             line = _line(check) or front.line_of(key)
-            if not isinstance(check, LineDict):
+            if not isinstance(check, dict):
                 self.error(line, f"{key} {index} must be a mapping such as {{kind: is_json}}")
                 continue
             for message in check_spec_errors(_plain(check), scope=scope):
@@ -534,11 +541,11 @@ class _TaskParser:
             self.error(front.line_of("rubric"), "the rubric needs at least one criterion")
         for criterion in front["rubric"]:
             line = _line(criterion) or front.line_of("rubric")
-            if not isinstance(criterion, LineDict):
+            if not isinstance(criterion, dict):
                 self.error(line, "each rubric criterion is {id, weight, description}")
                 continue
             for key in set(criterion) - _RUBRIC_KEYS:
-                self.error(criterion.line_of(key), f"unknown rubric field '{key}'")
+                self.error(_line_of(criterion, key), f"unknown rubric field '{key}'")
             cid, weight, description = criterion.get("id"), criterion.get("weight", 1), criterion.get("description")
             if not isinstance(cid, str) or not re.match(r"^[a-z0-9_-]+$", cid):
                 self.error(line, "rubric 'id' must be lowercase letters, digits, '_' or '-'")
@@ -546,12 +553,12 @@ class _TaskParser:
                 self.error(line, f"duplicate rubric id '{cid}'")
             ids.add(cid)
             if not _is_number(weight) or weight <= 0:
-                self.error(criterion.line_of("weight"), "rubric 'weight' must be a positive number")
+                self.error(_line_of(criterion, "weight"), "rubric 'weight' must be a positive number")
             if not isinstance(description, str) or not description.strip():
                 self.error(line, "rubric 'description' is required")
             about = criterion.get("about", "output")
             if about not in CRITERION_KINDS:
-                self.error(criterion.line_of("about"), f"rubric 'about' must be one of {', '.join(CRITERION_KINDS)}")
+                self.error(_line_of(criterion, "about"), f"rubric 'about' must be one of {', '.join(CRITERION_KINDS)}")
             rubric.append({"id": cid, "weight": weight, "description": description, "about": about})
         return rubric
 
@@ -562,20 +569,20 @@ class _TaskParser:
 
     def _limits(self, front: LineDict) -> dict:
         raw = front.get("limits") or {}
-        if not isinstance(raw, LineDict):
+        if not isinstance(raw, dict):
             self.error(front.line_of("limits"), "'limits' must be {prompt_max_chars, runs_per_hour, budget_usd}")
             return dict(_LIMIT_DEFAULTS)
         limits = dict(_LIMIT_DEFAULTS)
         for key, value in raw.items():
             if key not in _LIMIT_DEFAULTS:
-                self.error(raw.line_of(key), f"unknown limit '{key}'")
+                self.error(_line_of(raw, key), f"unknown limit '{key}'")
             elif key == "budget_usd":
                 if not _is_number(value) or value <= 0:
-                    self.error(raw.line_of(key), "limits.budget_usd must be a positive number of US dollars")
+                    self.error(_line_of(raw, key), "limits.budget_usd must be a positive number of US dollars")
                 else:
                     limits[key] = value
             elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                self.error(raw.line_of(key), f"limits.{key} must be a positive whole number")
+                self.error(_line_of(raw, key), f"limits.{key} must be a positive whole number")
             else:
                 limits[key] = value
         return limits
@@ -628,19 +635,19 @@ class _TaskParser:
                     None, f"the reference solution fails the prompt check '{result.label}': {result.detail}", path
                 )
         outputs = data.get("outputs")
-        if not isinstance(outputs, LineDict):
+        if not isinstance(outputs, dict):
             self.error(data.line_of("outputs"), "'outputs' must give the reference's output on every case", path)
             return
         for case in cases:
             output = outputs.get(case["id"])
-            if not isinstance(output, LineDict):
+            if not isinstance(output, dict):
                 self.error(data.line_of("outputs"), f"'outputs' has no output for case '{case['id']}'", path)
                 continue
             transcript = reference_transcript(_plain(output))
             for result in checks_run([*_plain(front.get("checks") or []), *case["checks"]], transcript):
                 if result.required and not result.passed:
                     self.error(
-                        outputs.line_of(case["id"]),
+                        _line_of(outputs, case["id"]),
                         f"the reference output for case '{case['id']}' fails check '{result.label}': {result.detail}",
                         path,
                     )

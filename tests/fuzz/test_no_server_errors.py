@@ -96,7 +96,17 @@ def _fill(route: str, values: dict[str, str]) -> str:
 
 
 def _role_for(path: str) -> str:
-    staff_only = ("/manage", "/review", "/results/", "/items/", "/accommodations/", "/log/", "/regrade")
+    staff_only = (
+        "/manage",
+        "/review",
+        "/results/",
+        "/items/",
+        "/accommodations/",
+        "/log/",
+        "/regrade",
+        "/instructor",
+        "/certificates/versions",
+    )
     if any(part in path for part in staff_only):
         return "instructor"
     public = ("/verify/", "/credentials/", "/api/", "/.well-known/")
@@ -133,6 +143,11 @@ def world(db, settings, tmp_path):
     submission = demo_services.submission_create(learner=learner, task=task, **writes)
     certificate = CertificateFactory(learner=learner)
     lesson = course.modules.first().lessons.first()
+    from playground.services import playground_run_create
+
+    run = playground_run_create(
+        user_id=learner.pk, lesson_path="/courses/", prompt="Say hello.", system_prompt="", now=now
+    )
     values = {
         "course_slug": course.slug,
         "exam_slug": exam.slug,
@@ -140,6 +155,7 @@ def world(db, settings, tmp_path):
         "lesson_slug": lesson.slug,
         "attempt_id": str(attempt.public_id),
         "practice_id": str(practice.public_id),
+        "run_id": str(run.pk),
         "submission_id": str(submission.pk),
         "task_id": str(task.pk),
         "task_slug": task.slug,

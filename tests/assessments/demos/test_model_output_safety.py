@@ -31,6 +31,8 @@ def test_only_http_citations_become_links_and_model_html_loses_class_and_id(
                 'Rain <span class="notice notice-warn" id="save-status">Your exam was voided</span>',
                 ["javascript:alert(document.cookie)", "data:text/html,hi", "https://docs.x.ai/rain"],
             ),
+            # every case's run gets this answer, so the visible example shows it whatever the order
+            "times": len(synced["haiku"].spec["cases"]),
         }
     )
     submission = submit(learner, synced["haiku"])
