@@ -188,7 +188,7 @@ def main() -> None:
     cluster = Cluster(env, workdir)
     cluster.start(
         "simulator",
-        [python, "manage.py", "model_simulator", "--port", str(simulator_port), "--replies-from-content", "content"],
+        [python, "-m", "devtools.model_simulator", "--port", str(simulator_port), "--content", "content"],
     )
     for index, port in enumerate(web_ports, start=1):
         cluster.start(f"web-{index}", harness.gunicorn_command(port=port, workers=1, threads=4))
