@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
+from assessments.modelapi import catalog
 from courses.content.sync import content_validate
 
 from .course_files import COURSE_DIR
@@ -133,3 +134,8 @@ def test_a_synced_lesson_page_shows_its_box_ready_for_the_playground(learner_cli
     assert prompt.startswith("Extract the order from the message below.")
     assert f'data-playground-url="{reverse("playground:create")}"' in html
     assert "js/playground.js" in html
+
+
+def test_the_playground_runs_a_current_model_not_a_retired_alias():
+    # The lessons teach pinning a served model by name; the boxes in them should do the same.
+    assert catalog.resolve_model(settings.PLAYGROUND_MODEL) == settings.PLAYGROUND_MODEL
