@@ -36,6 +36,7 @@ from assessments.models import DemoTask
 from assessments.models.exams import Exam
 from certificates import issuer
 from courses.models import Course
+from playground.models import PlaygroundRun
 from tests.accounts.factories import InstructorFactory, UserFactory
 from tests.certificates.factories import CertificateFactory
 
@@ -133,6 +134,9 @@ def world(db, settings, tmp_path):
     submission = demo_services.submission_create(learner=learner, task=task, **writes)
     certificate = CertificateFactory(learner=learner)
     lesson = course.modules.first().lessons.first()
+    playground_run = PlaygroundRun.objects.create(
+        user=learner, lesson_path=f"/courses/{course.slug}/", prompt="Say hello.", created_at=now
+    )
     values = {
         "course_slug": course.slug,
         "exam_slug": exam.slug,
@@ -145,6 +149,7 @@ def world(db, settings, tmp_path):
         "task_slug": task.slug,
         "filename": (task.inputs[0]["file"] if task.inputs else "input.txt"),
         "credential_id": certificate.credential_id,
+        "run_id": str(playground_run.pk),
         "key": "abc-def",
         "uidb36": "1z",
         "path": "content/nothing-here.png",
