@@ -458,5 +458,5 @@ if not DEBUG and not env_bool("SECURE_COOKIES", True):
 PLAYGROUND_RUNS_PER_HOUR = int(os.environ.get("PLAYGROUND_RUNS_PER_HOUR", "10"))
 PLAYGROUND_PROMPT_MAX_CHARS = int(os.environ.get("PLAYGROUND_PROMPT_MAX_CHARS", "4000"))
 PLAYGROUND_MAX_OUTPUT_TOKENS = int(os.environ.get("PLAYGROUND_MAX_OUTPUT_TOKENS", "600"))
-PLAYGROUND_MODEL = os.environ.get("PLAYGROUND_MODEL", "grok-4-1-fast-reasoning")
+PLAYGROUND_MODEL = os.environ.get("PLAYGROUND_MODEL", "grok-4.3")
 CELERY_TASK_ROUTES["playground.tasks.*"] = {"queue": "model_calls"}

@@ -25,6 +25,14 @@ def test_self_check_questions_and_exercises_add_time():
     assert lesson_minutes(body=try_it) == 4
 
 
+def test_a_playground_box_is_an_exercise_and_its_prompt_is_not_read_again():
+    box = '!!! playground "Try it: a long prompt"\n    ' + "word " * 400 + "\n\n    " + "word " * 200 + "\n\n"
+    # Three minutes each; the 600 words of the prompt would add three more if read as prose.
+    assert lesson_minutes(body=box) == 3
+    assert lesson_minutes(body=box + box) == 6
+    assert lesson_minutes(body=box + "word " * 200) == 4
+
+
 def test_an_empty_lesson_takes_at_least_a_minute():
     assert lesson_minutes(body="") == 1
 
