@@ -400,8 +400,10 @@ class _TaskParser:
             if not isinstance(expected, list) or not all(isinstance(v, str) and v.strip() for v in expected):
                 self.error(item.line_of("expected_values"), f"case '{cid}': expected_values is a list of texts")
                 expected = []
-            results = item.get("tool_results") or {}
-            if not isinstance(results, LineDict):
+            results = item.get("tool_results")
+            if results is None:
+                results = {}
+            elif not isinstance(results, LineDict):
                 self.error(item.line_of("tool_results"), f"case '{cid}': 'tool_results' maps a tool name to its result")
                 results = {}
             cases.append(
@@ -474,8 +476,10 @@ class _TaskParser:
             self.error(
                 front.line_of("modality"), "a function_calling task needs task 'tools' or 'tools' in learner_writes"
             )
-        results = front.get("tool_results") or {}
-        if not isinstance(results, LineDict):
+        results = front.get("tool_results")
+        if results is None:
+            results = {}
+        elif not isinstance(results, LineDict):
             self.error(front.line_of("tool_results"), "'tool_results' must map a tool name to its result")
         elif tools and "tools" not in learner_writes and not validation.tools_errors(_plain(tools)):
             # When the learner writes the tools, the names are theirs to choose and cannot be checked here.
