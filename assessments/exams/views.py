@@ -244,11 +244,13 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
 def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
     now = timezone.now()
     try:
-        attempt = selectors.attempt_get_for_user_bare(public_id=attempt_id, user=request.user)
+        status = selectors.attempt_status_for_user(public_id=attempt_id, user_id=request.user.pk, now=now)
     except Attempt.DoesNotExist as exc:
         raise Http404("No such attempt.") from exc
-    attempt = services.attempt_close_if_due(attempt=attempt, now=now)
-    return JsonResponse(selectors.attempt_status(attempt=attempt, now=now).as_json())
+    if status.is_due(now):
+        attempt = _own_current_attempt_or_404(request, attempt_id, now)
+        status = selectors.attempt_status(attempt=attempt, now=now)
+    return JsonResponse(status.as_json())
 
 
 def _fragments(partial: str, context: dict, *, request: HttpRequest | None = None) -> HttpResponse:
