@@ -94,9 +94,40 @@ def _answer_target_or_404(request: HttpRequest, attempt_id, value) -> selectors.
         raise Http404("No such question in this attempt.") from exc
 
 
-def _attempt_url(attempt: Attempt | selectors.AnswerTarget) -> str:
-    """Reversed once per page; the navigator adds ?q= to it for each question."""
-    return reverse("exams:attempt", args=[attempt.public_id])
+class _AttemptUrls:
+    """An attempt's own URLs for its templates, each reversed at most once per response and only
+    if the template uses it: reversing was a noticeable part of the question page's cost."""
+
+    def __init__(self, public_id) -> None:
+        self.public_id = public_id
+
+    def _reverse(self, name: str) -> str:
+        return reverse(f"exams:{name}", args=[self.public_id])
+
+    @functools.cached_property
+    def page(self) -> str:
+        """The navigator adds ?q= to it for each question."""
+        return self._reverse("attempt")
+
+    @functools.cached_property
+    def answer(self) -> str:
+        return self._reverse("answer")
+
+    @functools.cached_property
+    def flag(self) -> str:
+        return self._reverse("flag")
+
+    @functools.cached_property
+    def status(self) -> str:
+        return self._reverse("status")
+
+    @functools.cached_property
+    def submit(self) -> str:
+        return self._reverse("submit")
+
+    @functools.cached_property
+    def result(self) -> str:
+        return self._reverse("result")
 
 
 def _raw_answer(kind: str, options: list[dict], data) -> object:
@@ -227,7 +258,7 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
         "assessments/exams/attempt.html",
         {
             "attempt": attempt,
-            "attempt_url": _attempt_url(attempt),
+            "urls": _AttemptUrls(attempt.public_id),
             "exam": attempt.exam,
             "slots": navigator,
             "slot": slot,
@@ -258,7 +289,7 @@ def _fragments(partial: str, context: dict, *, request: HttpRequest | None = Non
 
     Pass `request` only for a partial with a form (its CSRF token): without it the context
     processors do not run, which is most of the cost of an autosave's response."""
-    context = {**context, "attempt_url": _attempt_url(context["attempt"])}
+    context = {**context, "urls": _AttemptUrls(context["attempt"].public_id)}
     html = render_to_string(f"assessments/exams/attempt.html#{partial}", context, request=request)
     if context["slot"] is not None:
         html += render_to_string(
@@ -351,6 +382,7 @@ def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
         "assessments/exams/submit_confirm.html",
         {
             "attempt": attempt,
+            "urls": _AttemptUrls(attempt.public_id),
             "exam": attempt.exam,
             "status": selectors.attempt_status(attempt=attempt, now=now),
             "unanswered": [s for s in slots if not s.is_answered],
