@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.api import AuthenticatedRequest, instructor_required
 from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
+from assessments.templatetags.exam_navigator import navigator_entries
 from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_reference_url, module_list
 
 from . import selectors, services
@@ -289,13 +290,10 @@ def _fragments(partial: str, context: dict, *, request: HttpRequest | None = Non
 
     Pass `request` only for a partial with a form (its CSRF token): without it the context
     processors do not run, which is most of the cost of an autosave's response."""
-    context = {**context, "urls": _AttemptUrls(context["attempt"].public_id)}
-    html = render_to_string(f"assessments/exams/attempt.html#{partial}", context, request=request)
-    if context["slot"] is not None:
-        html += render_to_string(
-            "assessments/exams/attempt.html#nav_item",
-            {**context, "oob": True, "current_position": context["slot"].position},
-        )
+    urls = _AttemptUrls(context["attempt"].public_id)
+    html = render_to_string(f"assessments/exams/attempt.html#{partial}", {**context, "urls": urls}, request=request)
+    if (slot := context["slot"]) is not None:
+        html += navigator_entries([slot], current_position=slot.position, page_url=urls.page, oob=True)
     return HttpResponse(html)
 
 
