@@ -30,6 +30,10 @@ _LOCK_FILE = "counters.lock"
 
 
 class _SharedClientRedisCacheClient(RedisCacheClient):
+    # RedisCacheClient's own helpers, which django-stubs does not declare.
+    _get_connection_pool: Callable[[bool], object]
+    _client: Callable[..., object]
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}

@@ -1,6 +1,7 @@
 """Reads for exams, attempts, results and item statistics."""
 
 import datetime
+import functools
 import math
 import uuid
 from collections.abc import Collection, Iterator
@@ -198,21 +199,30 @@ class AnswerTarget:
     public_id: uuid.UUID
     position: int
     kind: str
-    options: list
+    options: tuple
 
 
-def attempt_answer_target(*, public_id, user, position: int) -> AnswerTarget:
-    """One question of the learner's own attempt, as three columns of one query (no model
-    instances: this runs on every autosave). Raises AttemptQuestion.DoesNotExist."""
+def attempt_answer_target(*, public_id, user_id: int, position: int) -> AnswerTarget:
+    """One question of the learner's own attempt. Raises AttemptQuestion.DoesNotExist.
+
+    Every autosave asks for it, and none of it ever changes (a slot keeps its attempt, owner
+    and question version), so each process keeps the targets it has read."""
+    return _answer_target(public_id, user_id, position)
+
+
+@functools.lru_cache(maxsize=4096)
+def _answer_target(public_id, user_id: int, position: int) -> AnswerTarget:
     row = (
-        AttemptQuestion.objects.filter(attempt__public_id=public_id, attempt__user=user, position=position)
+        AttemptQuestion.objects.filter(attempt__public_id=public_id, attempt__user_id=user_id, position=position)
         .values_list("attempt_id", "version__kind", "version__options")
         .first()
     )
     if row is None:
         raise AttemptQuestion.DoesNotExist
     attempt_id, kind, options = row
-    return AnswerTarget(attempt_id=attempt_id, public_id=public_id, position=position, kind=kind, options=options)
+    return AnswerTarget(
+        attempt_id=attempt_id, public_id=public_id, position=position, kind=kind, options=tuple(options)
+    )
 
 
 def attempt_get_for_page(*, public_id, user) -> Attempt:

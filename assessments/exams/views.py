@@ -2,6 +2,7 @@
 
 import csv
 import functools
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -85,12 +86,12 @@ def _position(value, total: int) -> int:
     return parse_ascii_int(value, low=1, high=total) or 1
 
 
-def _answer_target_or_404(request: HttpRequest, attempt_id, value) -> selectors.AnswerTarget:
+def _answer_target_or_404(request: AuthenticatedRequest, attempt_id, value) -> selectors.AnswerTarget:
     position = parse_ascii_int(value, low=1, high=_MAX_POSITION)
     try:
         if position is None:
             raise AttemptQuestion.DoesNotExist
-        return selectors.attempt_answer_target(public_id=attempt_id, user=request.user, position=position)
+        return selectors.attempt_answer_target(public_id=attempt_id, user_id=request.user.id, position=position)
     except AttemptQuestion.DoesNotExist as exc:
         raise Http404("No such question in this attempt.") from exc
 
@@ -131,7 +132,7 @@ class _AttemptUrls:
         return self._reverse("result")
 
 
-def _raw_answer(kind: str, options: list[dict], data) -> object:
+def _raw_answer(kind: str, options: Sequence[dict], data) -> object:
     """The form's value for one question; ordering arrives as one position per item."""
     if kind == QuestionKind.MULTIPLE:
         return data.getlist("answer")
@@ -273,10 +274,10 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
 @attempt_login_required
 @never_cache
 @require_GET
-def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
+def attempt_status(request: AuthenticatedRequest, attempt_id) -> JsonResponse:
     now = timezone.now()
     try:
-        status = selectors.attempt_status_for_user(public_id=attempt_id, user_id=request.user.pk, now=now)
+        status = selectors.attempt_status_for_user(public_id=attempt_id, user_id=request.user.id, now=now)
     except Attempt.DoesNotExist as exc:
         raise Http404("No such attempt.") from exc
     if status.is_due(now):
@@ -304,7 +305,7 @@ def _partial_response(attempt, slot, *, error: str = "", saved: bool = False) ->
 @attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
+def attempt_answer(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     answering = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
     # The target stands in for the attempt in templates and redirects: they use its public_id.
     attempt, position = answering, answering.position
@@ -339,7 +340,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
 @attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
+def attempt_flag(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     target = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
     attempt, position = target, target.position
     try:
