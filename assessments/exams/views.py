@@ -97,39 +97,28 @@ def _answer_target_or_404(request: AuthenticatedRequest, attempt_id, value) -> s
 
 
 class _AttemptUrls:
-    """An attempt's own URLs for its templates, each reversed at most once per response and only
-    if the template uses it: reversing was a noticeable part of the question page's cost."""
+    """An attempt's own URLs for its templates (`urls.page`, `urls.answer`, …), each reversed at most
+    once per response and only if the template uses it: reversing was a noticeable part of the
+    question page's cost. The navigator adds ?q= to `urls.page` for each question."""
+
+    _VIEWS = {
+        "page": "attempt",
+        "answer": "answer",
+        "flag": "flag",
+        "status": "status",
+        "submit": "submit",
+        "result": "result",
+    }
 
     def __init__(self, public_id) -> None:
         self.public_id = public_id
 
-    def _reverse(self, name: str) -> str:
-        return reverse(f"exams:{name}", args=[self.public_id])
-
-    @functools.cached_property
-    def page(self) -> str:
-        """The navigator adds ?q= to it for each question."""
-        return self._reverse("attempt")
-
-    @functools.cached_property
-    def answer(self) -> str:
-        return self._reverse("answer")
-
-    @functools.cached_property
-    def flag(self) -> str:
-        return self._reverse("flag")
-
-    @functools.cached_property
-    def status(self) -> str:
-        return self._reverse("status")
-
-    @functools.cached_property
-    def submit(self) -> str:
-        return self._reverse("submit")
-
-    @functools.cached_property
-    def result(self) -> str:
-        return self._reverse("result")
+    def __getattr__(self, name: str) -> str:
+        if name not in self._VIEWS:
+            raise AttributeError(name)
+        url = reverse(f"exams:{self._VIEWS[name]}", args=[self.public_id])
+        setattr(self, name, url)  # the next use reads the attribute without coming here
+        return url
 
 
 def _raw_answer(kind: str, options: Sequence[dict], data) -> object:
