@@ -334,10 +334,12 @@ class _TaskParser:
         return entry, None
 
     def _case_inputs(self, case: LineDict, line: int | None, modality: str, placeholders: dict) -> tuple[list, list]:
-        raw = case.get("inputs") or {}
+        raw = case.get("inputs")
         inputs: list = []
         assets: list = []
-        if not isinstance(raw, LineDict):
+        if raw is None:
+            raw = LineDict()
+        elif not isinstance(raw, LineDict):
             self.error(line, "a case's 'inputs' maps each placeholder to a file name or {text: ...}")
             return inputs, assets
         for name in placeholders:
@@ -565,7 +567,9 @@ class _TaskParser:
             self.error(front.line_of("pass_threshold"), "pass_threshold must be a number from 0 to 1")
 
     def _limits(self, front: LineDict) -> dict:
-        raw = front.get("limits") or {}
+        raw = front.get("limits")
+        if raw is None:
+            return dict(_LIMIT_DEFAULTS)
         if not isinstance(raw, LineDict):
             self.error(front.line_of("limits"), "'limits' must be {prompt_max_chars, runs_per_hour, budget_usd}")
             return dict(_LIMIT_DEFAULTS)
