@@ -1,6 +1,7 @@
 """Reads for exams, attempts, results and item statistics."""
 
 import datetime
+import functools
 import math
 import uuid
 from collections.abc import Collection, Iterator
@@ -198,26 +199,30 @@ class AnswerTarget:
     public_id: uuid.UUID
     position: int
     kind: str
-    options: list
+    options: tuple
 
 
-def attempt_answer_target(*, public_id, user, position: int) -> AnswerTarget:
-    """One question of the learner's own attempt, as three columns of one query (no model
-    instances: this runs on every autosave). Raises AttemptQuestion.DoesNotExist."""
+def attempt_answer_target(*, public_id, user_id: int, position: int) -> AnswerTarget:
+    """One question of the learner's own attempt. Raises AttemptQuestion.DoesNotExist.
+
+    Every autosave asks for it, and none of it ever changes (a slot keeps its attempt, owner
+    and question version), so each process keeps the targets it has read."""
+    return _answer_target(public_id, user_id, position)
+
+
+@functools.lru_cache(maxsize=4096)
+def _answer_target(public_id, user_id: int, position: int) -> AnswerTarget:
     row = (
-        AttemptQuestion.objects.filter(attempt__public_id=public_id, attempt__user=user, position=position)
+        AttemptQuestion.objects.filter(attempt__public_id=public_id, attempt__user_id=user_id, position=position)
         .values_list("attempt_id", "version__kind", "version__options")
         .first()
     )
     if row is None:
         raise AttemptQuestion.DoesNotExist
     attempt_id, kind, options = row
-    return AnswerTarget(attempt_id=attempt_id, public_id=public_id, position=position, kind=kind, options=options)
-
-
-def attempt_get_for_user_bare(*, public_id, user) -> Attempt:
-    """The learner's own attempt without its exam and course: what the status poll needs."""
-    return Attempt.objects.get(public_id=public_id, user=user)
+    return AnswerTarget(
+        attempt_id=attempt_id, public_id=public_id, position=position, kind=kind, options=tuple(options)
+    )
 
 
 def attempt_get_for_page(*, public_id, user) -> Attempt:
@@ -241,6 +246,10 @@ class AttemptStatus:
         minutes, seconds = divmod(rest, 60)
         return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
 
+    def is_due(self, now: datetime.datetime) -> bool:
+        """Still open past its deadline plus grace: the request must finalize it before answering."""
+        return self.state == AttemptState.OPEN and now >= self.closes_at
+
     def as_json(self) -> dict:
         return {
             "state": self.state,
@@ -252,9 +261,13 @@ class AttemptStatus:
         }
 
 
+def _remaining_seconds(*, state: str, deadline: datetime.datetime, now: datetime.datetime) -> int:
+    return max(0, math.floor((deadline - now).total_seconds())) if state == AttemptState.OPEN else 0
+
+
 def attempt_remaining_seconds(*, attempt: Attempt, now: datetime.datetime) -> int:
     """Whole seconds to the deadline (not counting the grace); 0 once it passed or the attempt closed."""
-    return max(0, math.floor((attempt.deadline - now).total_seconds())) if attempt.is_open else 0
+    return _remaining_seconds(state=attempt.state, deadline=attempt.deadline, now=now)
 
 
 def attempt_status(
@@ -272,6 +285,25 @@ def attempt_status(
         total=counts["total"],
         deadline=attempt.deadline,
         closes_at=attempt.closes_at,
+    )
+
+
+def attempt_status_for_user(*, public_id, user_id: int, now: datetime.datetime) -> AttemptStatus:
+    """The status poll's answer for the learner's own attempt: its clock and counts in one query,
+    without model instances. Raises Attempt.DoesNotExist."""
+    row = (
+        Attempt.objects.filter(public_id=public_id, user_id=user_id)
+        .values("state", "deadline", "closes_at")
+        .annotate(total=Count("questions"), answered=Count("questions", filter=Q(questions__response__isnull=False)))
+        .get()
+    )
+    return AttemptStatus(
+        state=row["state"],
+        remaining_seconds=_remaining_seconds(state=row["state"], deadline=row["deadline"], now=now),
+        answered=row["answered"],
+        total=row["total"],
+        deadline=row["deadline"],
+        closes_at=row["closes_at"],
     )
 
 

@@ -171,14 +171,20 @@ class _Expired(_Closed):
     """The attempt is past its deadline plus grace; `_refusal` finalizes it first."""
 
 
-def _lock_accepting(attempt_id: int, now: datetime.datetime) -> Attempt:
-    """Caller is inside a transaction. Returns the attempt locked, or raises _Closed or _Expired."""
-    attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
-    if not attempt.is_open:
+def _lock_accepting_slot(attempt_id: int, position: int, now: datetime.datetime) -> AttemptQuestion:
+    """Caller is inside a transaction. Returns the slot at `position`, locked with its attempt, and its
+    version, read in one query (this runs on every autosave), or raises _Closed or _Expired.
+    Locking the slot's row as well makes a read that waited for another save see that save's answer."""
+    slot = (
+        AttemptQuestion.objects.select_for_update(of=("self", "attempt"))
+        .select_related("attempt", "version")
+        .get(attempt_id=attempt_id, position=position)
+    )
+    if not slot.attempt.is_open:
         raise _Closed()
-    if now >= attempt.closes_at:
+    if now >= slot.attempt.closes_at:
         raise _Expired()
-    return attempt
+    return slot
 
 
 def _refusal(attempt_id: int, now: datetime.datetime, what: str, cause: _Closed) -> AttemptClosedError:
@@ -203,8 +209,8 @@ def attempt_answer_save(*, attempt_id: int, position: int, raw, now: datetime.da
     """
     try:
         with transaction.atomic():
-            attempt = _lock_accepting(attempt_id, now)
-            slot = attempt.questions.select_related("version").get(position=position)
+            slot = _lock_accepting_slot(attempt_id, position, now)
+            attempt = slot.attempt
             response = clean_response(kind=slot.version.kind, options=slot.version.options, raw=raw)
             if response == slot.response:
                 return SavedAnswer(slot=slot, changed=False)
@@ -227,8 +233,8 @@ def attempt_answer_save(*, attempt_id: int, position: int, raw, now: datetime.da
 def attempt_flag_set(*, attempt_id: int, position: int, flagged: bool, now: datetime.datetime) -> AttemptQuestion:
     try:
         with transaction.atomic():
-            attempt = _lock_accepting(attempt_id, now)
-            slot = attempt.questions.get(position=position)
+            slot = _lock_accepting_slot(attempt_id, position, now)
+            attempt = slot.attempt
             if slot.flagged != flagged:
                 slot.flagged = flagged
                 slot.save(update_fields=["flagged"])

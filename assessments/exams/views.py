@@ -2,6 +2,7 @@
 
 import csv
 import functools
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.api import AuthenticatedRequest, instructor_required
 from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
+from assessments.templatetags.exam_navigator import navigator_entries
 from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_reference_url, module_list
 
 from . import selectors, services
@@ -84,22 +86,42 @@ def _position(value, total: int) -> int:
     return parse_ascii_int(value, low=1, high=total) or 1
 
 
-def _answer_target_or_404(request: HttpRequest, attempt_id, value) -> selectors.AnswerTarget:
+def _answer_target_or_404(request: AuthenticatedRequest, attempt_id, value) -> selectors.AnswerTarget:
     position = parse_ascii_int(value, low=1, high=_MAX_POSITION)
     try:
         if position is None:
             raise AttemptQuestion.DoesNotExist
-        return selectors.attempt_answer_target(public_id=attempt_id, user=request.user, position=position)
+        return selectors.attempt_answer_target(public_id=attempt_id, user_id=request.user.id, position=position)
     except AttemptQuestion.DoesNotExist as exc:
         raise Http404("No such question in this attempt.") from exc
 
 
-def _attempt_url(attempt: Attempt | selectors.AnswerTarget) -> str:
-    """Reversed once per page; the navigator adds ?q= to it for each question."""
-    return reverse("exams:attempt", args=[attempt.public_id])
+class _AttemptUrls:
+    """An attempt's own URLs for its templates (`urls.page`, `urls.answer`, …), each reversed at most
+    once per response and only if the template uses it: reversing was a noticeable part of the
+    question page's cost. The navigator adds ?q= to `urls.page` for each question."""
+
+    _VIEWS = {
+        "page": "attempt",
+        "answer": "answer",
+        "flag": "flag",
+        "status": "status",
+        "submit": "submit",
+        "result": "result",
+    }
+
+    def __init__(self, public_id) -> None:
+        self.public_id = public_id
+
+    def __getattr__(self, name: str) -> str:
+        if name not in self._VIEWS:
+            raise AttributeError(name)
+        url = reverse(f"exams:{self._VIEWS[name]}", args=[self.public_id])
+        setattr(self, name, url)  # the next use reads the attribute without coming here
+        return url
 
 
-def _raw_answer(kind: str, options: list[dict], data) -> object:
+def _raw_answer(kind: str, options: Sequence[dict], data) -> object:
     """The form's value for one question; ordering arrives as one position per item."""
     if kind == QuestionKind.MULTIPLE:
         return data.getlist("answer")
@@ -227,7 +249,7 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
         "assessments/exams/attempt.html",
         {
             "attempt": attempt,
-            "attempt_url": _attempt_url(attempt),
+            "urls": _AttemptUrls(attempt.public_id),
             "exam": attempt.exam,
             "slots": navigator,
             "slot": slot,
@@ -241,14 +263,16 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
 @attempt_login_required
 @never_cache
 @require_GET
-def attempt_status(request: HttpRequest, attempt_id) -> JsonResponse:
+def attempt_status(request: AuthenticatedRequest, attempt_id) -> JsonResponse:
     now = timezone.now()
     try:
-        attempt = selectors.attempt_get_for_user_bare(public_id=attempt_id, user=request.user)
+        status = selectors.attempt_status_for_user(public_id=attempt_id, user_id=request.user.id, now=now)
     except Attempt.DoesNotExist as exc:
         raise Http404("No such attempt.") from exc
-    attempt = services.attempt_close_if_due(attempt=attempt, now=now)
-    return JsonResponse(selectors.attempt_status(attempt=attempt, now=now).as_json())
+    if status.is_due(now):
+        attempt = _own_current_attempt_or_404(request, attempt_id, now)
+        status = selectors.attempt_status(attempt=attempt, now=now)
+    return JsonResponse(status.as_json())
 
 
 def _fragments(partial: str, context: dict, *, request: HttpRequest | None = None) -> HttpResponse:
@@ -256,13 +280,10 @@ def _fragments(partial: str, context: dict, *, request: HttpRequest | None = Non
 
     Pass `request` only for a partial with a form (its CSRF token): without it the context
     processors do not run, which is most of the cost of an autosave's response."""
-    context = {**context, "attempt_url": _attempt_url(context["attempt"])}
-    html = render_to_string(f"assessments/exams/attempt.html#{partial}", context, request=request)
-    if context["slot"] is not None:
-        html += render_to_string(
-            "assessments/exams/attempt.html#nav_item",
-            {**context, "oob": True, "current_position": context["slot"].position},
-        )
+    urls = _AttemptUrls(context["attempt"].public_id)
+    html = render_to_string(f"assessments/exams/attempt.html#{partial}", {**context, "urls": urls}, request=request)
+    if (slot := context["slot"]) is not None:
+        html += navigator_entries([slot], current_position=slot.position, page_url=urls.page, oob=True)
     return HttpResponse(html)
 
 
@@ -273,7 +294,7 @@ def _partial_response(attempt, slot, *, error: str = "", saved: bool = False) ->
 @attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
+def attempt_answer(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     answering = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
     # The target stands in for the attempt in templates and redirects: they use its public_id.
     attempt, position = answering, answering.position
@@ -308,7 +329,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> HttpResponse:
 @attempt_login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def attempt_flag(request: HttpRequest, attempt_id) -> HttpResponse:
+def attempt_flag(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     target = _answer_target_or_404(request, attempt_id, request.POST.get("position"))
     attempt, position = target, target.position
     try:
@@ -349,6 +370,7 @@ def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
         "assessments/exams/submit_confirm.html",
         {
             "attempt": attempt,
+            "urls": _AttemptUrls(attempt.public_id),
             "exam": attempt.exam,
             "status": selectors.attempt_status(attempt=attempt, now=now),
             "unanswered": [s for s in slots if not s.is_answered],
