@@ -282,7 +282,7 @@ class _TaskParser:
         return [item for item in validation.LEARNER_WRITES if item in items]
 
     def _placeholders(self, front: LineDict) -> dict[str, str]:
-        raw = front.get("placeholders") or {}
+        raw = front.get("placeholders") or LineDict()
         if not isinstance(raw, LineDict) or not raw:
             self.error(
                 front.line_of("placeholders"),
@@ -334,7 +334,7 @@ class _TaskParser:
         return entry, None
 
     def _case_inputs(self, case: LineDict, line: int | None, modality: str, placeholders: dict) -> tuple[list, list]:
-        raw = case.get("inputs") or {}
+        raw = case.get("inputs") or LineDict()
         inputs: list = []
         assets: list = []
         if not isinstance(raw, LineDict):
@@ -400,7 +400,7 @@ class _TaskParser:
             if not isinstance(expected, list) or not all(isinstance(v, str) and v.strip() for v in expected):
                 self.error(item.line_of("expected_values"), f"case '{cid}': expected_values is a list of texts")
                 expected = []
-            results = item.get("tool_results") or {}
+            results = item.get("tool_results") or LineDict()
             if not isinstance(results, LineDict):
                 self.error(item.line_of("tool_results"), f"case '{cid}': 'tool_results' maps a tool name to its result")
                 results = {}
@@ -474,7 +474,7 @@ class _TaskParser:
             self.error(
                 front.line_of("modality"), "a function_calling task needs task 'tools' or 'tools' in learner_writes"
             )
-        results = front.get("tool_results") or {}
+        results = front.get("tool_results") or LineDict()
         if not isinstance(results, LineDict):
             self.error(front.line_of("tool_results"), "'tool_results' must map a tool name to its result")
         elif tools and "tools" not in learner_writes and not validation.tools_errors(_plain(tools)):
@@ -561,7 +561,7 @@ class _TaskParser:
             self.error(front.line_of("pass_threshold"), "pass_threshold must be a number from 0 to 1")
 
     def _limits(self, front: LineDict) -> dict:
-        raw = front.get("limits") or {}
+        raw = front.get("limits") or LineDict()
         if not isinstance(raw, LineDict):
             self.error(front.line_of("limits"), "'limits' must be {prompt_max_chars, runs_per_hour, budget_usd}")
             return dict(_LIMIT_DEFAULTS)
