@@ -141,6 +141,7 @@ def world(db, settings, tmp_path):
         "attempt_id": str(attempt.public_id),
         "practice_id": str(practice.public_id),
         "submission_id": str(submission.pk),
+        "run_id": "1",  # a playground run; none exists, so its page must answer 404, not 500
         "task_id": str(task.pk),
         "task_slug": task.slug,
         "filename": (task.inputs[0]["file"] if task.inputs else "input.txt"),

@@ -31,6 +31,7 @@ def test_only_http_citations_become_links_and_model_html_loses_class_and_id(
                 'Rain <span class="notice notice-warn" id="save-status">Your exam was voided</span>',
                 ["javascript:alert(document.cookie)", "data:text/html,hi", "https://docs.x.ai/rain"],
             ),
+            "times": 4,  # every case, which run in parallel: the page shows the visible one's
         }
     )
     submission = submit(learner, synced["haiku"])
