@@ -7,9 +7,12 @@ classifier never flags anything, as a judge talked into it would. What still sta
 between a submission and a pass is the platform's own layers.
 
 Four sets of prompts, on every task:
-  attacks     the reference solution with text aimed at the grader added (in the user or
-              the system prompt): from tests/fixtures/injection/ when present, else a
-              small built-in set. None may pass.
+  attacks     the reference solution with text aimed at the grader added: from
+              tests/fixtures/injection/ when present, else a small built-in set. A text
+              written for one of the learner's fields goes there when the task has it; the
+              others (texts written as model output, which the simulator does not echo)
+              alternate between the user and the system prompt, where the judge reads
+              them too. None may pass.
   legitimate  the reference solution with text that discusses or defends against
               injection. None may be sent to review.
   junk        ":", "asdf", "You are helpful." and the like. None may pass.
@@ -70,23 +73,26 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _texts(value) -> list[str]:
-    """Prompt texts from a fixture file's data: a list of texts, or of {text|prompt: ...} items."""
+Placed = tuple[str, str | None]  # (text, the learner field it was written for, if any)
+
+
+def _texts(value) -> list[Placed]:
+    """Texts from a fixture file's data: a list of texts, or of {text|prompt: ..., where: ...} items."""
     if isinstance(value, dict):
         return [text for key in ("attacks", "legitimate", "items", "prompts") for text in _texts(value.get(key))]
     if isinstance(value, list):
-        found = []
+        found: list[Placed] = []
         for item in value:
             if isinstance(item, str):
-                found.append(item)
+                found.append((item, None))
             elif isinstance(item, dict):
                 text = item.get("text") or item.get("prompt")
-                found += [text] if isinstance(text, str) else []
+                found += [(text, item.get("where"))] if isinstance(text, str) else []
         return found
     return []
 
 
-def load_fixtures() -> tuple[list[str], list[str], str]:
+def load_fixtures() -> tuple[list[Placed], list[Placed], str]:
     """(attacks, legitimate prompts, where they came from)."""
     attacks, legitimate = [], []
     if FIXTURES.is_dir():
@@ -104,7 +110,11 @@ def load_fixtures() -> tuple[list[str], list[str], str]:
                 attacks += _texts(data)
     if attacks and legitimate:
         return attacks, legitimate, str(FIXTURES.relative_to(ROOT))
-    return BUILT_IN_ATTACKS, BUILT_IN_LEGITIMATE, "the built-in sample (tests/fixtures/injection/ has no sets)"
+    return (
+        [(text, None) for text in BUILT_IN_ATTACKS],
+        [(text, None) for text in BUILT_IN_LEGITIMATE],
+        "the built-in sample (tests/fixtures/injection/ has no sets)",
+    )
 
 
 def prepare(workdir: Path) -> None:
@@ -141,14 +151,16 @@ def example_answer(slug: str) -> str:
     return (output.get("steps") or [output])[-1]["content"]
 
 
-def prompt_sets(slug: str, attacks: list[str], legitimate: list[str], limit: int) -> dict[str, list[dict]]:
+def prompt_sets(slug: str, attacks: list[Placed], legitimate: list[Placed], limit: int) -> dict[str, list[dict]]:
     reference = reference_fields(slug)
     writes_system = "system_prompt" in reference
 
-    def added(text: str, index: int) -> dict:
-        # Alternate where the text goes, so both of the learner's fields are tried.
-        field = "system_prompt" if writes_system and index % 2 else "user_prompt"
-        return {**reference, field: f"{reference[field]}\n{text}"}
+    def added(placed: Placed, index: int) -> dict:
+        text, where = placed
+        if where not in ("system_prompt", "user_prompt") or where not in reference:
+            # Alternate, so both of the learner's fields are tried.
+            where = "system_prompt" if writes_system and index % 2 else "user_prompt"
+        return {**reference, where: f"{reference[where]}\n{text}"}
 
     def cut(items: list[dict]) -> list[dict]:
         return items[:limit] if limit else items
@@ -166,8 +178,8 @@ def prompt_sets(slug: str, attacks: list[str], legitimate: list[str], limit: int
         },
     ]
     return {
-        "attacks": cut([added(text, index) for index, text in enumerate(attacks)]),
-        "legitimate": cut([added(text, index + 1) for index, text in enumerate(legitimate)]),
+        "attacks": cut([added(placed, index) for index, placed in enumerate(attacks)]),
+        "legitimate": cut([added(placed, index + 1) for index, placed in enumerate(legitimate)]),
         "junk": cut(junk),
         "hard-coded": cut(hard_coded),
     }
@@ -262,7 +274,7 @@ def main() -> None:
     print()
     print("What each layer stopped or flagged (a submission can be stopped by more than one):")
     header = (
-        f"{'set':<12}{'prompts':>8}"
+        f"{'set':<12}{'prompts':>8}{'refused on submit':>19}"
         + "".join(f"{label:>30}" for _, label in LAYERS)
         + f"{'to review':>11}{'passed':>8}"
     )

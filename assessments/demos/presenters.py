@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from assessments import json_limits
+from assessments.grading.checks import finish_reason_meaning
 from assessments.modelapi.types import ModelResult
 from assessments.models import DemoTask, GradeRecord, ModelCallRecord, Submission
 from courses.api import http_url, render_untrusted_markdown
@@ -34,7 +35,7 @@ class OutputView:
     html: str = ""  # sanitized Markdown, or empty when `json` is set
     json: str = ""  # pretty-printed JSON answer, shown in a <pre> (escaped by the template)
     refusal: str = ""
-    finish_reason: str = ""
+    ending: str = ""  # how the run ended, in words
     model: str = ""
     tool_calls: list[ToolCallView] = field(default_factory=list)
     citations: list[dict] = field(default_factory=list)
@@ -142,7 +143,7 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
         html="" if structured else render_untrusted_markdown(text),
         json=json.dumps(parsed, indent=2, ensure_ascii=False) if structured else "",
         refusal=final.refusal or "",
-        finish_reason=final.finish_reason,
+        ending=finish_reason_meaning(final.finish_reason),
         model=final.resolved_model,
         tool_calls=tool_calls,
         citations=[{"url": c.url, "href": http_url(c.url), "title": c.title} for _, r in results for c in r.citations],

@@ -49,6 +49,12 @@ _FINISH_MEANING = {
     "tool_calls": "the model stopped to call a tool",
 }
 
+
+def finish_reason_meaning(reason: str | None) -> str:
+    """How a run ended, in words (the API's finish_reason is jargon to a learner)."""
+    return _FINISH_MEANING.get(reason or "", "the run ended in an unusual way")
+
+
 # --- the run being checked ---------------------------------------------------------------
 
 
@@ -279,6 +285,8 @@ def _range_rule(spec: Mapping[str, Any]) -> str | None:
 
 def _range_label(spec: Mapping[str, Any], unit: str) -> str:
     if "min" in spec and "max" in spec:
+        if spec["min"] == spec["max"]:
+            return f"Exactly {spec['min']} {unit}"
         return f"Between {spec['min']} and {spec['max']} {unit}"
     return f"At least {spec['min']} {unit}" if "min" in spec else f"At most {spec['max']} {unit}"
 
@@ -287,7 +295,7 @@ def _range_outcome(count: int, spec: Mapping[str, Any], unit: str) -> Outcome:
     low, high = spec.get("min", 0), spec.get("max")
     passed = count >= low and (high is None or count <= high)
     expected = _range_label(spec, unit).lower()
-    return passed, f"The answer has {count} {unit}; expected {expected}."
+    return passed, f"The answer has {count} {unit}; it should have {expected}."
 
 
 def _contains(spec: Mapping[str, Any], text: str) -> bool:
@@ -317,17 +325,22 @@ def _check_not_contains(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     return True, f"The answer does not contain {_quote(spec['value'])}{_ignoring_case(spec)}."
 
 
+def _sought(spec: Mapping[str, Any]) -> str:
+    """What a pattern check looks for, in the words of the task's author: learners read advice, not regexes."""
+    return spec.get("description") or "the text this check looks for"
+
+
 @_register(
     "regex",
-    params={"pattern": Param(_pattern, required=True), "case_insensitive": Param(_flag)},
-    label=lambda spec: f"Matches /{spec['pattern']}/",
+    params={"pattern": Param(_pattern, required=True), "case_insensitive": Param(_flag), "description": Param(_text)},
+    label=lambda spec: spec.get("description") or "The answer has the expected form",
 )
 def _check_regex(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     flags = re.IGNORECASE if spec.get("case_insensitive", False) else 0
     found = re.search(spec["pattern"], run.text, flags)
     if found:
-        return True, f"The answer matches /{spec['pattern']}/ at {_quote(found.group(0), 60)}."
-    return False, f"Nothing in the answer matches /{spec['pattern']}/{_ignoring_case(spec)}."
+        return True, f"Found in the answer: {_quote(found.group(0), 60)}."
+    return False, f"Not found in the answer: {_sought(spec)}."
 
 
 @_register(
@@ -448,14 +461,14 @@ def _check_cites_sources(spec: Mapping[str, Any], run: RunTranscript) -> Outcome
 @_register(
     "finish_reason",
     params={"value": Param(_finish, required=True)},
-    label=lambda spec: f"Finishes with “{spec['value']}”",
+    label=lambda spec: _FINISH_MEANING[spec["value"]].capitalize(),
 )
 def _check_finish_reason(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     actual = run.finish_reason or "none"
-    meaning = _FINISH_MEANING.get(actual, "an unusual ending")
+    meaning = finish_reason_meaning(actual)
     if actual == spec["value"]:
-        return True, f"The run ended with “{actual}” ({meaning})."
-    return False, f"The run ended with “{actual}” ({meaning}), not “{spec['value']}”."
+        return True, f"As required, {meaning}."
+    return False, f"Here {meaning}; the task needs this instead: {_FINISH_MEANING[spec['value']]}."
 
 
 @_register(
@@ -567,8 +580,13 @@ def _field_name(value: Any) -> str | None:
 @_register(
     "prompt_regex",
     scope="prompt",
-    params={"pattern": Param(_pattern, required=True), "field": Param(_field_name), "hint": Param(_text)},
-    label=lambda spec: f"The prompt matches /{spec['pattern']}/",
+    params={
+        "pattern": Param(_pattern, required=True),
+        "field": Param(_field_name),
+        "hint": Param(_text),
+        "description": Param(_text),
+    },
+    label=lambda spec: spec.get("description") or "The prompt covers what this task requires",
 )
 def _check_prompt_regex(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     field = spec.get("field", "any")
@@ -576,7 +594,7 @@ def _check_prompt_regex(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outco
     where = "your prompts" if field == "any" else f"your {field.replace('_', ' ')}"
     if re.search(spec["pattern"], PLACEHOLDER.sub(" ", text), re.IGNORECASE):
         return True, f"Found in {where}."
-    return False, spec.get("hint") or f"Nothing in {where} matches /{spec['pattern']}/."
+    return False, spec.get("hint") or f"Not found in {where}: {_sought(spec)}."
 
 
 PLATFORM_PROMPT_CHECKS: tuple[Mapping[str, Any], ...] = (

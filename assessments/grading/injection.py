@@ -62,6 +62,7 @@ import bisect
 import codecs
 import functools
 import html
+import json
 import re
 import unicodedata
 import urllib.parse
@@ -268,6 +269,14 @@ _RULES: tuple[_Rule, ...] = (
         rf"|\b{_ANY_GRADER}s?\s+(?:should|must|will|shall|need\s+to|are\s+(?:asked|instructed|required)\s+to)\s+"
         r"(?:\w+\s+)?(?:treat|mark|give|award|return|output|rate|score|grade|pass|accept|approve|consider|confirm)\b",
         output_only=True,
+    ),
+    # ...unless the demand is about this very submission or is a winning verdict: no task needs that.
+    _rule(
+        _ADDRESSED,
+        rf"\b{_ANY_GRADER}s?\s+(?:should|must|will|shall|need\s+to|are\s+(?:asked|instructed|required)\s+to)\s+"
+        r"(?:\w+\s+)?(?:treat|mark|give|award|return|output|rate|score|grade|pass|accept|approve|consider|confirm)\s+"
+        rf"(?:(?:this|my|our)\s+(?:response|answer|submission|output|reply|prompt|work)\b|(?:it\s+as\s+)?{_WIN})",
+        conditional_ok=True,
     ),
     _rule(
         "a fake end of the graded material",
@@ -706,15 +715,39 @@ def _json_strings(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
+# An object or array that starts a line or follows a colon: where JSON sits in a prompt.
+_JSON_START = re.compile(r"(?:^|(?<=[:=]))[ \t]*([{\[])", re.MULTILINE)
+_MAX_JSON_ATTEMPTS = 16  # parses tried per text, so a prompt full of braces costs a bounded amount
+
+
+def _embedded_json(text: str) -> list[Any]:
+    """The JSON objects and arrays written inside a text (a prompt's example record, a
+    schema pasted in), each parsed where it starts."""
+    decoder = json.JSONDecoder()
+    found: list[Any] = []
+    for attempt, match in enumerate(_JSON_START.finditer(text)):
+        if attempt >= _MAX_JSON_ATTEMPTS:
+            break
+        try:
+            value, _ = decoder.raw_decode(text, match.start(1))
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, (dict, list)) and not json_limits.nesting_depth_exceeds(value):
+            found.append(value)
+    return found
+
+
 def _scan(text: str, *, source: str, is_output: bool) -> list[tuple[str, str]]:
     """(reason, excerpt) for every grader-directed phrase in a text, in each way it can be
-    read. In JSON (structured output, tool arguments, a learner's schema) every string is
-    also read on its own: the quotation marks there are syntax, not quoting."""
+    read. In JSON (structured output, tool arguments, a learner's schema, or JSON written
+    inside a prompt) every string is also read on its own: the quotation marks there are
+    syntax, not quoting."""
     try:
         parsed = json_limits.loads(text)
     except ValueError:
         parsed = None
-    leaves = _json_strings(parsed) if isinstance(parsed, (dict, list)) else []
+    documents = [parsed] if isinstance(parsed, (dict, list)) else _embedded_json(text)
+    leaves = [leaf for document in documents for leaf in _json_strings(document)]
     hits: list[tuple[str, str]] = []
     budget = _Budget()
     for part in [text, *leaves]:

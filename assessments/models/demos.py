@@ -162,6 +162,9 @@ class ModelCallRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["submission", "step"], name="one_model_call_per_step")]
 
 
+_GRADE_STATUS_LABELS = {"passed": "Passed", "failed": "Not passed", "needs_review": "Needs review"}
+
+
 class GradeRecord(models.Model):
     """The outcome of one grading round; unique per round so a round is never graded twice."""
 
@@ -182,6 +185,10 @@ class GradeRecord(models.Model):
     class Meta:
         ordering = ["submission_id", "round"]
         constraints = [models.UniqueConstraint(fields=["submission", "round"], name="one_grade_per_round")]
+
+    def status_label(self) -> str:
+        """The grader's status as people read it ("needs_review" is the grader's word, not theirs)."""
+        return _GRADE_STATUS_LABELS.get(self.status, self.status.replace("_", " ").capitalize())
 
 
 class ReviewDecision(models.Model):

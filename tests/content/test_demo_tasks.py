@@ -55,7 +55,7 @@ CHECK_PARAMS = {
     "token_budget": {"max_output_tokens"},
     "cost_budget": {"max_usd"},
 }
-CHECK_OPTIONAL = {"required", "label", "case_insensitive", "min", "max", "arguments_schema", "expected"}
+CHECK_OPTIONAL = {"required", "label", "case_insensitive", "min", "max", "arguments_schema", "expected", "description"}
 
 
 def _load(demo_dir: Path) -> tuple[dict, str, dict]:

@@ -53,6 +53,7 @@ def test_review_queue_and_detail_show_prompt_output_checks_and_rationale(in_revi
     assert "Between 1 and 200 words" in html and "simulated reasoning" in html
     assert "judge-v1" in html and "Reference solution" in html and "Write a haiku about {{topic}}." in html
     assert "Audit log" in html and "Sent to review" in html
+    assert "grader status Needs review" in html  # the grader's status as people say it
     assert "Case fog" in html and "Write a haiku about fog." in html  # every case, hidden ones too
 
 

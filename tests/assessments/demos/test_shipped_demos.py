@@ -83,6 +83,15 @@ def test_the_course_ships_the_six_demos():
     ]
 
 
+@pytest.mark.parametrize("slug", SHIPPED)
+def test_every_pattern_check_of_a_shipped_demo_tells_learners_what_it_looks_for(slug):
+    front, _ = read_front_matter(DEMOS_DIR / slug / "task.md")
+    specs = [*front.get("checks", []), *front.get("prompt_checks", [])]
+    specs += [check for case in front["cases"] for check in case.get("checks", [])]
+    patterns = [spec for spec in specs if spec["kind"] in ("regex", "prompt_regex")]
+    assert all(spec.get("description", "").strip() for spec in patterns), [spec["pattern"] for spec in patterns]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", SHIPPED)
 def test_reference_solution_passes_every_case_end_to_end(slug, no_api_key, model_simulator, learner):

@@ -103,6 +103,7 @@ def test_graded_state_shows_output_checks_criteria_tokens_and_cost(synced, learn
     assert "100%" in html and "Passed" in html
     assert "<strong>tin</strong>" in html and "<script>alert(1)" not in html
     assert "Between 1 and 200 words" in html  # the check, with its detail
+    assert "The model finished its answer" in html and "finish reason" not in html  # words, not API jargon
     assert "The answer is a haiku." in html and "simulated reasoning" in html  # criterion and feedback
     assert "Tokens and cost" in html and "judge:strict:example" in html and "Total cost: $" in html
     assert "Hidden case 3: every check passed and every criterion met" in html

@@ -207,6 +207,44 @@ def test_details_explain_the_failure_to_the_learner():
     assert "15 output tokens" in budget.detail and "7 reasoning" in budget.detail
 
 
+def test_a_range_with_equal_bounds_reads_as_an_exact_count():
+    result = check_run({"kind": "line_count", "min": 4, "max": 4}, RunTranscript(text="a\nb\nc\nd\ne"))
+    assert (result.label, result.passed) == ("Exactly 4 lines", False)
+    assert result.detail == "The answer has 5 lines; it should have exactly 4 lines."
+    assert (
+        check_run({"kind": "word_count", "min": 2, "max": 9}, RunTranscript(text="x")).label == "Between 2 and 9 words"
+    )
+
+
+PATTERN = r"\b(5|five) ?(to|-) ?(7|seven) business days"
+
+
+@pytest.mark.parametrize(
+    ("spec", "subject"),
+    [
+        ({"kind": "regex", "pattern": PATTERN}, RunTranscript(text="Refunds take a while.")),
+        ({"kind": "prompt_regex", "pattern": PATTERN}, prompt(GOOD_SYSTEM)),
+    ],
+    ids=["regex", "prompt_regex"],
+)
+def test_learners_never_read_a_raw_pattern(spec, subject):
+    described = check_run({**spec, "description": "How long a refund takes"}, subject)
+    assert described.label == "How long a refund takes" and not described.passed
+    assert described.detail.endswith(": How long a refund takes.")
+    undescribed = check_run(spec, subject)
+    for result in (described, undescribed):
+        assert PATTERN not in result.label + result.detail and "/" not in result.label + result.detail
+    assert check_run({**spec, "label": "Gives the refund time"}, subject).label == "Gives the refund time"
+
+
+def test_a_matching_pattern_quotes_what_it_found_and_a_finish_reason_is_explained():
+    found = check_run({"kind": "regex", "pattern": PATTERN}, RunTranscript(text="It takes 5-7 business days."))
+    assert found.passed and found.detail == "Found in the answer: “5-7 business days”."
+    cut = check_run({"kind": "finish_reason", "value": "stop"}, RunTranscript(text="cut o", finish_reason="length"))
+    assert cut.label == "The model finished its answer"
+    assert "the output-token cap cut the answer off" in cut.detail and "“" not in cut.detail
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
