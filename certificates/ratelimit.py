@@ -9,7 +9,7 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 
 def rate_limit_hit(*, scope: str, ident: str, limit: int, window: int) -> int | None:
@@ -43,29 +43,25 @@ def client_ip(request: HttpRequest) -> str:
         return request.META.get("REMOTE_ADDR", "")
 
 
-def verification_rate_limited(*, json: bool) -> Callable:
-    """The verification page, the API and the badge files serve the same record, so they
-    share one budget per client (CERT_API_RATE_LIMIT requests per CERT_API_RATE_WINDOW)."""
+def verification_rate_limited(view: Callable) -> Callable:
+    """For the HTML verification page. The page, the API and the badge files serve the same
+    record, so they share one budget per client (CERT_API_RATE_LIMIT requests per
+    CERT_API_RATE_WINDOW); the JSON endpoints count against it through `public_api`."""
 
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            wait = rate_limit_hit(
-                scope="verification",
-                ident=client_ip(request),
-                limit=settings.CERT_API_RATE_LIMIT,
-                window=settings.CERT_API_RATE_WINDOW,
-            )
-            if wait is None:
-                return view(request, *args, **kwargs)
-            detail = f"Too many requests; retry in {wait} seconds."
-            if json:
-                response: HttpResponse = JsonResponse({"error": "rate_limited", "detail": detail}, status=429)
-            else:
-                response = HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")
-            response["Retry-After"] = str(wait)
-            return response
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wait = rate_limit_hit(
+            scope="verification",
+            ident=client_ip(request),
+            limit=settings.CERT_API_RATE_LIMIT,
+            window=settings.CERT_API_RATE_WINDOW,
+        )
+        if wait is None:
+            return view(request, *args, **kwargs)
+        response = HttpResponse(
+            f"Too many requests; retry in {wait} seconds.", status=429, content_type="text/plain; charset=utf-8"
+        )
+        response["Retry-After"] = str(wait)
+        return response
 
-        return wrapper
-
-    return decorator
+    return wrapper

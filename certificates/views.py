@@ -60,7 +60,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@verification_rate_limited(json=False)
+@verification_rate_limited
 def verify_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     try:
         stored = credential_id_parse(credential_id)

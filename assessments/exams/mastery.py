@@ -75,6 +75,14 @@ def mastery_estimate(outcomes: Iterable[bool], *, parameters: KnowledgeTracingPa
     return known
 
 
+def mastery_by_domain(evidence: Iterable[AnswerEvidence]) -> dict[str, tuple[float, int]]:
+    """Each answered domain's (estimate, number of answers), from answers in the order made."""
+    outcomes: dict[str, list[bool]] = {}
+    for answer in evidence:
+        outcomes.setdefault(answer.domain, []).append(answer.correct)
+    return {domain: (mastery_estimate(answers), len(answers)) for domain, answers in outcomes.items()}
+
+
 def review_schedule(evidence: Sequence[AnswerEvidence]) -> dict[int, ReviewState]:
     """The Leitner box and due time of every question the learner has ever missed.
 

@@ -26,7 +26,7 @@ from assessments.models.exams import (
 from courses.api import CourseInfo, lesson_reference_url, lesson_title_map
 
 from .draw import Candidate
-from .mastery import MASTERED, AnswerEvidence, mastery_estimate, review_schedule
+from .mastery import MASTERED, AnswerEvidence, mastery_by_domain, mastery_estimate, review_schedule
 
 FINALIZED = (AttemptState.SUBMITTED, AttemptState.TIMED_OUT)
 # Discrimination below this (a correlation times 100) marks a question for review:
@@ -517,32 +517,35 @@ def mastery_overview(*, user_id: int, course: CourseInfo, now: datetime.datetime
     domain_labels: dict[str, str] = course.metadata.get("domains") or {}
     lesson_titles = lesson_title_map(course_id=course.id)
     evidence = learner_answer_evidence(user_id=user_id, course_id=course.id)
-    by_domain: dict[str, list[bool]] = {}
+    by_domain = mastery_by_domain(evidence)
     by_section: dict[tuple[str, str], list[bool]] = {}
     for answer in evidence:
-        by_domain.setdefault(answer.domain, []).append(answer.correct)
         by_section.setdefault((answer.domain, answer.section), []).append(answer.correct)
+    # Sections worth re-reading: missed at least once and not mastered since.
+    weak_sections: dict[str, list[SectionMastery]] = {}
+    for (domain, section), outcomes in by_section.items():
+        estimate = mastery_estimate(outcomes)
+        if estimate < MASTERED and not all(outcomes):
+            weak_sections.setdefault(domain, []).append(
+                SectionMastery(
+                    reference=section,
+                    lesson_title=lesson_titles.get(section.partition("#")[0], section),
+                    url=lesson_reference_url(course_slug=course.slug, reference=section),
+                    estimate=estimate,
+                    answered=len(outcomes),
+                )
+            )
     domains = []
     for domain in sorted(set(domain_labels) | set(by_domain)):
-        sections = [
-            SectionMastery(
-                reference=section,
-                lesson_title=lesson_titles.get(section.partition("#")[0], section),
-                url=lesson_reference_url(course_slug=course.slug, reference=section),
-                estimate=mastery_estimate(outcomes),
-                answered=len(outcomes),
-            )
-            for (section_domain, section), outcomes in by_section.items()
-            if section_domain == domain and mastery_estimate(outcomes) < MASTERED and not all(outcomes)
-        ]
-        outcomes = by_domain.get(domain, [])
+        estimate, answered = by_domain.get(domain, (mastery_estimate([]), 0))
+        sections = sorted(weak_sections.get(domain, []), key=lambda s: (s.estimate, s.reference))
         domains.append(
             DomainMastery(
                 domain=domain,
                 label=domain_labels.get(domain, domain),
-                estimate=mastery_estimate(outcomes),
-                answered=len(outcomes),
-                sections_to_review=tuple(sorted(sections, key=lambda s: (s.estimate, s.reference))[:3]),
+                estimate=estimate,
+                answered=answered,
+                sections_to_review=tuple(sections[:3]),
             )
         )
     schedule = review_schedule([answer for answer in evidence if not answer.from_exam])

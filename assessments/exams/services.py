@@ -29,7 +29,7 @@ from assessments.signals import learner_progressed
 
 from . import selectors
 from .draw import DrawnQuestion, draw_questions, draw_weak_spots
-from .mastery import MASTERED, mastery_estimate, review_schedule
+from .mastery import MASTERED, mastery_by_domain, mastery_estimate, review_schedule
 from .scoring import InvalidResponse, clean_response, points_for, score_fraction
 
 logger = logging.getLogger(__name__)
@@ -489,12 +489,11 @@ def practice_start_weak_spots(
     first, then the weakest domains (see `mastery.py`). Questions the learner met in a
     certification attempt are never drawn, so practice cannot rehearse the exam's items."""
     evidence = selectors.learner_answer_evidence(user_id=user.id, course_id=course_id)
-    outcomes_by_domain: dict[str, list[bool]] = {}
-    for answer in evidence:
-        outcomes_by_domain.setdefault(answer.domain, []).append(answer.correct)
+    answered_domains = mastery_by_domain(evidence)
     candidates = selectors.question_candidates(course_id=course_id)
     domains = {candidate.group for candidate in candidates}
-    estimates = {domain: mastery_estimate(outcomes_by_domain.get(domain, [])) for domain in domains}
+    unanswered = (mastery_estimate([]), 0)
+    estimates = {domain: answered_domains.get(domain, unanswered)[0] for domain in domains}
     # Weak domains first, weakest leading; mastered ones only fill what is left.
     domain_order = sorted(domains, key=lambda d: (estimates[d] >= MASTERED, estimates[d], d))
     schedule = review_schedule([answer for answer in evidence if not answer.from_exam])

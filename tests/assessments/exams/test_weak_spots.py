@@ -37,6 +37,17 @@ def test_knowledge_tracing_follows_the_answers():
     assert mastery.mastery_estimate([True, True, False]) < mastery.mastery_estimate([False, True, True])
 
 
+def test_mastery_by_domain_counts_each_domain_in_answer_order():
+    other = mastery.AnswerEvidence(
+        question_id=9, domain="tools", section="t/l#s", correct=True, at=START, from_exam=True
+    )
+    answers = [evidence(1, False, START), other, evidence(2, True, START + DAY)]
+    assert mastery.mastery_by_domain(answers) == {
+        "prompting": (mastery.mastery_estimate([False, True]), 2),
+        "tools": (mastery.mastery_estimate([True]), 1),
+    }
+
+
 def test_leitner_boxes_double_the_wait_and_a_miss_starts_over():
     schedule = mastery.review_schedule(
         [
