@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install setup bench clean
+.PHONY: run test lint install translations messages setup bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -15,7 +15,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-setup: install
+# The UI's Japanese and Korean catalogs, compiled from locale/*/LC_MESSAGES/*.po when stale.
+translations: install
+	$(BIN)/python -m config.translations
+
+# After marking strings for translation: refresh locale/*/LC_MESSAGES/django.po (needs gettext's xgettext).
+messages: install
+	$(BIN)/python manage.py makemessages --locale=ja --locale=ko --no-location --no-obsolete \
+		--ignore='var/*' --ignore='tests/*' --ignore='bench/*' --ignore='devtools/*' --ignore='content/*'
+
+setup: translations
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py sync_content
@@ -27,7 +36,7 @@ setup: install
 run: setup
 	$(BIN)/python -m config.devserver $(if $(DEV),--dev,)
 
-test: install lint
+test: translations lint
 	$(BIN)/python -m pytest
 
 lint: install

@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -33,6 +34,9 @@ class User(AbstractUser):
         blank=True,
         help_text="Printed on your certificates exactly as you type it, in any script.",
     )
+    # Blank until the person picks a language: until then pages follow the browser's
+    # Accept-Language, and e-mails and certificates use the platform default.
+    preferred_language = models.CharField("language", max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
     objects: ClassVar[EmailUserManager] = EmailUserManager()
 

@@ -132,5 +132,12 @@ def model_simulator(model_simulator_server, settings):
     control.close()
 
 
+def pytest_sessionstart(session):
+    # `make test` compiles the catalogs first; a bare `pytest` gets the same up-to-date UI strings.
+    from config.translations import catalogs_compile
+
+    catalogs_compile()
+
+
 def pytest_terminal_summary(terminalreporter):
     missing_requirement_summary(terminalreporter)

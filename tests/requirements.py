@@ -17,7 +17,7 @@ REQUIRE_ALL = os.environ.get("CERTIFY_REQUIRE_ALL") == "1"
 MISSING_PREFIX = "missing requirement: "
 APT_LINE = (
     "apt-get install chromium libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 "
-    "fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-utils docker-compose"
+    "fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-utils docker-compose gettext"
 )
 
 
