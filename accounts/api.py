@@ -1,9 +1,11 @@
-"""What other apps may use from `accounts`: role gates for views, the own-record rule and the
-account events feature apps answer."""
+"""What other apps may use from `accounts`: role gates for views, the own-record rule, the
+account events feature apps answer and the language a request is served in."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .decorators import instructor_required, staff_required  # noqa: F401
+from .languages import language_active  # noqa: F401
 from .models import AccountEvent
 from .requests import AuthenticatedRequest  # noqa: F401
 from .signals import (  # noqa: F401
@@ -29,4 +31,6 @@ def own_record_refusal(*, actor_id: int | None, learner_id: int, record: str, ac
         detail={"record": record, "action": action},
         at=timezone.now(),
     )
-    return f"This is your own {record}: another instructor has to {action} it. This refusal is kept in the audit log."
+    return _(
+        "This is your own %(record)s: another instructor has to %(action)s it. This refusal is kept in the audit log."
+    ) % {"record": record, "action": action}

@@ -3,6 +3,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
@@ -25,18 +26,20 @@ class EmailUserManager(UserManager):
 class User(AbstractUser):
     """A person on the platform. Signs in with e-mail; `username` mirrors it for Django's admin."""
 
-    email = models.EmailField("e-mail address", unique=True)
+    email = models.EmailField(_("e-mail address"), unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
     # Stored exactly as typed (no case folding or normalisation): certificates print it.
     certificate_name = models.CharField(
-        "name as it appears on certificates",
+        _("name as it appears on certificates"),
         max_length=200,
         blank=True,
-        help_text="Printed on your certificates exactly as you type it, in any script.",
+        help_text=_("Printed on your certificates exactly as you type it, in any script."),
     )
     # Blank until the person picks a language: until then pages follow the browser's
     # Accept-Language, and e-mails and certificates use the platform default.
-    preferred_language = models.CharField("language", max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    preferred_language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     objects: ClassVar[EmailUserManager] = EmailUserManager()
 

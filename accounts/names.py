@@ -4,6 +4,7 @@ script, and nothing that changes how the rest of it reads or hides in the printo
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # The certificate layout holds this many characters in three lines at most, above the
 # details and the QR code, in the widest glyphs of its fonts (full-width Latin, CJK);
@@ -23,7 +24,7 @@ _FIRST_JOINING_SCRIPT = 0x0590
 
 
 def _describe(character: str) -> str:
-    name = unicodedata.name(character, "an unassigned character")
+    name = unicodedata.name(character, _("an unassigned character"))
     return f"U+{ord(character):04X} {name}"
 
 
@@ -42,7 +43,8 @@ def certificate_name_validate(name: str) -> None:
     """Raises ValidationError with a message naming the first problem; `name` is already stripped."""
     if len(name) > CERTIFICATE_NAME_MAX_LENGTH:
         raise ValidationError(
-            f"At most {CERTIFICATE_NAME_MAX_LENGTH} characters fit on a certificate; this name has {len(name)}.",
+            _("At most %(limit)d characters fit on a certificate; this name has %(length)d.")
+            % {"limit": CERTIFICATE_NAME_MAX_LENGTH, "length": len(name)},
             code="too_long",
         )
     marks_in_a_row = 0
@@ -52,8 +54,8 @@ def certificate_name_validate(name: str) -> None:
             marks_in_a_row += 1
             if index == 0 or marks_in_a_row > _MAX_MARKS_IN_A_ROW:
                 raise ValidationError(
-                    "An accent or other mark must follow a letter, and at most "
-                    f"{_MAX_MARKS_IN_A_ROW} can sit on one letter.",
+                    _("An accent or other mark must follow a letter, and at most %(limit)d can sit on one letter.")
+                    % {"limit": _MAX_MARKS_IN_A_ROW},
                     code="marks",
                 )
             continue
@@ -66,14 +68,20 @@ def certificate_name_validate(name: str) -> None:
             # Cc controls, Cf format characters (bidi overrides and isolates, zero-width
             # spaces and joiners, soft hyphens), Co private use, Cn unassigned, line breaks.
             raise ValidationError(
-                f"The name contains an invisible or control character ({_describe(character)}) that can change "
-                "how the printed name reads. Type the name without it.",
+                _(
+                    "The name contains an invisible or control character (%(character)s) that can change "
+                    "how the printed name reads. Type the name without it."
+                )
+                % {"character": _describe(character)},
                 code="invisible",
             )
         raise ValidationError(
-            f"Names on certificates are letters in any script, accents, spaces, hyphens, apostrophes and periods; "
-            f"“{character}” ({_describe(character)}) is not allowed.",
+            _(
+                "Names on certificates are letters in any script, accents, spaces, hyphens, apostrophes and "
+                "periods; “%(character)s” (%(description)s) is not allowed."
+            )
+            % {"character": character, "description": _describe(character)},
             code="symbol",
         )
     if not any(unicodedata.category(character).startswith("L") for character in name):
-        raise ValidationError("The name must contain at least one letter.", code="no_letter")
+        raise ValidationError(_("The name must contain at least one letter."), code="no_letter")

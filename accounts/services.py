@@ -1,6 +1,9 @@
 import datetime
 
 from django.db import transaction
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import AccountEvent, Role, User
 from .names import certificate_name_validate
@@ -26,6 +29,14 @@ def user_set_role(*, user: User, role: Role) -> User:
     user.is_staff = role == Role.STAFF
     user.save(update_fields=["role", "is_staff"])
     return user
+
+
+def user_set_preferred_language(*, user: User, language: str) -> None:
+    """Remember the interface language the person chose; `language` is one of LANGUAGES."""
+    if user.preferred_language == language:
+        return
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
 
 
 def user_update_certificate_name(*, user: User, certificate_name: str, now: datetime.datetime) -> list[str]:
@@ -87,10 +98,14 @@ def _refuse_reissue_too_soon(*, user_id: int, now: datetime.datetime) -> None:
     )
     if last is not None:
         allowed_from = last.at + CERTIFICATE_NAME_REISSUE_INTERVAL
+        when = dateformat.format(allowed_from, pgettext("date and time format", "j F Y, H:i"))
         raise CertificateNameChangeRefused(
-            "Your certificates were re-issued for a name change less than a day ago. The next change that "
-            f"re-issues them is possible from {allowed_from:%d %B %Y, %H:%M} UTC; if the name printed now "
-            "is wrong, ask staff to re-issue the certificate."
+            _(
+                "Your certificates were re-issued for a name change less than a day ago. The next change that "
+                "re-issues them is possible from %(when)s UTC; if the name printed now is wrong, ask staff to "
+                "re-issue the certificate."
+            )
+            % {"when": when}
         )
 
 

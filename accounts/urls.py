@@ -5,3 +5,8 @@ from . import views
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
 ]
+
+# Mounted at i18n/ by config.urls, where Django's own set_language would be.
+language_urlpatterns = [
+    path("setlang/", views.language_set, name="set_language"),
+]

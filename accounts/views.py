@@ -1,12 +1,22 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from .forms import CertificateNameForm
+from .forms import CertificateNameForm, LanguageChoiceForm
+from .languages import language_cookie_set
 from .requests import AuthenticatedRequest
-from .services import CertificateNameChangeRefused, certificate_name_change_preview, user_update_certificate_name
+from .services import (
+    CertificateNameChangeRefused,
+    certificate_name_change_preview,
+    user_set_preferred_language,
+    user_update_certificate_name,
+)
 
 
 @login_required
@@ -20,14 +30,46 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         except CertificateNameChangeRefused as refused:
             form.add_error("certificate_name", str(refused))
         else:
-            messages.success(request, "Your certificate name is saved.")
+            messages.success(request, _("Your certificate name is saved."))
             if reissued:
                 messages.info(
                     request,
-                    "Your certificates are being re-issued with the new name: "
-                    + ", ".join(reissued)
-                    + ". The old ones now show as superseded.",
+                    _(
+                        "Your certificates are being re-issued with the new name: %(courses)s. "
+                        "The old ones now show as superseded."
+                    )
+                    % {"courses": ", ".join(reissued)},
                 )
             return redirect("profile")
     current = certificate_name_change_preview(user_id=request.user.pk, now=timezone.now())
-    return render(request, "accounts/profile.html", {"form": form, "current_certificates": current})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "current_certificates": current, "languages": settings.LANGUAGES},
+    )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's set_language, which also remembers a signed-in person's
+    choice on the account and answers a language the platform does not offer with a 400."""
+    form = LanguageChoiceForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/language_refused.html", {"languages": settings.LANGUAGES}, status=400)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        user_set_preferred_language(user=request.user, language=language)
+    response = redirect(_same_site_destination(request, form.cleaned_data["next"]))
+    language_cookie_set(response, language)
+    return response
+
+
+def _same_site_destination(request: HttpRequest, next_url: str) -> str:
+    """The page to return to: `next`, else the referring page, when either is on this site."""
+    allowed_hosts = {request.get_host()}
+    for candidate in (next_url, request.headers.get("Referer", "")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts=allowed_hosts, require_https=request.is_secure()
+        ):
+            return candidate
+    return "/"

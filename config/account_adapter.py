@@ -3,14 +3,17 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.api import language_active
 
 from .emails import email_html, recipient_name, site_identity
 
 # The link each allauth message is about, and the words on its button.
 ACTIONS = (
-    ("activate_url", "Confirm your e-mail address"),
-    ("password_reset_url", "Choose a new password"),
-    ("signup_url", "Create an account"),
+    ("activate_url", _("Confirm your e-mail address")),
+    ("password_reset_url", _("Choose a new password")),
+    ("signup_url", _("Create an account")),
 )
 
 
@@ -27,10 +30,18 @@ class AccountAdapter(DefaultAccountAdapter):
                 ((context[key], label) for key, label in ACTIONS if context.get(key)), ("", "")
             )
             html = email_html(
-                subject=str(message.subject), text=str(message.body), action_url=action_url, action_label=action_label
+                subject=str(message.subject),
+                text=str(message.body),
+                action_url=action_url,
+                action_label=str(action_label),
             )
             message.attach_alternative(html, "text/html")
         return message
+
+    def save_user(self, request, user, form, commit=True):
+        # The language the person signed up in becomes their preference (see accounts.languages).
+        user.preferred_language = language_active()
+        return super().save_user(request, user, form, commit=commit)
 
     def get_login_redirect_url(self, request):
         # Instructors start from their cohort overview, not from a learner's dashboard.

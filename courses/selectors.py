@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from .models import Course, Enrollment, Lesson, LessonCompletion, Module
 
@@ -36,7 +37,9 @@ class CourseTime:
     def total_text(self) -> str:
         """The total in hours and minutes, as learners plan their time ("3 h 35 min")."""
         hours, minutes = divmod(self.total_minutes, 60)
-        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+        if hours:
+            return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+        return _("%(minutes)d min") % {"minutes": minutes}
 
 
 def course_time(*, course: Course) -> CourseTime:

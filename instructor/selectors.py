@@ -3,6 +3,8 @@ apps' api modules (this app has no models of its own)."""
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from assessments import api as assessments_api
 from certificates import api as certificates_api
 from courses import api as courses_api
@@ -41,14 +43,14 @@ def cohort_overview_get(*, course: courses_api.CourseInfo) -> CohortOverview:
     )
     enrolled = lessons.enrolled
     stages = [
-        ("Enrolled", enrolled),
-        ("Completed a lesson", lessons.completed_a_lesson),
-        ("Took the exam", assessments.exam_taken),
-        ("Passed the exam", assessments.exam_passed),
+        (_("Enrolled"), enrolled),
+        (_("Completed a lesson"), lessons.completed_a_lesson),
+        (_("Took the exam"), assessments.exam_taken),
+        (_("Passed the exam"), assessments.exam_passed),
     ]
     if demo_slugs:
-        stages.append(("Passed every required demo", assessments.learners_passed_every_demo))
-    stages.append(("Holds the certificate", certificates_api.certificate_count_valid(course_id=course.id)))
+        stages.append((_("Passed every required demo"), assessments.learners_passed_every_demo))
+    stages.append((_("Holds the certificate"), certificates_api.certificate_count_valid(course_id=course.id)))
     return CohortOverview(
         course=course,
         funnel=tuple(_stage(label, count, enrolled) for label, count in stages),

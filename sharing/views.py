@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.api import AuthenticatedRequest
@@ -19,7 +20,7 @@ def profile_toggle(request: AuthenticatedRequest, credential_id: str) -> HttpRes
         services.certificate_profile_set(user_id=request.user.pk, credential_id=credential_id, public=public)
     except services.NotYourCertificate as refused:
         raise Http404(str(refused)) from refused
-    messages.success(request, "Your public profile page is on." if public else "Your public profile page is off.")
+    messages.success(request, _("Your public profile page is on.") if public else _("Your public profile page is off."))
     return redirect("certificates:list")
 
 

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.RestoredLanguageCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -198,6 +199,13 @@ LANGUAGE_CODE = "en"
 # so that a reader finds theirs in the switcher whatever the page's current language.
 LANGUAGES = [("en", "English"), ("ja", "日本語"), ("ko", "한국어")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Course content (titles, summaries, lessons) is written in English whatever the interface
+# language; pages mark it with this `lang` so that screen readers switch voice for it.
+COURSE_CONTENT_LANGUAGE = "en"
+# A visitor's language choice lasts a year in the cookie (Django's default ends with the browser
+# session); a signed-in person's choice is also kept on the account and restored at sign-in.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
