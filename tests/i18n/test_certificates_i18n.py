@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from certificates import recertification, services
+from certificates import badges, recertification, services
 from certificates.credential_id import credential_id_format, credential_id_generate
 from certificates.eligibility import eligibility_evaluate
 from certificates.models import Certificate
@@ -71,6 +71,9 @@ def test_the_signed_pdf_is_printed_in_the_holders_language(language, labels, iss
     assert "Certificate of Achievement" not in text
     assert "\ufffd" not in text  # every glyph found
     assert certificate.display_id in text and "Ada Lovelace" in text
+    # The Open Badges credential signed with it speaks the same language.
+    achievement = badges.credential_payload(certificate.badge_jwt)["credentialSubject"]["achievement"]
+    assert achievement["description"].startswith({"ja": "コース「", "ko": "코스 “"}[language])
 
 
 @pytest.mark.parametrize(("language", "labels", "_issued_on"), PDF_LABELS)
