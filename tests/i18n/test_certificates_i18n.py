@@ -206,3 +206,12 @@ def test_a_password_reset_goes_out_in_the_accounts_chosen_language(client):
     UserFactory(email="reader@example.com", preferred_language="ko")
     client.post(reverse("account_reset_password"), {"email": "reader@example.com"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "비밀번호 재설정을 요청했습니다" in mail.outbox[-1].body
+
+
+def test_staff_and_holder_see_the_language_the_pdf_was_printed_in(staff_client):
+    certificate = CertificateFactory(language="ko")
+    page = staff_client.get(f"/certificates/manage/{certificate.display_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "<dt>PDF language</dt><dd>한국어 " in page.content.decode()
+    staff_client.force_login(certificate.learner)
+    listing = staff_client.get("/certificates/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "<dt>PDFの言語</dt><dd>한국어</dd>" in listing
