@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from joserfc import jws
 
 from courses.api import CourseInfo
@@ -61,12 +64,19 @@ def criteria_narrative(course: CourseInfo) -> str:
     requires = (course.metadata.get("certificate") or {}).get("requires") or {}
     parts = []
     if requires.get("exam"):
-        parts.append("Pass the timed certification exam at its pass mark.")
+        parts.append(_("Pass the timed certification exam at its pass mark."))
     if requires.get("demos"):
-        parts.append(f"Pass {len(requires['demos'])} model-graded hands-on prompt demos.")
+        parts.append(
+            ngettext(
+                "Pass %(count)d model-graded hands-on prompt demo.",
+                "Pass %(count)d model-graded hands-on prompt demos.",
+                len(requires["demos"]),
+            )
+            % {"count": len(requires["demos"])}
+        )
     if requires.get("all_lessons"):
-        parts.append("Complete every lesson of the course.")
-    return " ".join(parts) or "Meet the course's certification requirements."
+        parts.append(_("Complete every lesson of the course."))
+    return " ".join(parts) or _("Meet the course's certification requirements.")
 
 
 def _issuer() -> dict:
@@ -75,14 +85,20 @@ def _issuer() -> dict:
 
 
 def credential_build(certificate: Certificate, *, course: CourseInfo) -> dict:
-    """`course` is the certificate's course, read through courses.api."""
+    """`course` is the certificate's course, read through courses.api. Its words are in the
+    certificate's language, like the PDF signed with it."""
+    with translation.override(certificate.language):
+        return _credential_build(certificate, course=course)
+
+
+def _credential_build(certificate: Certificate, *, course: CourseInfo) -> dict:
     site = settings.SITE_URL
     credential_url = f"{site}/credentials/{certificate.display_id}.json"
     credential = {
         "@context": CONTEXTS,
         "id": credential_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": f"{course.title} (version {certificate.course_version})",
+        "name": _("%(course)s (version %(version)s)") % {"course": course.title, "version": certificate.course_version},
         "issuer": _issuer(),
         "validFrom": _timestamp(certificate.issued_at),
         "credentialSubject": {
@@ -102,9 +118,8 @@ def credential_build(certificate: Certificate, *, course: CourseInfo) -> dict:
                 "type": ["Achievement"],
                 "achievementType": "Certificate",
                 "name": certificate.course_title,
-                "description": (
-                    f"Certificate for the course {certificate.course_title}, version {certificate.course_version}."
-                ),
+                "description": _("Certificate for the course %(course)s, version %(version)s.")
+                % {"course": certificate.course_title, "version": certificate.course_version},
                 "criteria": {"narrative": criteria_narrative(course)},
                 "version": certificate.course_version,
             },
@@ -122,7 +137,7 @@ def credential_build(certificate: Certificate, *, course: CourseInfo) -> dict:
         credential["validUntil"] = _timestamp(certificate.expires_at)
     if certificate.test_mode:
         # Never signed, and its status bit is always set: every verifier rejects it.
-        credential["description"] = "Issued in test mode: not a valid credential. It is unsigned and marked revoked."
+        credential["description"] = _("Issued in test mode: not a valid credential. It is unsigned and marked revoked.")
     return credential
 
 

@@ -8,6 +8,8 @@ single mistyped symbol and any swap of two neighbours, because 37 is prime.
 
 import secrets
 
+from django.utils.translation import gettext as _
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's five extra symbols, used only in the check position (values 32 to 36).
 CHECK_ALPHABET = ALPHABET + "*~$=U"
@@ -48,8 +50,8 @@ def credential_id_parse(text: str) -> str:
     cleaned = text.strip().upper().translate(_SEPARATORS)
     if len(cleaned) != STORED_LENGTH:
         raise CredentialIdError(
-            f"A credential id has {STORED_LENGTH} characters (for example 7K3M-9Q2W-X4RT-8); "
-            f"this one has {len(cleaned)}."
+            _("A credential id has %(expected)d characters (for example 7K3M-9Q2W-X4RT-8); this one has %(given)d.")
+            % {"expected": STORED_LENGTH, "given": len(cleaned)}
         )
     body = cleaned[:BODY_LENGTH].translate(_SUBSTITUTIONS)
     check = cleaned[BODY_LENGTH]
@@ -58,11 +60,13 @@ def credential_id_parse(text: str) -> str:
         check = check.translate(_SUBSTITUTIONS)
     unknown = sorted({symbol for symbol in body if symbol not in ALPHABET} | ({check} - set(CHECK_ALPHABET)))
     if unknown:
-        raise CredentialIdError(f"A credential id cannot contain {', '.join(unknown)}.")
+        raise CredentialIdError(_("A credential id cannot contain %(symbols)s.") % {"symbols": ", ".join(unknown)})
     if check_symbol(body) != check:
         raise CredentialIdError(
-            "This id fails its check character: one character is probably mistyped. "
-            "Compare it with the certificate again.",
+            _(
+                "This id fails its check character: one character is probably mistyped. "
+                "Compare it with the certificate again."
+            ),
             mistyped=True,
         )
     return body + check

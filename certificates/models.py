@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .credential_id import credential_id_format
 
@@ -31,15 +32,15 @@ class SigningKey(models.Model):
 
 class Certificate(models.Model):
     class Status(models.TextChoices):
-        VALID = "valid", "Valid"
-        REVOKED = "revoked", "Revoked"
-        SUPERSEDED = "superseded", "Superseded"
+        VALID = "valid", _("Valid")
+        REVOKED = "revoked", _("Revoked")
+        SUPERSEDED = "superseded", _("Superseded")
 
     class RevocationReason(models.TextChoices):
-        ACADEMIC_MISCONDUCT = "academic_misconduct", "Academic misconduct"
-        ISSUED_IN_ERROR = "issued_in_error", "Issued in error"
-        IDENTITY_MISMATCH = "identity_mismatch", "Identity mismatch"
-        OTHER = "other", "Other"
+        ACADEMIC_MISCONDUCT = "academic_misconduct", _("Academic misconduct")
+        ISSUED_IN_ERROR = "issued_in_error", _("Issued in error")
+        IDENTITY_MISMATCH = "identity_mismatch", _("Identity mismatch")
+        OTHER = "other", _("Other")
 
     credential_id = models.CharField(max_length=13, unique=True, editable=False)
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
@@ -68,6 +69,9 @@ class Certificate(models.Model):
     signing_key = models.ForeignKey(SigningKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The Open Badges 3.0 credential as a compact JWS, signed with the same key as the PDF.
     badge_jwt = models.TextField(blank=True)
+    # The language the PDF is printed in, fixed at issuance with the signed bytes: the holder's
+    # chosen language, else the one they were using when they earned it (see services).
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     notified_at = models.DateTimeField(null=True, blank=True)
     notice_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -111,14 +115,14 @@ class CertificateEvent(models.Model):
     """The audit trail: never edited or deleted."""
 
     class Kind(models.TextChoices):
-        ISSUED = "issued", "Issued"
-        PDF_SIGNED = "pdf_signed", "PDF rendered and signed"
-        NOTIFIED = "notified", "Learner notified"
-        REVOKED = "revoked", "Revoked"
-        REINSTATED = "reinstated", "Reinstated"
-        REISSUED = "reissued", "Re-issued"
-        SUPERSEDED = "superseded", "Superseded"
-        TIMESTAMPED = "timestamped", "Document timestamp renewed"
+        ISSUED = "issued", _("Issued")
+        PDF_SIGNED = "pdf_signed", _("PDF rendered and signed")
+        NOTIFIED = "notified", _("Learner notified")
+        REVOKED = "revoked", _("Revoked")
+        REINSTATED = "reinstated", _("Reinstated")
+        REISSUED = "reissued", _("Re-issued")
+        SUPERSEDED = "superseded", _("Superseded")
+        TIMESTAMPED = "timestamped", _("Document timestamp renewed")
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -140,10 +144,10 @@ class Verification(models.Model):
     the time are kept: nothing about who verified."""
 
     class Channel(models.TextChoices):
-        PAGE = "page", "Verification page"
-        API = "api", "API"
-        UPLOAD = "upload", "PDF or badge upload"
-        BULK = "bulk", "Bulk verification"
+        PAGE = "page", _("Verification page")
+        API = "api", _("API")
+        UPLOAD = "upload", _("PDF or badge upload")
+        BULK = "bulk", _("Bulk verification")
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="verifications")
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -157,8 +161,8 @@ class RenewalNotice(models.Model):
     """A renewal reminder e-mailed to a holder, kept so that each is sent once per certificate and kind."""
 
     class Kind(models.TextChoices):
-        EXPIRING = "expiring", "Expires soon"
-        NEW_VERSION = "new_version", "A newer course version"
+        EXPIRING = "expiring", _("Expires soon")
+        NEW_VERSION = "new_version", _("A newer course version")
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="renewal_notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import segno
 from django.template.loader import render_to_string
+from django.utils import translation
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -79,6 +80,7 @@ class CertificateDocument:
     test_mode: bool
     issuer_name: str
     verify_url: str
+    language: str = "en"  # a code from settings.LANGUAGES: the labels and dates are printed in it
 
     @property
     def qr_data_uri(self) -> str:
@@ -103,7 +105,9 @@ def _shared_style() -> tuple[FontConfiguration, CSS]:
 
 
 def certificate_html(document: CertificateDocument) -> str:
-    return render_to_string(TEMPLATE, {"doc": document})
+    # Worker processes have no request: the document's language is activated explicitly.
+    with translation.override(document.language):
+        return render_to_string(TEMPLATE, {"doc": document})
 
 
 def pdf_render(document: CertificateDocument) -> bytes:

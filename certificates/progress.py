@@ -8,6 +8,8 @@ course asks for it (practice is shown as optional: it never counts).
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments import api as assessments_api
 from courses import api as courses_api
@@ -50,11 +52,14 @@ def _lessons_step(*, user_id: int | None, course: courses_api.CourseInfo, requir
         lessons = courses_api.lessons_summary(user_id=user_id, course_id=course.id)
     return PathStep(
         key="lessons",
-        title="Read the lessons" if not required else "Complete every lesson",
+        title=_("Read the lessons") if not required else _("Complete every lesson"),
         state="done" if lessons.all_complete else "todo",
-        detail=f"{lessons.completed} of {lessons.total} lessons complete" if user_id else "Read at your own pace",
+        detail=_("%(completed)d of %(total)d lessons complete")
+        % {"completed": lessons.completed, "total": lessons.total}
+        if user_id
+        else _("Read at your own pace"),
         action_url=reverse("courses:resume", args=[course.slug]),
-        action_label="Continue reading" if lessons.completed else "Start the first lesson",
+        action_label=_("Continue reading") if lessons.completed else _("Start the first lesson"),
         required=required,
     )
 
@@ -66,15 +71,16 @@ def _practice_step(*, user_id: int | None, course: courses_api.CourseInfo) -> Pa
     done = practice.modules_practised >= practice.modules_total
     return PathStep(
         key="practice",
-        title="Practise each module",
+        title=_("Practise each module"),
         state="done" if done else "todo",
-        detail=f"{practice.modules_practised} of {practice.modules_total} practice quizzes tried; they never count"
+        detail=_("%(tried)d of %(total)d practice quizzes tried; they never count")
+        % {"tried": practice.modules_practised, "total": practice.modules_total}
         if user_id
-        else f"{practice.modules_total} untimed practice quizzes; they never count",
+        else _("%(total)d untimed practice quizzes; they never count") % {"total": practice.modules_total},
         action_url=reverse("exams:practice", args=[course.slug, practice.next_module_slug])
         if practice.next_module_slug
         else reverse("exams:course", args=[course.slug]),
-        action_label="Take a practice quiz",
+        action_label=_("Take a practice quiz"),
         required=False,
     )
 
@@ -84,27 +90,35 @@ def _exam_step(*, user_id: int | None, course: courses_api.CourseInfo, exam_slug
     if exam is None:
         return PathStep(
             key="exam",
-            title="Pass the certification exam",
+            title=_("Pass the certification exam"),
             state="todo",
-            detail="Not tried yet",
+            detail=_("Not tried yet"),
             action_url=reverse("exams:exam", args=[course.slug, exam_slug]),
-            action_label="Read about the exam",
+            action_label=_("Read about the exam"),
         )
     exam_url = reverse("exams:exam", args=[course.slug, exam.slug])
     left = max(exam.attempts_allowed - exam.attempts_used, 0)
     if exam.state == "passed":
-        detail, label = f"Passed with {exam.best_score_percent:.0f}%", "See your results"
+        detail = _("Passed with %(score)s%%") % {"score": f"{exam.best_score_percent:.0f}"}
+        label = _("See your results")
     elif exam.state == "in_progress":
-        detail, label = "You have an attempt in progress", "Return to the exam"
+        detail, label = _("You have an attempt in progress"), _("Return to the exam")
         exam_url = reverse("exams:attempt", args=[exam.open_attempt_public_id])
     elif exam.state == "failed":
-        detail = f"Best score so far {exam.best_score_percent:.0f}%; {left} attempt{'s'[: left != 1]} left"
-        label = "Review and try again"
+        detail = ngettext(
+            "Best score so far %(score)s%%; %(left)d attempt left",
+            "Best score so far %(score)s%%; %(left)d attempts left",
+            left,
+        ) % {"score": f"{exam.best_score_percent:.0f}", "left": left}
+        label = _("Review and try again")
     else:
-        detail, label = f"{exam.attempts_allowed} attempts allowed", "Read about the exam"
+        detail = ngettext("%(allowed)d attempt allowed", "%(allowed)d attempts allowed", exam.attempts_allowed) % {
+            "allowed": exam.attempts_allowed
+        }
+        label = _("Read about the exam")
     return PathStep(
         key="exam",
-        title=f"Pass the {exam.title.lower()}" if exam.title else "Pass the exam",
+        title=_("Pass the %(exam)s") % {"exam": exam.title.lower()} if exam.title else _("Pass the exam"),
         state="done" if exam.state == "passed" else "waiting" if exam.state == "in_progress" else "todo",
         detail=detail,
         action_url=exam_url,
@@ -113,10 +127,14 @@ def _exam_step(*, user_id: int | None, course: courses_api.CourseInfo, exam_slug
 
 
 DEMO_STATES = {
-    "passed": ("done", "Passed", "See your result"),
-    "waiting": ("waiting", "Result on its way (grading or with a reviewer)", "See the status"),
-    "failed": ("todo", "Tried, not passed yet", "Read the feedback and try again"),
-    "not_started": ("todo", "Not tried yet", "Open the demo"),
+    "passed": ("done", gettext_lazy("Passed"), gettext_lazy("See your result")),
+    "waiting": (
+        "waiting",
+        gettext_lazy("Result on its way (grading or with a reviewer)"),
+        gettext_lazy("See the status"),
+    ),
+    "failed": ("todo", gettext_lazy("Tried, not passed yet"), gettext_lazy("Read the feedback and try again")),
+    "not_started": ("todo", gettext_lazy("Not tried yet"), gettext_lazy("Open the demo")),
 }
 
 
@@ -128,13 +146,13 @@ def _demo_steps(*, user_id: int | None, course: courses_api.CourseInfo, slugs: l
         steps.append(
             PathStep(
                 key=f"demo-{demo.slug}",
-                title=f"Pass the demo “{demo.title}”",
+                title=_("Pass the demo “%(demo)s”") % {"demo": demo.title},
                 state=state,
-                detail=detail,
+                detail=str(detail),
                 action_url=reverse("demos:submission", args=[demo.latest_submission_id])
                 if shows_submission
                 else reverse("demos:task", args=[demo.slug]),
-                action_label=label,
+                action_label=str(label),
             )
         )
     return steps

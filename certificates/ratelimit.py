@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 
 def rate_limit_hit(*, scope: str, ident: str, limit: int, window: int) -> int | None:
@@ -59,7 +60,9 @@ def verification_rate_limited(view: Callable) -> Callable:
         if wait is None:
             return view(request, *args, **kwargs)
         response = HttpResponse(
-            f"Too many requests; retry in {wait} seconds.", status=429, content_type="text/plain; charset=utf-8"
+            _("Too many requests; retry in %(seconds)d seconds.") % {"seconds": wait},
+            status=429,
+            content_type="text/plain; charset=utf-8",
         )
         response["Retry-After"] = str(wait)
         return response

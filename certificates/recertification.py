@@ -18,8 +18,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from assessments import api as assessments_api
+from config.emails import recipient_language
 from courses import api as courses_api
 
 from . import services
@@ -134,11 +137,12 @@ def certificate_renew(*, certificate_id: int, now: datetime.datetime) -> Certifi
         certificate = services._locked(certificate_id)
         plan = certificate_renewal_plan(certificate=certificate, now=now)
         if plan is None:
-            raise RenewalNotReady("This certificate has no renewal to take.")
+            raise RenewalNotReady(_("This certificate has no renewal to take."))
         if not plan.ready:
-            left = ["pass the recertification exam"] if plan.exam and not plan.exam_passed else []
-            left += [f"pass the demo “{slug}” again" for slug in plan.demos_missing]
-            raise RenewalNotReady("To renew, " + " and ".join(left) + ".")
+            left = [_("pass the recertification exam")] if plan.exam and not plan.exam_passed else []
+            left += [_("pass the demo “%(demo)s” again") % {"demo": slug} for slug in plan.demos_missing]
+            # Translators: joins the steps still to take ("pass the exam and pass the demo again").
+            raise RenewalNotReady(_("To renew, %(steps)s.") % {"steps": _(" and ").join(left)})
         course = courses_api.course_get_by_id(course_id=certificate.course_id)
         validity = eligibility_evaluate(course.metadata.get("certificate"), None, (), None).validity_months
         return services._reissue_locked(
@@ -190,14 +194,12 @@ def renewal_reminders_send(*, now: datetime.datetime) -> int:
                 "plan": plan,
                 "renew_url": settings.SITE_URL + reverse("certificates:renew", args=[certificate.display_id]),
             }
+            with translation.override(recipient_language(certificate.learner, fallback=certificate.language)):
+                subject = render_to_string("certificates/email/renewal_subject.txt", context).strip()
+                body = render_to_string("certificates/email/renewal_body.txt", context)
             # Sent inside the transaction: if the mail relay fails, the notice is not recorded
             # and the next run sends it.
-            send_mail(
-                subject=render_to_string("certificates/email/renewal_subject.txt", context).strip(),
-                message=render_to_string("certificates/email/renewal_body.txt", context),
-                from_email=None,
-                recipient_list=[certificate.learner.email],
-            )
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[certificate.learner.email])
             sent += 1
     return sent
 

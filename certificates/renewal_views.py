@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.api import instructor_required
@@ -41,8 +42,8 @@ def renew(request: HttpRequest, credential_id: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Renewed: your new certificate {replacement.display_id} covers version {replacement.course_version}; "
-                "its PDF is being prepared.",
+                _("Renewed: your new certificate %(id)s covers version %(version)s; its PDF is being prepared.")
+                % {"id": replacement.display_id, "version": replacement.course_version},
             )
             return redirect("certificates:list")
     plan = recertification.certificate_renewal_plan(certificate=certificate, now=now)

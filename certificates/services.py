@@ -13,10 +13,11 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from assessments import api as assessments_api
-from config.emails import email_html
+from config.emails import email_html, recipient_language
 from courses import api as courses_api
 
 from . import badges, issuer, tasks
@@ -90,16 +91,22 @@ def signing_key_activate(*, signer: issuer.LoadedSigner) -> SigningKey:
 
 
 def certificate_issue(
-    *, user_id: int, course: courses_api.CourseInfo, eligibility: Eligibility, now: datetime.datetime | None = None
+    *,
+    user_id: int,
+    course: courses_api.CourseInfo,
+    eligibility: Eligibility,
+    now: datetime.datetime | None = None,
+    language: str = "",
 ) -> Certificate | None:
     """Issues the learner's certificate for this course version at most once.
 
     Returns the certificate already issued when there is one, and None when the learner
     has no name to print yet. The learner row lock orders concurrent calls; the partial
-    unique constraint makes a duplicate impossible even without it.
+    unique constraint makes a duplicate impossible even without it. `language` is the one
+    the learner was using when they earned it; their chosen language, when set, wins.
     """
     if not eligibility.eligible:
-        raise CertificateStateError("The learner has not met the certificate requirements.")
+        raise CertificateStateError(_("The learner has not met the certificate requirements."))
     now = now or timezone.now()
     with transaction.atomic():
         learner = _lock_learner(user_id)
@@ -127,6 +134,7 @@ def certificate_issue(
                     issued_at=now,
                     expires_at=_add_months(now, eligibility.validity_months) if eligibility.validity_months else None,
                     test_mode=eligibility.test_mode,
+                    language=recipient_language(learner, fallback=language),
                 )
         except IntegrityError:
             existing = _current_certificate(user_id=user_id, course_id=course.id, course_version=course.version)
@@ -137,7 +145,7 @@ def certificate_issue(
     return certificate
 
 
-def certificate_issue_if_eligible(*, user_id: int, course_id: int) -> Certificate | None:
+def certificate_issue_if_eligible(*, user_id: int, course_id: int, language: str = "") -> Certificate | None:
     """Gathers the learner's results through the other apps' api modules, then issues."""
     course = courses_api.course_get_by_id(course_id=course_id)
     if _holds_earlier_version(user_id=user_id, course=course):
@@ -156,7 +164,7 @@ def certificate_issue_if_eligible(*, user_id: int, course_id: int) -> Certificat
     eligibility = eligibility_evaluate(requirements, exam_outcome, demo_outcomes, lessons)
     if not eligibility.eligible:
         return None
-    return certificate_issue(user_id=user_id, course=course, eligibility=eligibility)
+    return certificate_issue(user_id=user_id, course=course, eligibility=eligibility, language=language)
 
 
 def certificate_document(*, certificate: Certificate) -> CertificateDocument:
@@ -171,6 +179,7 @@ def certificate_document(*, certificate: Certificate) -> CertificateDocument:
         test_mode=certificate.test_mode,
         issuer_name=settings.CERT_ISSUER_NAME,
         verify_url=certificate.verification_url,
+        language=certificate.language,
     )
 
 
@@ -212,17 +221,19 @@ def certificate_notify(*, certificate_id: int) -> bool:
         ):
             return False
         context = {"certificate": certificate, "site_url": settings.SITE_URL}
-        subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
-        body = render_to_string("certificates/email/issued_body.txt", context)
-        send_mail(
-            subject=subject,
-            message=body,
-            html_message=email_html(
+        with translation.override(recipient_language(certificate.learner, fallback=certificate.language)):
+            subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
+            body = render_to_string("certificates/email/issued_body.txt", context)
+            html = email_html(
                 subject=subject,
                 text=body,
                 action_url=f"{settings.SITE_URL}/certificates/",
-                action_label="See and share your certificate",
-            ),
+                action_label=_("See and share your certificate"),
+            )
+        send_mail(
+            subject=subject,
+            message=body,
+            html_message=html,
             from_email=None,
             recipient_list=[certificate.learner.email],
         )
@@ -256,13 +267,14 @@ def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) ->
     with transaction.atomic():
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.VALID:
-            raise CertificateStateError("Only a current certificate can be revoked.")
+            raise CertificateStateError(_("Only a current certificate can be revoked."))
         certificate.status = Certificate.Status.REVOKED
         certificate.revocation_reason = reason
         certificate.revocation_note = note
         certificate.revoked_at = timezone.now()
         certificate.save(update_fields=["status", "revocation_reason", "revocation_note", "revoked_at"])
-        reason_label = certificate.get_revocation_reason_display()
+        with translation.override(settings.LANGUAGE_CODE):  # the audit trail is kept in one language
+            reason_label = certificate.get_revocation_reason_display()
         _event(certificate, CertificateEvent.Kind.REVOKED, actor=actor, note=f"{reason_label}: {note}")
     return certificate
 
@@ -271,7 +283,7 @@ def certificate_reinstate(*, certificate_id: int, actor, note: str) -> Certifica
     with transaction.atomic():
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.REVOKED:
-            raise CertificateStateError("Only a revoked certificate can be reinstated.")
+            raise CertificateStateError(_("Only a revoked certificate can be reinstated."))
         certificate.status = Certificate.Status.VALID
         certificate.revocation_reason = ""
         certificate.revocation_note = ""
@@ -297,6 +309,7 @@ def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: 
         "demos_passed": certificate.demos_passed,
         "expires_at": certificate.expires_at,
         "test_mode": certificate.test_mode,
+        "language": recipient_language(certificate.learner, fallback=certificate.language),
     }
     replacement = Certificate.objects.create(
         credential_id=credential_id_generate(),
@@ -331,7 +344,7 @@ def certificate_reissue(*, certificate_id: int, actor, note: str) -> Certificate
         learner = _lock_learner(learner_id)
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.VALID:
-            raise CertificateStateError("Only a current certificate can be re-issued; reinstate it first.")
+            raise CertificateStateError(_("Only a current certificate can be re-issued; reinstate it first."))
         holder_name = _holder_name(learner) or certificate.holder_name
         return _reissue_locked(certificate, holder_name=holder_name, actor=actor, note=note)
 

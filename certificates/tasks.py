@@ -27,8 +27,8 @@ _TASK_OPTIONS = {
 
 
 @shared_task(**_TASK_OPTIONS)
-def certificate_issue(self, user_id: int, course_id: int) -> None:
-    certificate = services.certificate_issue_if_eligible(user_id=user_id, course_id=course_id)
+def certificate_issue(self, user_id: int, course_id: int, language: str = "") -> None:
+    certificate = services.certificate_issue_if_eligible(user_id=user_id, course_id=course_id, language=language)
     if certificate is not None:
         services.certificate_finalize(certificate_id=certificate.id)
     else:

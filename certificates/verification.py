@@ -20,6 +20,8 @@ from enum import StrEnum
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from joserfc import jws
 from joserfc.errors import JoseError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -57,11 +59,11 @@ class CredentialStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    CredentialStatus.VALID: "Valid",
-    CredentialStatus.EXPIRED: "Expired",
-    CredentialStatus.REVOKED: "Revoked",
-    CredentialStatus.SUPERSEDED: "Superseded by a newer certificate",
-    CredentialStatus.TEST_MODE: "Issued in test mode: not a valid credential",
+    CredentialStatus.VALID: gettext_lazy("Valid"),
+    CredentialStatus.EXPIRED: gettext_lazy("Expired"),
+    CredentialStatus.REVOKED: gettext_lazy("Revoked"),
+    CredentialStatus.SUPERSEDED: gettext_lazy("Superseded by a newer certificate"),
+    CredentialStatus.TEST_MODE: gettext_lazy("Issued in test mode: not a valid credential"),
 }
 
 
@@ -81,7 +83,7 @@ def credential_status(certificate: Certificate, *, now: datetime.datetime) -> Cr
 def credential_status_display(certificate: Certificate, *, now: datetime.datetime) -> dict[str, str]:
     """The status as pages and the API show it: {"status": "expired", "status_label": "Expired"}."""
     status = credential_status(certificate, now=now)
-    return {"status": status.value, "status_label": STATUS_LABELS[status]}
+    return {"status": status.value, "status_label": str(STATUS_LABELS[status])}
 
 
 class UploadVerdict(StrEnum):
@@ -95,13 +97,13 @@ class UploadVerdict(StrEnum):
 
 
 UPLOAD_LABELS = {
-    UploadVerdict.AUTHENTIC: "Authentic: this is the certificate we issued, unchanged, and it is valid",
-    UploadVerdict.ALTERED: "Altered: this file was changed after we signed it",
-    UploadVerdict.NOT_ISSUED: "Not a certificate signed by us",
-    UploadVerdict.REVOKED: "Genuine file, but the certificate has been revoked",
-    UploadVerdict.EXPIRED: "Genuine file, but the certificate has expired",
-    UploadVerdict.SUPERSEDED: "Genuine file, but the certificate was replaced by a newer one",
-    UploadVerdict.TEST_MODE: "Issued in test mode: not a valid credential",
+    UploadVerdict.AUTHENTIC: gettext_lazy("Authentic: this is the certificate we issued, unchanged, and it is valid"),
+    UploadVerdict.ALTERED: gettext_lazy("Altered: this file was changed after we signed it"),
+    UploadVerdict.NOT_ISSUED: gettext_lazy("Not a certificate signed by us"),
+    UploadVerdict.REVOKED: gettext_lazy("Genuine file, but the certificate has been revoked"),
+    UploadVerdict.EXPIRED: gettext_lazy("Genuine file, but the certificate has expired"),
+    UploadVerdict.SUPERSEDED: gettext_lazy("Genuine file, but the certificate was replaced by a newer one"),
+    UploadVerdict.TEST_MODE: gettext_lazy("Issued in test mode: not a valid credential"),
 }
 
 _STATUS_TO_VERDICT = {
@@ -122,7 +124,7 @@ class UploadResult:
 
     @property
     def label(self) -> str:
-        return UPLOAD_LABELS[self.verdict]
+        return str(UPLOAD_LABELS[self.verdict])
 
 
 def _trust_manager() -> SimpleTrustManager:
@@ -249,17 +251,19 @@ def upload_verify(data: bytes, *, now: datetime.datetime) -> UploadResult:
     except Exception as exc:
         logger.info("Unreadable upload %s: %r", sha256, exc)
         if _OUR_TITLE_MARK in data:
-            return result(UploadVerdict.ALTERED, "The file is a damaged copy of one of our certificates.")
-        return result(UploadVerdict.NOT_ISSUED, "The file cannot be read as a PDF; it is not a certificate we signed.")
+            return result(UploadVerdict.ALTERED, _("The file is a damaged copy of one of our certificates."))
+        return result(
+            UploadVerdict.NOT_ISSUED, _("The file cannot be read as a PDF; it is not a certificate we signed.")
+        )
     if not signatures:
         claimed = _certificate_named_in(reader)
         if claimed is not None:
             return result(
                 UploadVerdict.ALTERED,
-                "The file presents itself as one of our certificates, but our signature is missing from it.",
+                _("The file presents itself as one of our certificates, but our signature is missing from it."),
                 claimed,
             )
-        return result(UploadVerdict.NOT_ISSUED, "The file carries no digital signature.")
+        return result(UploadVerdict.NOT_ISSUED, _("The file carries no digital signature."))
 
     signature, later = signatures[0], signatures[1:]
     claimed = _certificate_named_in(reader)
@@ -271,42 +275,46 @@ def upload_verify(data: bytes, *, now: datetime.datetime) -> UploadResult:
         elif claimed is not None:
             check = _check_untimestamped(signature, issued_at=claimed.issued_at)
         else:
-            return result(UploadVerdict.NOT_ISSUED, "The file is not a certificate signed by us.")
+            return result(UploadVerdict.NOT_ISSUED, _("The file is not a certificate signed by us."))
         # The newest signature or timestamp must reach the end of the file: nothing appended.
         last_covers_file = len(signed_revision(data, signatures[-1])) == len(data)
     except Exception as exc:
         logger.info("Unverifiable signature in upload %s: %r", sha256, exc)
         if claimed is None:
-            return result(UploadVerdict.NOT_ISSUED, "The file carries a signature we cannot read; we did not sign it.")
-        return result(UploadVerdict.ALTERED, "The signature is damaged and cannot be checked.", claimed)
+            return result(
+                UploadVerdict.NOT_ISSUED, _("The file carries a signature we cannot read; we did not sign it.")
+            )
+        return result(UploadVerdict.ALTERED, _("The signature is damaged and cannot be checked."), claimed)
 
     key = SigningKey.objects.filter(kid=kid).first()
     # Integrity first: a flipped byte anywhere in the signed content or the signature
     # must read as an edit of our certificate, not as a stranger's signature.
     if not check.intact:
         if key is None and claimed is None:
-            return result(UploadVerdict.NOT_ISSUED, "The signature was not made by us.")
-        return result(UploadVerdict.ALTERED, "The signed content no longer matches its signature.", claimed)
+            return result(UploadVerdict.NOT_ISSUED, _("The signature was not made by us."))
+        return result(UploadVerdict.ALTERED, _("The signed content no longer matches its signature."), claimed)
     if key is None:
-        return result(UploadVerdict.NOT_ISSUED, "The signature was not made with any of our signing keys.")
+        return result(UploadVerdict.NOT_ISSUED, _("The signature was not made with any of our signing keys."))
     if not _is_our_certificate(key, signer_der):
-        return result(UploadVerdict.ALTERED, "The signing certificate inside the file was changed.", claimed)
+        return result(UploadVerdict.ALTERED, _("The signing certificate inside the file was changed."), claimed)
     if (
         not check.unchanged_since
         or not last_covers_file
         or any(timestamp.sig_object_type != "/DocTimeStamp" for timestamp in later)
     ):
-        return result(UploadVerdict.ALTERED, "Content was added to the file after it was signed.", claimed)
+        return result(UploadVerdict.ALTERED, _("Content was added to the file after it was signed."), claimed)
     if claimed is not None and sha256 not in claimed.served_pdf_sha256:
         # Our signature still holds, so the change is in bytes it does not cover (the
         # signature containers, timestamps, padding), or this is a rendering we never handed out.
-        return result(UploadVerdict.ALTERED, "The file differs from the one we issued for this credential.", claimed)
+        return result(UploadVerdict.ALTERED, _("The file differs from the one we issued for this credential."), claimed)
     if not check.trusted:
-        return result(UploadVerdict.NOT_ISSUED, "The signing certificate does not chain to a root we trust.")
+        return result(UploadVerdict.NOT_ISSUED, _("The signing certificate does not chain to a root we trust."))
     if claimed is None:
-        return result(UploadVerdict.NOT_ISSUED, "The file is signed with our key but matches no certificate we issued.")
+        return result(
+            UploadVerdict.NOT_ISSUED, _("The file is signed with our key but matches no certificate we issued.")
+        )
     verdict = _STATUS_TO_VERDICT[credential_status(claimed, now=now)]
-    return result(verdict, UPLOAD_LABELS[verdict], claimed)
+    return result(verdict, str(UPLOAD_LABELS[verdict]), claimed)
 
 
 def _badge_certificate(credential: dict) -> Certificate | None:
@@ -333,7 +341,7 @@ def badge_verify(data: bytes, *, now: datetime.datetime) -> UploadResult:
 
     baked = baking.badge_extract(data)
     if baked is None:
-        return result(UploadVerdict.NOT_ISSUED, "The image carries no Open Badges credential.")
+        return result(UploadVerdict.NOT_ISSUED, _("The image carries no Open Badges credential."))
     if baked.lstrip().startswith("{"):
         # Only test-mode credentials are baked unsigned; anything else unsigned is not ours.
         try:
@@ -341,28 +349,28 @@ def badge_verify(data: bytes, *, now: datetime.datetime) -> UploadResult:
         except ValueError:
             certificate = None
         if certificate is not None and certificate.test_mode:
-            return result(UploadVerdict.TEST_MODE, UPLOAD_LABELS[UploadVerdict.TEST_MODE], certificate)
-        return result(UploadVerdict.NOT_ISSUED, "The credential in the image is not signed by us.")
+            return result(UploadVerdict.TEST_MODE, str(UPLOAD_LABELS[UploadVerdict.TEST_MODE]), certificate)
+        return result(UploadVerdict.NOT_ISSUED, _("The credential in the image is not signed by us."))
     try:
         compact = jws.extract_compact(baked.encode())
         claims = json.loads(compact.payload)
         kid = str(compact.headers().get("kid", ""))
     except (JoseError, ValueError):
-        return result(UploadVerdict.NOT_ISSUED, "The credential in the image is not one we signed.")
+        return result(UploadVerdict.NOT_ISSUED, _("The credential in the image is not one we signed."))
     claimed = _badge_certificate(claims) if isinstance(claims, dict) else None
     key = SigningKey.objects.filter(kid=kid.removeprefix(badges.key_uri(""))).first()
     if key is None:
-        return result(UploadVerdict.NOT_ISSUED, "The credential was not signed with any of our keys.")
+        return result(UploadVerdict.NOT_ISSUED, _("The credential was not signed with any of our keys."))
     try:
         jws.deserialize_compact(baked, issuer.public_key(key.certificate_pem), algorithms=["ES256"])
     except JoseError:
-        return result(UploadVerdict.ALTERED, "The credential in the image no longer matches its signature.", claimed)
+        return result(UploadVerdict.ALTERED, _("The credential in the image no longer matches its signature."), claimed)
     if claimed is None:
-        return result(UploadVerdict.NOT_ISSUED, "The credential is signed with our key but names no certificate.")
+        return result(UploadVerdict.NOT_ISSUED, _("The credential is signed with our key but names no certificate."))
     if baked != claimed.badge_jwt:
-        return result(UploadVerdict.ALTERED, "The credential differs from the one we issued.", claimed)
+        return result(UploadVerdict.ALTERED, _("The credential differs from the one we issued."), claimed)
     verdict = _STATUS_TO_VERDICT[credential_status(claimed, now=now)]
-    return result(verdict, UPLOAD_LABELS[verdict], claimed)
+    return result(verdict, str(UPLOAD_LABELS[verdict]), claimed)
 
 
 # What an upload may start with: a PDF, or a PNG (a baked badge).
@@ -388,6 +396,10 @@ class BulkRow:
     verdict_label: str
     certificate: Certificate | None = None
     status: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[CredentialStatus(self.status)]) if self.status else ""
 
     def as_record(self) -> dict:
         certificate = self.certificate
@@ -424,7 +436,7 @@ def bulk_verify_ids(submitted: list[str], *, now: datetime.datetime) -> list[Bul
         if isinstance(value, CredentialIdError):
             rows.append(BulkRow(raw, "invalid_credential_id", str(value)))
         elif value not in found:
-            rows.append(BulkRow(raw, "not_found", "No certificate has this id."))
+            rows.append(BulkRow(raw, "not_found", _("No certificate has this id.")))
         else:
             shown = credential_status_display(found[value], now=now)
             rows.append(BulkRow(raw, shown["status"], shown["status_label"], found[value], shown["status"]))

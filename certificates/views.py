@@ -13,6 +13,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,7 +33,7 @@ from .verification import credential_public_record, credential_status_display, f
 
 # Room for the multipart envelope around the file itself.
 _UPLOAD_ENVELOPE_BYTES = 64 * 1024
-_NOT_FOUND = "No certificate has this id. Check it against the certificate."
+_NOT_FOUND = gettext_lazy("No certificate has this id. Check it against the certificate.")
 
 
 def _public_certificate(credential_id: str) -> Certificate:
@@ -270,7 +272,7 @@ def _ids_from_csv(data: bytes) -> list[str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BulkInputError("The CSV file must be UTF-8 text.") from exc
+        raise BulkInputError(_("The CSV file must be UTF-8 text.")) from exc
     cells = [next((cell.strip() for cell in row if cell.strip()), "") for row in csv.reader(io.StringIO(text))]
     cells = [cell for cell in cells if cell]
     if cells and "id" in cells[0].lower():
@@ -280,9 +282,12 @@ def _ids_from_csv(data: bytes) -> list[str]:
 
 def _bulk_ids(submitted: list[str]) -> list[verification.BulkRow]:
     if not submitted:
-        raise BulkInputError("Give at least one credential id.")
+        raise BulkInputError(_("Give at least one credential id."))
     if len(submitted) > settings.CERT_BULK_MAX_IDS:
-        raise BulkInputError(f"At most {settings.CERT_BULK_MAX_IDS} ids at a time; {len(submitted)} were given.")
+        raise BulkInputError(
+            _("At most %(limit)d ids at a time; %(given)d were given.")
+            % {"limit": settings.CERT_BULK_MAX_IDS, "given": len(submitted)}
+        )
     return verification.bulk_verify_ids(submitted, now=timezone.now())
 
 
@@ -290,25 +295,30 @@ def _bulk_ids_from_json(body: bytes) -> list[verification.BulkRow]:
     try:
         data = json.loads(body or b"null")
     except ValueError as exc:
-        raise BulkInputError('The body must be JSON: {"credential_ids": ["7K3M-9Q2W-X4RT-8", ...]}.') from exc
+        raise BulkInputError(_('The body must be JSON: {"credential_ids": ["7K3M-9Q2W-X4RT-8", ...]}.')) from exc
     ids = data.get("credential_ids") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(value, str) and len(value) <= 40 for value in ids):
-        raise BulkInputError("credential_ids must be a list of strings (credential ids).")
+        raise BulkInputError(_("credential_ids must be a list of strings (credential ids)."))
     return _bulk_ids(ids)
 
 
 def _bulk_files(uploads: list) -> list[verification.BulkRow]:
     if not uploads:
-        raise BulkInputError("Attach at least one certificate PDF.")
+        raise BulkInputError(_("Attach at least one certificate PDF."))
     if len(uploads) > settings.CERT_BULK_MAX_FILES:
-        raise BulkInputError(f"At most {settings.CERT_BULK_MAX_FILES} files at a time; {len(uploads)} were given.")
+        raise BulkInputError(
+            _("At most %(limit)d files at a time; %(given)d were given.")
+            % {"limit": settings.CERT_BULK_MAX_FILES, "given": len(uploads)}
+        )
     files = []
     for upload in uploads:
         if upload.size > settings.CERT_UPLOAD_MAX_BYTES:
-            raise BulkInputError(f"{upload.name} is larger than our limit; certificates we issue are far smaller.")
+            raise BulkInputError(
+                _("%(name)s is larger than our limit; certificates we issue are far smaller.") % {"name": upload.name}
+            )
         data = upload.read()
         if not data.startswith(verification.VERIFIABLE_PREFIXES):
-            raise BulkInputError(f"{upload.name} is not a PDF or a badge image.")
+            raise BulkInputError(_("%(name)s is not a PDF or a badge image.") % {"name": upload.name})
         files.append((upload.name, data))
     return verification.bulk_verify_files(files, now=timezone.now())
 
@@ -353,7 +363,7 @@ def _verify_bulk(request: HttpRequest) -> HttpResponse:
         return render(request, "certificates/verify_bulk.html", context, status=429)
     try:
         if not form.is_valid():
-            raise BulkInputError("Check the form.")
+            raise BulkInputError(_("Check the form."))
         pdfs = form.cleaned_data["pdfs"]
         if pdfs:
             rows = _bulk_files(pdfs)
@@ -479,7 +489,7 @@ def manage_revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
         services.certificate_revoke(
             certificate_id=certificate.pk, actor=request.user, reason=data["reason"], note=data["note"]
         )
-        return f"Certificate {certificate.display_id} is revoked."
+        return _("Certificate %(id)s is revoked.") % {"id": certificate.display_id}
 
     return _manage_action(request, credential_id, RevokeForm(request.POST), "revoke_form", action)
 
@@ -489,7 +499,7 @@ def manage_revoke(request: HttpRequest, credential_id: str) -> HttpResponse:
 def manage_reinstate(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):
         services.certificate_reinstate(certificate_id=certificate.pk, actor=request.user, note=data["note"])
-        return f"Certificate {certificate.display_id} is valid again."
+        return _("Certificate %(id)s is valid again.") % {"id": certificate.display_id}
 
     return _manage_action(request, credential_id, NoteForm(request.POST, prefix="reinstate"), "reinstate_form", action)
 
@@ -499,6 +509,6 @@ def manage_reinstate(request: HttpRequest, credential_id: str) -> HttpResponse:
 def manage_reissue(request: HttpRequest, credential_id: str) -> HttpResponse:
     def action(certificate, data):
         replacement = services.certificate_reissue(certificate_id=certificate.pk, actor=request.user, note=data["note"])
-        return f"Re-issued as {replacement.display_id}; its PDF is being prepared."
+        return _("Re-issued as %(id)s; its PDF is being prepared.") % {"id": replacement.display_id}
 
     return _manage_action(request, credential_id, ReissueForm(request.POST, prefix="reissue"), "reissue_form", action)

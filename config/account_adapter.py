@@ -3,11 +3,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.api import language_active
 
-from .emails import email_html, recipient_name, site_identity
+from .emails import email_html, recipient_language, recipient_name, site_identity
 
 # The link each allauth message is about, and the words on its button.
 ACTIONS = (
@@ -21,7 +22,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         user = context.get("user")
         context = {**context, "current_site": site_identity(), "recipient_name": recipient_name(user)}
-        super().send_mail(template_prefix, email, context)
+        # The person's chosen language, else the one of the page that sent the e-mail (sign-up,
+        # password reset): subject, body and HTML part are all rendered inside this.
+        with translation.override(recipient_language(user, fallback=translation.get_language() or "")):
+            super().send_mail(template_prefix, email, context)
 
     def render_mail(self, template_prefix, email, context, headers=None):
         message = super().render_mail(template_prefix, email, context, headers=headers)

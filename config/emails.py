@@ -31,6 +31,18 @@ def recipient_name(user) -> str:
     return getattr(user, "certificate_name", "") or user.get_full_name()
 
 
+def recipient_language(user, *, fallback: str = "") -> str:
+    """The language to write to `user` in (an e-mail, or the certificate printed for them): their
+    chosen one, else `fallback` (such as the language of the page they were on), else the
+    platform's default. Workers have no request to ask, so senders render under
+    `translation.override(recipient_language(...))`."""
+    available = {code for code, _name in settings.LANGUAGES}
+    for candidate in (getattr(user, "preferred_language", ""), fallback):
+        if candidate in available:
+            return candidate
+    return settings.LANGUAGE_CODE
+
+
 def email_html(*, subject: str, text: str, action_url: str = "", action_label: str = "") -> str:
     paragraphs = [block.strip() for block in text.strip().split("\n\n") if block.strip()]
     if action_url:
