@@ -36,7 +36,8 @@ def calibrated_tasks() -> QuerySet[DemoTask]:
 
 def rubric_digest() -> str:
     """A digest of every published task's rubric: a rubric change makes a new configuration."""
-    rubrics = {task.slug: task.spec.get("rubric", []) for task in calibrated_tasks().only("slug", "spec")}
+    published = DemoTask.objects.filter(is_published=True).only("slug", "spec")
+    rubrics = {task.slug: task.spec.get("rubric", []) for task in published}
     return hashlib.sha256(json.dumps(rubrics, sort_keys=True).encode()).hexdigest()
 
 
