@@ -115,7 +115,8 @@ class _CalibrationParser:
         if not isinstance(raw, list):
             self.error(data.line_of("examples") or 1, "'examples' must be a list of labelled examples")
             return []
-        examples, ids = [], set()
+        examples: list[dict] = []
+        ids: set = set()
         for item in raw:
             example = self._example(item, prompts, ids, _line(item) or data.line_of("examples"))
             if example is not None:

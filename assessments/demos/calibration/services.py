@@ -163,7 +163,7 @@ def calibration_example_add_from_review(
             actor=instructor,
             example=example,
             submission=submission.pk,
-            kind=kind,
+            example_kind=kind,
             labels=example.labels,
             relabelled=not created,
         )
