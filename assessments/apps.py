@@ -10,6 +10,7 @@ class AssessmentsConfig(AppConfig):
 
         # Importing the task modules registers them with the Celery app.
         from .demos import tasks as demo_tasks  # noqa: F401
+        from .demos.calibration import tasks as calibration_tasks  # noqa: F401
         from .demos.content import DemoSection
         from .exams import content
         from .exams import tasks as exam_tasks  # noqa: F401

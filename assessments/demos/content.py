@@ -38,6 +38,7 @@ from courses.api import (
 )
 
 from . import validation
+from .calibration.content import calibration_parse
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /demos/ that a task's URL (/demos/<slug>/) must not shadow.
@@ -74,7 +75,7 @@ _RUBRIC_KEYS = {"id", "weight", "description", "about"}
 # Text inputs are pasted into the prompt; beyond this they crowd out the learner's words.
 _TEXT_INPUT_WARN_BYTES = 256 * 1024
 # Files of a demo folder that are never inputs (simulator.yaml is read only by the development simulator).
-_NOT_INPUTS = {"task.md", "reference.yaml", "simulator.yaml"}
+_NOT_INPUTS = {"task.md", "reference.yaml", "simulator.yaml", "calibration.yaml"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class DemoTaskSource:
     assets: tuple[DemoAssetSource, ...]
     reference: dict
     source_path: str
+    calibration: tuple[dict, ...] = ()  # the labelled examples of calibration.yaml (see calibration.content)
 
 
 def _plain(value: Any) -> Any:
@@ -212,6 +214,9 @@ class _TaskParser:
         brief_html = self._brief(body, body_line, slug, {item["file"] for item in visible if item["as"] == "image"})
         if len(self.report.errors) > self.errors_before:
             return None
+        calibration = self._calibration(rubric, cases, learner_writes, reference)
+        if len(self.report.errors) > self.errors_before:
+            return None
         spec = _plain(dict(front))
         spec.update(
             model=model,
@@ -244,6 +249,21 @@ class _TaskParser:
             assets=tuple(assets),
             reference=reference,
             source_path=str(self.task_path.relative_to(self.source.directory.parent)),
+            calibration=tuple(calibration),
+        )
+
+    def _calibration(self, rubric: list[dict], cases: list[dict], learner_writes: list[str], reference: dict) -> list:
+        path = self.folder / "calibration.yaml"
+        if not path.is_file():
+            self.report.warn(path, None, "no calibration set: the judge is not calibrated on this task")
+            return []
+        return calibration_parse(
+            path,
+            self.report,
+            rubric_ids=[criterion["id"] for criterion in rubric],
+            cases=cases,
+            learner_writes=learner_writes,
+            reference=reference,
         )
 
     def _domain(self, front: LineDict) -> None:
@@ -721,6 +741,8 @@ class DemoSection:
     def apply(self, value: list[DemoTaskSource], course: CourseRef, changes: ChangeLog) -> None:
         from assessments.models import DemoAsset, DemoTask
 
+        from .calibration.services import calibration_examples_sync
+
         existing = {task.slug: task for task in DemoTask.objects.filter(course_id=course.id)}
         for source in value:
             for asset in source.assets:
@@ -748,4 +770,5 @@ class DemoSection:
                 kind="demo",
                 label=source.slug,
             )
+            calibration_examples_sync(slug=source.slug, course_id=course.id, examples=source.calibration)
         records_unpublish_missing(existing, present={source.slug for source in value}, changes=changes, kind="demo")

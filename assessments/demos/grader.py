@@ -20,6 +20,7 @@ from assessments.modelapi.client import get_client
 from assessments.modelapi.types import ModelResult
 from assessments.models import Submission
 
+from .calibration.selectors import judge_config_live
 from .requests import case_evidence
 
 DEFAULT_BUDGET_USD = 0.5
@@ -106,12 +107,14 @@ def grade(
     round_: int,
     run_batch: Callable[[Sequence[tuple[str, Callable[[], ModelResult]]]], list[ModelResult]],
 ) -> GradeOutcome:
-    """Checks on every case, the injection scan, the classifier and the judge, graded
-    against `spec` (the task's cases, checks, rubric and pass threshold)."""
+    """Checks on every case, the injection scan, the classifier and the judge (the live
+    calibrated configuration's), graded against `spec` (the task's cases, checks, rubric
+    and pass threshold)."""
     cases = [case_evidence(submission, case, runs[case["id"]]) for case in spec["cases"] if case["id"] in runs]
     return grade_cases(
         task=grading_task(spec),
         cases=cases,
         learner_prompt=learner_prompt(submission),
         call_many=judge_batch(run_batch, round_),
+        judge_config=judge_config_live(),
     )

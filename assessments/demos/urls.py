@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .calibration import views as calibration_views
 
 app_name = "demos"
 
@@ -14,6 +15,14 @@ urlpatterns = [
     path("demos/review/tasks/", views.review_tasks, name="review_tasks"),
     path("demos/review/tasks/<id:task_id>/regrade", views.task_regrade, name="task_regrade"),
     path("demos/review/<id:submission_id>/", views.review_detail, name="review_detail"),
+    path("demos/review/<id:submission_id>/calibrate", calibration_views.example_add, name="calibration_add"),
+    path("demos/review/calibration/", calibration_views.calibration_overview, name="calibration"),
+    path("demos/review/calibration/stage", calibration_views.configuration_stage, name="calibration_stage"),
+    path(
+        "demos/review/calibration/<id:configuration_id>/",
+        calibration_views.configuration_report,
+        name="calibration_report",
+    ),
     path("demos/<slug:task_slug>/", views.task_detail, name="task"),
     path("demos/<slug:task_slug>/inputs/<str:filename>", views.task_input, name="input"),
 ]

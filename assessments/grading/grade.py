@@ -35,6 +35,7 @@ from assessments.grading.judge import (
     CaseEvidence,
     Criterion,
     JudgeCaller,
+    JudgeConfig,
     JudgeOutcome,
     judge_call_models,
     judge_cases,
@@ -215,9 +216,11 @@ def grade_cases(
     cases: Sequence[CaseEvidence],
     learner_prompt: Mapping[str, str],
     call_many: JudgeCaller = judge_call_models,
+    judge_config: JudgeConfig | None = None,
 ) -> GradeOutcome:
     """Grade the finished runs of every case. `learner_prompt` maps what the learner wrote
-    to its text (`{"system_prompt": ..., "user_prompt": ..., "json_schema": "<JSON text>"}`)."""
+    to its text (`{"system_prompt": ..., "user_prompt": ..., "json_schema": "<JSON text>"}`);
+    `judge_config` says which judge grades (the settings' when None)."""
     prompt_results = tuple(prompt_checks_run(task.prompt_checks, learner_prompt_for(task, learner_prompt)))
     specs = {case.id: case for case in task.cases}
     outcomes = tuple(
@@ -254,6 +257,7 @@ def grade_cases(
         # A stricter second opinion only matters when the submission could pass.
         recheck_perfect=not flagged,
         call_many=call_many,
+        config=judge_config,
     )
     would_pass = _meets_pass_mark(judge.score, task)
     status: Status

@@ -1,7 +1,8 @@
 """The model-graded rubric: a second model call that gives one verdict per criterion.
 
 How a grade is judged, case by case (the learner's prompt runs on every case of the task):
-- One Chat Completions call per case to the pinned judge model (`settings.JUDGE_MODEL`) at
+- One Chat Completions call per case to the pinned judge model (the live calibrated
+  configuration's, else `settings.JUDGE_MODEL`; see `JudgeConfig`) at
   temperature 0, with structured output (`response_format` json_schema named
   "judge_verdict"): `{"criteria": [{"id", "reasoning", "verdict"}]}`, where `id` is
   an enum of this task's criterion ids and `verdict` is "pass" or "fail". Reasoning
@@ -65,6 +66,9 @@ VERDICT_SCHEMA_NAME = "judge_verdict"
 # does not parse and goes to review rather than passing.
 JUDGE_MAX_OUTPUT_TOKENS = 4000
 VERDICTS = ("pass", "fail")  # "pass" first: schema-driven simulators answer with the first value
+# The judge prompt versions this code can send, each with the version of its stricter recheck.
+# A new version of the instructions gets a new entry here and is staged through calibration.
+PROMPT_VERSIONS = {JUDGE_PROMPT_VERSION: STRICT_JUDGE_PROMPT_VERSION}
 
 JUDGE_INSTRUCTIONS = """\
 You grade one hands-on exercise of a course on prompting xAI's Grok models. A learner \
@@ -128,6 +132,19 @@ say and answer with the JSON verdict only.
 
 
 # --- inputs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """Which judge grades: the model asked and the version of its instructions. Grading
+    uses the configuration that passed calibration, else `judge_config_from_settings()`."""
+
+    model: str
+    prompt_version: str = JUDGE_PROMPT_VERSION
+
+
+def judge_config_from_settings() -> JudgeConfig:
+    return JudgeConfig(model=settings.JUDGE_MODEL, prompt_version=JUDGE_PROMPT_VERSION)
 
 
 @dataclass(frozen=True)
@@ -283,12 +300,16 @@ def judge_request_build(
     learner_prompt: Mapping[str, str],
     case: CaseEvidence,
     strict: bool = False,
+    config: JudgeConfig | None = None,
 ) -> JudgeRequest:
     """The judge's request for one case: trusted instructions in the system message,
     untrusted data only in the user message between nonce delimiters, followed by the
     case's images (a vision task's judge sees the image itself)."""
     if not rubric:
         raise ValueError("the judge needs at least one rubric criterion")
+    config = config or judge_config_from_settings()
+    if config.prompt_version not in PROMPT_VERSIONS:
+        raise ValueError(f"unknown judge prompt version {config.prompt_version!r}")
     pieces = _data_pieces(learner_prompt, case)
     nonce = _fresh_nonce([text for _, text in pieces])
     ids = ", ".join(criterion.id for criterion in rubric)
@@ -321,8 +342,8 @@ def judge_request_build(
     step = STEP_JUDGE_STRICT if strict else STEP_JUDGE
     return JudgeRequest(
         step=f"{step}:{case.case_id}",
-        prompt_version=STRICT_JUDGE_PROMPT_VERSION if strict else JUDGE_PROMPT_VERSION,
-        model=settings.JUDGE_MODEL,
+        prompt_version=PROMPT_VERSIONS[config.prompt_version] if strict else config.prompt_version,
+        model=config.model,
         messages=({"role": "system", "content": instructions}, {"role": "user", "content": content}),
         response_format=verdict_response_format(rubric),
         temperature=0.0,
@@ -484,11 +505,12 @@ def judge_cases(
     cases: Sequence[CaseEvidence],
     recheck_perfect: bool = True,
     call_many: JudgeCaller = judge_call_models,
+    config: JudgeConfig | None = None,
 ) -> JudgeOutcome:
     """Judge every case against the rubric (one round of calls); when every case scores
     full marks and `recheck_perfect`, re-check every case with the stricter prompt."""
     build = functools.partial(
-        judge_request_build, title=title, brief=brief, rubric=rubric, learner_prompt=learner_prompt
+        judge_request_build, title=title, brief=brief, rubric=rubric, learner_prompt=learner_prompt, config=config
     )
     requests = [build(case=case) for case in cases]
     first = [

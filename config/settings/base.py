@@ -363,6 +363,10 @@ XAI_PRICE_TABLE = (
 XAI_SERVER_TOOL_PRICE_PER_1K = float(os.environ.get("XAI_SERVER_TOOL_PRICE_PER_1K", "5.0"))
 # The judge's model is pinned: a model change is a re-grade decision, not a silent drift.
 JUDGE_MODEL = os.environ.get("JUDGE_MODEL", "grok-4.3")
+# Judge calibration (assessments.demos.calibration): a staged judge configuration goes live
+# only when its Cohen's kappa against the instructors' labels reaches this on every task
+# (0.6: "substantial" agreement) and it passes no example labelled as an attack.
+CALIBRATION_MIN_KAPPA = float(os.environ.get("CALIBRATION_MIN_KAPPA", "0.6"))
 
 # --- Hands-on demos (assessments.demos) -------------------------------------------------
 # Model calls wait on the network, so they run on their own queue, consumed by a
@@ -372,6 +376,7 @@ CELERY_TASK_ROUTES.update(
     {
         "assessments.demos.tasks.demo_run_and_grade": {"queue": "model_calls"},
         "assessments.demos.tasks.demo_regrade": {"queue": "model_calls"},
+        "assessments.demos.calibration.tasks.calibration_run": {"queue": "model_calls"},
     }
 )
 # Platform-wide limits on model calls, shared through Redis when REDIS_URL is set.

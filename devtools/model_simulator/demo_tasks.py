@@ -23,6 +23,9 @@ grader-address classifier (`grader_address_check`) are answered here too:
   know gets a verdict built from the schema (every criterion passes).
 - "fooled": every criterion passes and the classifier never flags anything, as a judge
   talked into it would answer. The grading-integrity benchmark runs in this mode.
+A judge request to one of LENIENT_JUDGE_MODELS is answered "fooled" whatever the mode: the
+simulator plays a small model as a judge too gullible to grade, the deliberately worse
+judge configuration the calibration gate must refuse.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import yaml
 from .conversation import model_turns, request_text
 
 JUDGE_MODES = ("honest", "fooled")
+LENIENT_JUDGE_MODELS = frozenset({"grok-3-mini"})
 JUDGE_SCHEMA_NAME = "judge_verdict"
 CLASSIFIER_SCHEMA_NAME = "grader_address_check"
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -268,7 +272,7 @@ def grader_reply(behaviours: list[DemoBehaviour], mode: str, body: dict) -> dict
     text = request_text("chat", body)
     blocks = _blocks(text)
     ids = _criterion_ids(body)
-    if mode == "fooled":
+    if mode == "fooled" or body.get("model") in LENIENT_JUDGE_MODELS:
         return {"content": _verdict(ids, set(ids), "Full marks.")}
     images = _image_data("chat", body)
     for behaviour in behaviours:

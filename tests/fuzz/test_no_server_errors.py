@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from assessments.demos import services as demo_services
 from assessments.exams import services as exam_services
-from assessments.models import DemoTask
+from assessments.models import DemoTask, JudgeConfiguration
 from assessments.models.exams import Exam
 from certificates import issuer
 from courses.models import Course
@@ -141,6 +141,9 @@ def world(db, settings, tmp_path):
     if "tools" in writes:
         writes["tools"] = json.dumps([{"type": "function", "function": {"name": "f", "parameters": {}}}])
     submission = demo_services.submission_create(learner=learner, task=task, **writes)
+    configuration = JudgeConfiguration.objects.create(
+        model="grok-4.3", prompt_version="judge-v1", rubric_hash="0" * 64, staged_at=now, min_kappa=0.6
+    )
     certificate = CertificateFactory(learner=learner)
     lesson = course.modules.first().lessons.first()
     from playground.services import playground_run_create
@@ -157,6 +160,7 @@ def world(db, settings, tmp_path):
         "practice_id": str(practice.public_id),
         "run_id": str(run.pk),
         "submission_id": str(submission.pk),
+        "configuration_id": str(configuration.pk),
         "task_id": str(task.pk),
         "task_slug": task.slug,
         "filename": (task.inputs[0]["file"] if task.inputs else "input.txt"),
