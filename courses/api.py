@@ -18,9 +18,16 @@ from .content.markdown import (  # noqa: F401
     render_untrusted_markdown,
     sanitize_html,
 )
-from .content.records import record_upsert, records_unpublish_missing  # noqa: F401
+from .content.records import record_upsert, records_unpublish_missing, translations_upsert  # noqa: F401
 from .content.registry import ChangeLog, CourseRef, CourseSource  # noqa: F401
 from .content.registry import register as register_content_section  # noqa: F401
+from .content.translations import language_problem as translation_language_problem  # noqa: F401
+from .content.translations import (  # noqa: F401
+    source_files,
+    source_text_hash,
+    translation_file,
+)
+from .content.translations import stale_message as translation_stale_message  # noqa: F401
 from .content.yamlio import (  # noqa: F401
     LineDict,
     LineList,
@@ -29,6 +36,7 @@ from .content.yamlio import (  # noqa: F401
     require_fields,
     split_front_matter,
 )
+from .localization import ContentStatus, content_language, localized, with_translation  # noqa: F401
 from .models import Course, Lesson, Module
 from .selectors import course_progress
 from .versions import (  # noqa: F401
