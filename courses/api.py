@@ -27,6 +27,7 @@ from .content.translations import (  # noqa: F401
     source_text_hash,
     translation_file,
 )
+from .content.translations import source_hash_problem as translation_source_hash_problem  # noqa: F401
 from .content.translations import stale_message as translation_stale_message  # noqa: F401
 from .content.yamlio import (  # noqa: F401
     LineDict,

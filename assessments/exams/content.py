@@ -29,6 +29,7 @@ from courses.api import (
     source_text_hash,
     translation_file,
     translation_language_problem,
+    translation_source_hash_problem,
     translation_stale_message,
     translations_upsert,
 )
@@ -413,13 +414,14 @@ class ExamBankSection:
     def _parse_translation(
         item: LineDict, path: Path, language: str, english: dict[str, QuestionSource], report: ContentReport
     ) -> QuestionTranslationSource | None:
-        if not require_fields(
-            item, {"id": str, "source_hash": str, "stem": str, "explanation": str}, path=path, report=report
-        ):
+        if not require_fields(item, {"id": str, "stem": str, "explanation": str}, path=path, report=report):
             return None
         source = english.get(item["id"])
         if source is None:
             report.error(path, item.line_of("id"), f"question '{item['id']}' has no English source in the bank")
+            return None
+        if (problem := translation_source_hash_problem(item.get("source_hash"), source.text_hash)) is not None:
+            report.error(path, item.line_of("source_hash"), f"{item['id']}: {problem}")
             return None
         ok = True
         for name in item:

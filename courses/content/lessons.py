@@ -23,6 +23,7 @@ from .translations import (
     lesson_source_hash,
     parse_translation_map,
     source_files,
+    source_hash_problem,
     source_text_hash,
     stale_message,
     translation_file,
@@ -224,7 +225,10 @@ class LessonSection:
         if split is None:
             return None
         front, body, body_line = split
-        if not require_fields(front, {"title": str, "slug": str, "source_hash": str}, path=path, report=report):
+        if not require_fields(front, {"title": str, "slug": str}, path=path, report=report):
+            return None
+        if (problem := source_hash_problem(front.get("source_hash"), english.text_hash)) is not None:
+            report.error(path, front.line_of("source_hash"), problem)
             return None
         if front["slug"] != english.slug:
             report.error(

@@ -199,10 +199,10 @@ def parse_translation_map(
             if name not in fields and name != "source_hash":
                 report.error(path, entry_line(name), f"'{name}' cannot be translated here")
                 ok = False
-        source_hash = entry.get("source_hash")
-        if not isinstance(source_hash, str) or not source_hash:
-            report.error(path, line, f"the '{language}' translation needs 'source_hash: {current_hash}'")
+        if (problem := source_hash_problem(entry.get("source_hash"), current_hash)) is not None:
+            report.error(path, entry_line("source_hash"), f"the '{language}' translation: {problem}")
             continue
+        source_hash = str(entry["source_hash"])
         if not ok:
             continue
         if source_hash != current_hash:
@@ -218,8 +218,17 @@ def parse_translation_map(
     return tuple(entries)
 
 
+def source_hash_problem(value: object, current: str) -> str | None:
+    """Why a `source_hash` value cannot be compared, or None. A hash of digits only reads as a number."""
+    if isinstance(value, str) and value:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'write source_hash in quotes so that it reads as text: source_hash: "{current}"'
+    return f"a translation needs 'source_hash: \"{current}\"' (the English text it was made from)"
+
+
 def stale_message(language: str, recorded: str, current: str) -> str:
     return (
         f"the '{language}' translation is out of date: it was made from source_hash {recorded}, the English "
-        f"is now {current}; update the translation, then record 'source_hash: {current}'"
+        f"is now {current}; update the translation, then record 'source_hash: \"{current}\"'"
     )
