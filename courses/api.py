@@ -98,10 +98,24 @@ def course_get_by_id(*, course_id: int) -> CourseInfo:
     return _info(Course.objects.get(pk=course_id))
 
 
-def module_list(*, course_id: int) -> list[ModuleInfo]:
+def module_list(*, course_id: int, language: str | None = None) -> list[ModuleInfo]:
+    """The published modules; with a `language`, titled in it where a current translation exists."""
+    modules = with_translation(
+        Module.objects.filter(course_id=course_id, is_published=True),
+        relation="translations",
+        alias="t",
+        fields=("title",),
+        language=language,
+    )
     return [
-        ModuleInfo(id=m.id, slug=m.slug, title=m.title, order=m.order, practice_questions=m.practice_questions)
-        for m in Module.objects.filter(course_id=course_id, is_published=True)
+        ModuleInfo(
+            id=m.id,
+            slug=m.slug,
+            title=localized(m, alias="t", fields=("title",), language=language).title,
+            order=m.order,
+            practice_questions=m.practice_questions,
+        )
+        for m in modules
     ]
 
 

@@ -23,7 +23,14 @@ from assessments.models.exams import (
     PracticeQuestion,
     QuestionVersion,
 )
-from courses.api import ContentStatus, CourseInfo, lesson_reference_url, lesson_title_map, with_translation
+from courses.api import (
+    ContentStatus,
+    CourseInfo,
+    lesson_reference_url,
+    lesson_title_map,
+    localized,
+    with_translation,
+)
 
 from .draw import Candidate
 from .mastery import MASTERED, AnswerEvidence, mastery_by_domain, mastery_estimate, review_schedule
@@ -480,8 +487,19 @@ def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
 
 
 # --- practice ------------------------------------------------------------------------------
-def practice_get_for_user(*, public_id, user) -> PracticeAttempt:
-    return PracticeAttempt.objects.select_related("course", "module").get(public_id=public_id, user=user)
+def practice_get_for_user(*, public_id, user, language: str | None = None) -> PracticeAttempt:
+    """The learner's own practice quiz; with a `language`, its module titled in it where translated."""
+    practices = with_translation(
+        PracticeAttempt.objects.select_related("course", "module"),
+        relation="module__translations",
+        alias="tm",
+        fields=("title",),
+        language=language,
+    )
+    practice = practices.get(public_id=public_id, user=user)
+    if practice.module is not None:
+        localized(practice.module, alias="tm", fields=("title",), language=language, annotated=practice)
+    return practice
 
 
 def practice_slots(*, practice: PracticeAttempt, language: str | None = None) -> list[PracticeQuestion]:

@@ -198,7 +198,7 @@ def course_assessments(request: HttpRequest, course_slug: str) -> HttpResponse:
         {
             "course": course,
             "exams": selectors.exam_list_published(course_id=course.id),
-            "modules": module_list(course_id=course.id),
+            "modules": module_list(course_id=course.id, language=content_language()),
         },
     )
 
@@ -445,7 +445,8 @@ def _key_response(version):
 # --- practice ---------------------------------------------------------------------------------
 def _module_or_404(course_slug: str, module_slug: str) -> tuple[int, ModuleInfo]:
     course = course_get(slug=course_slug)
-    module = next((m for m in module_list(course_id=course.id) if m.slug == module_slug), None) if course else None
+    modules = module_list(course_id=course.id, language=content_language()) if course else []
+    module = next((m for m in modules if m.slug == module_slug), None)
     if course is None or module is None:
         raise Http404("No such module.")
     return course.id, module
@@ -498,7 +499,9 @@ def weak_spots(request: AuthenticatedRequest, course_slug: str) -> HttpResponse:
 @never_cache
 def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
     try:
-        practice = selectors.practice_get_for_user(public_id=practice_id, user=request.user)
+        practice = selectors.practice_get_for_user(
+            public_id=practice_id, user=request.user, language=content_language()
+        )
     except PracticeAttempt.DoesNotExist as exc:
         raise Http404("No such practice quiz.") from exc
     slots = selectors.practice_slots(practice=practice, language=content_language())

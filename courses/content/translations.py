@@ -91,7 +91,7 @@ def key_strings(markdown: str) -> KeyStrings:
     return KeyStrings(
         heading_levels=tuple(len(match.group(1)) for match in _HEADING.finditer(prose)),
         code_blocks=tuple(_dedent_fence(block) for block in fences),
-        link_targets=Counter(a or b for a, b in _LINK_TARGET.findall(prose) if not _is_image_target(prose, a or b)),
+        link_targets=Counter(a or b for a, b in _LINK_TARGET.findall(_IMAGE.sub("", prose))),
         images=Counter(a or b for a, b in _IMAGE.findall(prose)),
         code_spans=frozenset(a or b for a, b in _CODE_SPAN.findall(prose)),
         model_names=frozenset(name.lower() for name in _MODEL_NAME.findall(markdown)),
@@ -103,10 +103,6 @@ def _dedent_fence(block: str) -> str:
     lines = block.splitlines()
     indent = len(lines[0]) - len(lines[0].lstrip())
     return "\n".join(line[indent:] for line in lines)
-
-
-def _is_image_target(prose: str, target: str) -> bool:
-    return f"]({target}" in prose and any(target == (a or b) for a, b in _IMAGE.findall(prose))
 
 
 def key_string_problems(*, source: str, translation: str) -> list[str]:

@@ -100,11 +100,17 @@ def _start_practice(client, module_slug: str, language: str) -> tuple[str, Pract
     return response.url, first
 
 
-@pytest.mark.parametrize("language", ["ja", "ko"])
-def test_practice_question_is_shown_translated_and_graded_by_option_id(learner_client, synced, language):
+@pytest.mark.parametrize(
+    ("language", "module_title"), [("ja", "基礎と安全なセットアップ"), ("ko", "기초와 안전한 설정")]
+)
+def test_practice_question_is_shown_translated_and_graded_by_option_id(learner_client, synced, language, module_title):
+    assert module_title in page(
+        learner_client, reverse("exams:practice", args=["grok4-applied", "fundamentals"]), language
+    )
     url, first = _start_practice(learner_client, "fundamentals", language)
     translation = QuestionTranslation.objects.get(version=first.version, language=language)
     html = page(learner_client, url, language)
+    assert module_title in html
     assert translation.stem_html in html and first.version.stem_html not in html
     for option_id, option_html in translation.option_html.items():
         assert option_html in html, option_id
@@ -120,3 +126,18 @@ def test_practice_question_without_translation_says_so(learner_client, synced):
     html = page(learner_client, url, "ja")
     assert "この問題はまだ日本語で提供されていません。英語で表示しています。" in html
     assert f'lang="en">{first.version.stem_html}</div>' in html
+
+
+def test_a_lesson_shown_in_translation_cannot_be_saved_over_its_english(synced):
+    from courses import selectors
+
+    lesson = selectors.lesson_get_published(
+        course_slug="grok4-applied", module_slug="fundamentals", lesson_slug="grok4-family", language="ja"
+    )
+    assert lesson.title == "Grok 4 ファミリーとそのモード"
+    with pytest.raises(ValueError, match="shows a translation"):
+        lesson.save()
+    english = selectors.lesson_get_published(
+        course_slug="grok4-applied", module_slug="fundamentals", lesson_slug="grok4-family"
+    )
+    assert english.title == "The Grok 4 family and its modes"
