@@ -190,10 +190,20 @@ def course_progress(*, user, course: Course) -> CourseProgress:
     )
 
 
-def enrollment_list_for_user(*, user) -> list[tuple[Course, CourseProgress]]:
-    enrollments = (
+def enrollment_list_for_user(*, user, language: str | None = None) -> list[tuple[Course, CourseProgress]]:
+    enrollments = with_translation(
         Enrollment.objects.filter(user=user, course__is_published=True)
         .select_related("course")
-        .order_by("-last_visited_at")
+        .order_by("-last_visited_at"),
+        relation="course__translations",
+        alias="tc",
+        fields=COURSE_TEXT,
+        language=language,
     )
-    return [(enrollment.course, course_progress(user=user, course=enrollment.course)) for enrollment in enrollments]
+    return [
+        (
+            localized(enrollment.course, alias="tc", fields=COURSE_TEXT, language=language, annotated=enrollment),
+            course_progress(user=user, course=enrollment.course),
+        )
+        for enrollment in enrollments
+    ]

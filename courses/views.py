@@ -112,7 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "courses/dashboard.html",
         {
-            "enrollments": selectors.enrollment_list_for_user(user=request.user),
+            "enrollments": selectors.enrollment_list_for_user(user=request.user, language=content_language()),
             "courses": selectors.course_list_published(language=content_language()),
         },
     )

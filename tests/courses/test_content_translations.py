@@ -141,3 +141,9 @@ def test_a_lesson_shown_in_translation_cannot_be_saved_over_its_english(synced):
         course_slug="grok4-applied", module_slug="fundamentals", lesson_slug="grok4-family"
     )
     assert english.title == "The Grok 4 family and its modes"
+
+
+def test_dashboard_names_the_enrolled_course_in_the_readers_language(learner_client, synced):
+    page(learner_client, FAMILY, "ja")  # opening a lesson enrols the learner
+    html = page(learner_client, reverse("dashboard"), "ja")
+    assert ">xAI Grok 4 の活用：プロンプト、ツール利用、検索、ビジョン</a></h3>" in html
