@@ -18,9 +18,17 @@ from .content.markdown import (  # noqa: F401
     render_untrusted_markdown,
     sanitize_html,
 )
-from .content.records import record_upsert, records_unpublish_missing  # noqa: F401
+from .content.records import record_upsert, records_unpublish_missing, translations_upsert  # noqa: F401
 from .content.registry import ChangeLog, CourseRef, CourseSource  # noqa: F401
 from .content.registry import register as register_content_section  # noqa: F401
+from .content.translations import language_problem as translation_language_problem  # noqa: F401
+from .content.translations import (  # noqa: F401
+    source_files,
+    source_text_hash,
+    translation_file,
+)
+from .content.translations import source_hash_problem as translation_source_hash_problem  # noqa: F401
+from .content.translations import stale_message as translation_stale_message  # noqa: F401
 from .content.yamlio import (  # noqa: F401
     LineDict,
     LineList,
@@ -29,6 +37,7 @@ from .content.yamlio import (  # noqa: F401
     require_fields,
     split_front_matter,
 )
+from .localization import ContentStatus, content_language, localized, with_translation  # noqa: F401
 from .models import Course, Lesson, Module
 from .selectors import course_progress
 from .versions import (  # noqa: F401
@@ -89,10 +98,24 @@ def course_get_by_id(*, course_id: int) -> CourseInfo:
     return _info(Course.objects.get(pk=course_id))
 
 
-def module_list(*, course_id: int) -> list[ModuleInfo]:
+def module_list(*, course_id: int, language: str | None = None) -> list[ModuleInfo]:
+    """The published modules; with a `language`, titled in it where a current translation exists."""
+    modules = with_translation(
+        Module.objects.filter(course_id=course_id, is_published=True),
+        relation="translations",
+        alias="t",
+        fields=("title",),
+        language=language,
+    )
     return [
-        ModuleInfo(id=m.id, slug=m.slug, title=m.title, order=m.order, practice_questions=m.practice_questions)
-        for m in Module.objects.filter(course_id=course_id, is_published=True)
+        ModuleInfo(
+            id=m.id,
+            slug=m.slug,
+            title=localized(m, alias="t", fields=("title",), language=language).title,
+            order=m.order,
+            practice_questions=m.practice_questions,
+        )
+        for m in modules
     ]
 
 

@@ -1,8 +1,23 @@
 from django.conf import settings
 from django.db import models
 
+from .localization import ContentStatus
 
-class Course(models.Model):
+
+class TranslatableContent(models.Model):
+    """A course, module or lesson, which pages may show in a translation (courses/localization.py)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # A display copy carries translated text in its English fields; saving it would overwrite the source.
+        if getattr(self, "content_status", None) == ContentStatus.TRANSLATED:
+            raise ValueError("this record shows a translation; load it again before saving")
+        super().save(*args, **kwargs)
+
+
+class Course(TranslatableContent):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
@@ -20,7 +35,7 @@ class Course(models.Model):
         return self.title
 
 
-class Module(models.Model):
+class Module(TranslatableContent):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
@@ -37,7 +52,7 @@ class Module(models.Model):
         return self.title
 
 
-class Lesson(models.Model):
+class Lesson(TranslatableContent):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
@@ -101,3 +116,55 @@ class CourseVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id} version {self.version}"
+
+
+class ContentTranslation(models.Model):
+    """What every translation row shares: its language and the English text it was made from.
+
+    `source_hash` is the short hash of the English text the translator worked from; `is_current`
+    records, at sync time, whether it still matches the English. Pages show a stale translation's
+    English source instead (content/README.md, "Translations")."""
+
+    language = models.CharField(max_length=12)
+    source_hash = models.CharField(max_length=64)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
+class CourseTranslation(ContentTranslation):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="translations")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    # Domain key -> translated domain name; the keys stay the English course.yaml's.
+    domains = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "language"], name="course_translation_unique_language")
+        ]
+
+
+class ModuleTranslation(ContentTranslation):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="translations")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["module", "language"], name="module_translation_unique_language")
+        ]
+
+
+class LessonTranslation(ContentTranslation):
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="translations")
+    title = models.CharField(max_length=200)
+    body_html = models.TextField()
+    toc_html = models.TextField(blank=True)
+    source_path = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "language"], name="lesson_translation_unique_language")
+        ]

@@ -3,7 +3,13 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from .content.translations import SOURCE_LANGUAGE
+from .localization import localized, with_translation
 from .models import Course, Enrollment, Lesson, LessonCompletion, Module
+
+COURSE_TEXT = ("title", "summary")
+MODULE_TEXT = ("title", "summary")
+LESSON_TEXT = ("title", "body_html", "toc_html")
 
 
 @dataclass(frozen=True)
@@ -59,26 +65,73 @@ def course_time(*, course: Course) -> CourseTime:
     )
 
 
-def course_list_published() -> QuerySet[Course]:
+def _published_courses(language: str | None) -> QuerySet[Course]:
     published = Q(modules__is_published=True, modules__lessons__is_published=True)
-    return Course.objects.filter(is_published=True).annotate(
+    courses = with_translation(
+        Course.objects.filter(is_published=True),
+        relation="translations",
+        alias="t",
+        fields=COURSE_TEXT,
+        language=language,
+    )
+    return courses.annotate(
         lesson_count=Count("modules__lessons", filter=published),
         total_minutes=Sum("modules__lessons__estimated_minutes", filter=published),
     )
 
 
-def course_get_published(*, slug: str) -> Course:
-    return course_list_published().get(slug=slug)
+def course_list_published(*, language: str | None = None) -> list[Course]:
+    """Published courses with their lesson count and minutes, shown in `language` where translated."""
+    return [
+        localized(course, alias="t", fields=COURSE_TEXT, language=language) for course in _published_courses(language)
+    ]
 
 
-def module_list_with_lessons(*, course: Course) -> QuerySet[Module]:
-    return course.modules.filter(is_published=True).prefetch_related(
-        Prefetch("lessons", queryset=Lesson.objects.filter(is_published=True))
+def course_get_published(*, slug: str, language: str | None = None) -> Course:
+    course = _published_courses(language).get(slug=slug)
+    return localized(course, alias="t", fields=COURSE_TEXT, language=language)
+
+
+def module_list_with_lessons(*, course: Course, language: str | None = None) -> list[Module]:
+    modules = with_translation(
+        course.modules.filter(is_published=True),
+        relation="translations",
+        alias="t",
+        fields=MODULE_TEXT,
+        language=language,
+    ).prefetch_related(
+        Prefetch(
+            "lessons",
+            queryset=with_translation(
+                Lesson.objects.filter(is_published=True),
+                relation="translations",
+                alias="t",
+                fields=("title",),
+                language=language,
+            ),
+        )
     )
+    shown = []
+    for module in modules:
+        for lesson in module.lessons.all():
+            localized(lesson, alias="t", fields=("title",), language=language)
+        shown.append(localized(module, alias="t", fields=MODULE_TEXT, language=language))
+    return shown
 
 
-def lesson_get_published(*, course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
-    return Lesson.objects.select_related("module__course").get(
+def lesson_get_published(
+    *, course_slug: str, module_slug: str, lesson_slug: str, language: str | None = None
+) -> Lesson:
+    """The lesson with its module and course; with a `language`, each shown in it where translated."""
+    lessons = Lesson.objects.select_related("module__course")
+    lessons = with_translation(lessons, relation="translations", alias="t", fields=LESSON_TEXT, language=language)
+    lessons = with_translation(
+        lessons, relation="module__translations", alias="tm", fields=("title",), language=language
+    )
+    lessons = with_translation(
+        lessons, relation="module__course__translations", alias="tc", fields=("title",), language=language
+    )
+    lesson = lessons.get(
         slug=lesson_slug,
         module__slug=module_slug,
         module__course__slug=course_slug,
@@ -86,19 +139,30 @@ def lesson_get_published(*, course_slug: str, module_slug: str, lesson_slug: str
         module__is_published=True,
         module__course__is_published=True,
     )
+    localized(lesson.module, alias="tm", fields=("title",), language=language, annotated=lesson)
+    localized(lesson.module.course, alias="tc", fields=("title",), language=language, annotated=lesson)
+    return localized(lesson, alias="t", fields=LESSON_TEXT, language=language)
 
 
-def lesson_sequence(*, course: Course) -> list[Lesson]:
-    """Every published lesson of the course in reading order."""
-    return list(
+def lesson_sequence(*, course: Course, language: str | None = None) -> list[Lesson]:
+    """Every published lesson of the course in reading order, titled in `language` where translated."""
+    lessons = with_translation(
         Lesson.objects.filter(module__course=course, is_published=True, module__is_published=True)
         .select_related("module")
-        .order_by("module__order", "module__id", "order", "id")
+        .order_by("module__order", "module__id", "order", "id"),
+        relation="translations",
+        alias="t",
+        fields=("title",),
+        language=language,
     )
+    return [localized(lesson, alias="t", fields=("title",), language=language) for lesson in lessons]
 
 
 def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    sequence = lesson_sequence(course=lesson.module.course)
+    language = getattr(lesson, "content_language", None)
+    sequence = lesson_sequence(
+        course=lesson.module.course, language=None if language in (None, SOURCE_LANGUAGE) else language
+    )
     index = next(i for i, item in enumerate(sequence) if item.pk == lesson.pk)
     previous = sequence[index - 1] if index > 0 else None
     following = sequence[index + 1] if index + 1 < len(sequence) else None
@@ -129,10 +193,20 @@ def course_progress(*, user, course: Course) -> CourseProgress:
     )
 
 
-def enrollment_list_for_user(*, user) -> list[tuple[Course, CourseProgress]]:
-    enrollments = (
+def enrollment_list_for_user(*, user, language: str | None = None) -> list[tuple[Course, CourseProgress]]:
+    enrollments = with_translation(
         Enrollment.objects.filter(user=user, course__is_published=True)
         .select_related("course")
-        .order_by("-last_visited_at")
+        .order_by("-last_visited_at"),
+        relation="course__translations",
+        alias="tc",
+        fields=COURSE_TEXT,
+        language=language,
     )
-    return [(enrollment.course, course_progress(user=user, course=enrollment.course)) for enrollment in enrollments]
+    return [
+        (
+            localized(enrollment.course, alias="tc", fields=COURSE_TEXT, language=language, annotated=enrollment),
+            course_progress(user=user, course=enrollment.course),
+        )
+        for enrollment in enrollments
+    ]

@@ -11,27 +11,34 @@ from django.views.static import serve as static_serve
 
 from . import selectors, services
 from .content.lessons import IMAGE_SUFFIXES
+from .localization import content_language
 from .models import Course, Lesson
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "courses/home.html", {"courses": selectors.course_list_published()})
+    return render(
+        request, "courses/home.html", {"courses": selectors.course_list_published(language=content_language())}
+    )
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
-    return render(request, "courses/catalog.html", {"courses": selectors.course_list_published()})
+    return render(
+        request, "courses/catalog.html", {"courses": selectors.course_list_published(language=content_language())}
+    )
 
 
 def _course_or_404(slug: str) -> Course:
     try:
-        return selectors.course_get_published(slug=slug)
+        return selectors.course_get_published(slug=slug, language=content_language())
     except Course.DoesNotExist as exc:
         raise Http404("No such course.") from exc
 
 
 def _lesson_or_404(course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
     try:
-        return selectors.lesson_get_published(course_slug=course_slug, module_slug=module_slug, lesson_slug=lesson_slug)
+        return selectors.lesson_get_published(
+            course_slug=course_slug, module_slug=module_slug, lesson_slug=lesson_slug, language=content_language()
+        )
     except Lesson.DoesNotExist as exc:
         raise Http404("No such lesson.") from exc
 
@@ -44,7 +51,7 @@ def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
         {
             "course": course,
             "time": selectors.course_time(course=course),
-            "modules": selectors.module_list_with_lessons(course=course),
+            "modules": selectors.module_list_with_lessons(course=course, language=content_language()),
             "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
             "progress": selectors.course_progress(user=request.user, course=course),
         },
@@ -105,8 +112,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "courses/dashboard.html",
         {
-            "enrollments": selectors.enrollment_list_for_user(user=request.user),
-            "courses": selectors.course_list_published(),
+            "enrollments": selectors.enrollment_list_for_user(user=request.user, language=content_language()),
+            "courses": selectors.course_list_published(language=content_language()),
         },
     )
 

@@ -25,6 +25,13 @@ from courses.api import (
     records_unpublish_missing,
     render_inline_markdown,
     require_fields,
+    source_files,
+    source_text_hash,
+    translation_file,
+    translation_language_problem,
+    translation_source_hash_problem,
+    translation_stale_message,
+    translations_upsert,
 )
 
 KINDS = set(QuestionKind.values)
@@ -92,6 +99,28 @@ class QuestionSource:
     def content_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.content(), sort_keys=True).encode()).hexdigest()
 
+    @property
+    def text_hash(self) -> str:
+        """What a translation's `source_hash` records: the English stem, explanation and option texts."""
+        return question_source_hash(
+            stem=self.stem, explanation=self.explanation, options=[(o["id"], o["text"]) for o in self.options]
+        )
+
+
+def question_source_hash(*, stem: str, explanation: str, options) -> str:
+    return source_text_hash(stem.strip(), explanation.strip(), [[str(i), text.strip()] for i, text in options])
+
+
+@dataclass(frozen=True)
+class QuestionTranslationSource:
+    external_id: str
+    language: str
+    stem: str
+    explanation: str
+    option_text: dict
+    source_hash: str
+    is_current: bool
+
 
 @dataclass(frozen=True)
 class ExamSource:
@@ -113,6 +142,7 @@ class ExamSource:
 class ExamBank:
     questions: tuple[QuestionSource, ...] = field(default_factory=tuple)
     exams: tuple[ExamSource, ...] = field(default_factory=tuple)
+    translations: tuple[QuestionTranslationSource, ...] = field(default_factory=tuple)
 
 
 def lint_items(questions: list[QuestionSource] | tuple[QuestionSource, ...]) -> list[LintItem]:
@@ -144,10 +174,11 @@ class ExamBankSection:
         domains = source.spec.get("domains")
         domain_keys = set(domains) if isinstance(domains, dict) else set()
         questions = self._parse_questions(source.directory / "questions", domain_keys, anchors, source, report)
+        translations = self._parse_translations(source.directory / "questions", questions, report)
         exams = self._parse_exams(source.directory / "exams", domain_keys, questions, report)
         self._lint_bank(source, questions, report)
         self._check_certificate_exam(source, exams, report)
-        return ExamBank(questions=tuple(questions), exams=tuple(exams))
+        return ExamBank(questions=tuple(questions), exams=tuple(exams), translations=tuple(translations))
 
     # --- questions -------------------------------------------------------------------
     def _parse_questions(
@@ -155,7 +186,7 @@ class ExamBankSection:
     ) -> list[QuestionSource]:
         questions: list[QuestionSource] = []
         seen: dict[str, str] = {}
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        for path in source_files(folder.glob("*.yaml")) if folder.is_dir() else []:
             data = load_yaml_file(path, report)
             if data is None:
                 continue
@@ -340,6 +371,118 @@ class ExamBankSection:
             return {"accepted": [str(a) for a in accepted], "pattern": str(pattern) if pattern else ""}
         return {}
 
+    # --- translations ----------------------------------------------------------------------
+    def _parse_translations(
+        self, folder: Path, questions: list[QuestionSource], report: ContentReport
+    ) -> list[QuestionTranslationSource]:
+        """`<bank>.<language>.yaml` beside `<bank>.yaml`: the same ids, translated text only."""
+        english = {question.external_id: question for question in questions}
+        translations: list[QuestionTranslationSource] = []
+        seen: set[tuple[str, str]] = set()
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            translated = translation_file(path)
+            if translated is None:
+                continue
+            if (problem := translation_language_problem(translated.language)) is not None:
+                report.error(path, 1, problem)
+                continue
+            if not translated.source_path.is_file():
+                report.error(path, 1, f"no English source '{translated.source_path.name}' beside this translation")
+                continue
+            data = load_yaml_file(path, report)
+            if data is None:
+                continue
+            items = data.get("questions")
+            if not isinstance(items, list):
+                report.error(path, data.line_of("questions"), "expected a list under 'questions:'")
+                continue
+            for item in items:
+                if not isinstance(item, LineDict):
+                    report.error(path, getattr(items, "line", 1), "each question must be a mapping")
+                    continue
+                entry = self._parse_translation(item, path, translated.language, english, report)
+                if entry is None:
+                    continue
+                if (entry.external_id, entry.language) in seen:
+                    report.error(path, item.line_of("id"), f"question '{entry.external_id}' is translated twice")
+                    continue
+                seen.add((entry.external_id, entry.language))
+                translations.append(entry)
+        return translations
+
+    @staticmethod
+    def _parse_translation(
+        item: LineDict, path: Path, language: str, english: dict[str, QuestionSource], report: ContentReport
+    ) -> QuestionTranslationSource | None:
+        if not require_fields(item, {"id": str, "stem": str, "explanation": str}, path=path, report=report):
+            return None
+        source = english.get(item["id"])
+        if source is None:
+            report.error(path, item.line_of("id"), f"question '{item['id']}' has no English source in the bank")
+            return None
+        if (problem := translation_source_hash_problem(item.get("source_hash"), source.text_hash)) is not None:
+            report.error(path, item.line_of("source_hash"), f"{item['id']}: {problem}")
+            return None
+        ok = True
+        for name in item:
+            if name not in {"id", "source_hash", "stem", "explanation", "options"}:
+                report.error(path, item.line_of(name), f"'{name}' is not translated: the English question sets it")
+                ok = False
+        option_text = ExamBankSection._translated_options(item, path, source, report)
+        if option_text is None or not ok:
+            return None
+        if item["source_hash"] != source.text_hash:
+            report.warn(
+                path,
+                item.line_of("source_hash"),
+                f"{item['id']}: " + translation_stale_message(language, item["source_hash"], source.text_hash),
+            )
+        return QuestionTranslationSource(
+            external_id=item["id"],
+            language=language,
+            stem=item["stem"].strip(),
+            explanation=item["explanation"].strip(),
+            option_text=option_text,
+            source_hash=item["source_hash"],
+            is_current=item["source_hash"] == source.text_hash,
+        )
+
+    @staticmethod
+    def _translated_options(
+        item: LineDict, path: Path, source: QuestionSource, report: ContentReport
+    ) -> dict[str, str] | None:
+        """Option id -> translated text, keyed by the English option ids so grading never reads the language."""
+        raw = item.get("options")
+        wanted = [str(option["id"]) for option in source.options]
+        if not wanted:
+            if raw is not None:
+                report.error(path, item.line_of("options"), f"the English '{source.kind}' question has no options")
+                return None
+            return {}
+        if not isinstance(raw, list):
+            report.error(path, item.line, f"'{source.external_id}' needs its options translated: ids {wanted}")
+            return None
+        texts: dict[str, str] = {}
+        for option in raw:
+            line = getattr(option, "line", item.line_of("options"))
+            if not isinstance(option, dict) or not isinstance(option.get("text"), str) or not option["text"].strip():
+                report.error(path, line, "each option needs an 'id' and a 'text'")
+                return None
+            if set(option) - {"id", "text"}:
+                report.error(path, line, "a translated option has only 'id' and 'text': the English sets the rest")
+                return None
+            texts[str(option.get("id"))] = option["text"].strip()
+        missing = [option_id for option_id in wanted if option_id not in texts]
+        unknown = sorted(set(texts) - set(wanted))
+        if missing or unknown:
+            report.error(
+                path,
+                item.line_of("options"),
+                f"options must match the English ids {wanted}: missing {missing}, unknown {unknown}",
+            )
+            return None
+        return texts
+
     # --- exams -----------------------------------------------------------------------
     def _parse_exams(
         self, folder: Path, domains: set[str], questions: list[QuestionSource], report: ContentReport
@@ -476,7 +619,39 @@ class ExamBankSection:
     # --- writing -----------------------------------------------------------------------
     def apply(self, value: ExamBank, course: CourseRef, changes: ChangeLog) -> None:
         self._apply_questions(value.questions, course, changes)
+        self._apply_translations(value.translations, course, changes)
         self._apply_exams(value.exams, course, changes)
+
+    @staticmethod
+    def _apply_translations(
+        sources: tuple[QuestionTranslationSource, ...], course: CourseRef, changes: ChangeLog
+    ) -> None:
+        """Attach each current translation to its question's current version. A stale one matches no
+        current version: that version shows English, and older versions keep the translations they had."""
+        from assessments.models.exams import Question, QuestionTranslation
+
+        current: dict[str, dict[str, dict]] = {}
+        for source in sources:
+            if source.is_current:
+                current.setdefault(source.external_id, {})[source.language] = {
+                    "stem_html": render_inline_markdown(source.stem),
+                    "explanation_html": render_inline_markdown(source.explanation),
+                    "option_html": {option_id: _inline_html(text) for option_id, text in source.option_text.items()},
+                    "source_hash": source.source_hash,
+                }
+        for question in Question.objects.filter(course_id=course.id, is_published=True).select_related(
+            "current_version"
+        ):
+            if question.current_version is None:
+                continue
+            translations_upsert(
+                QuestionTranslation,
+                parent={"version": question.current_version},
+                by_language=current.get(question.external_id, {}),
+                changes=changes,
+                kind="question",
+                label=question.external_id,
+            )
 
     @staticmethod
     def _apply_questions(sources: tuple[QuestionSource, ...], course: CourseRef, changes: ChangeLog) -> None:

@@ -23,7 +23,14 @@ from assessments.models.exams import (
     PracticeQuestion,
     QuestionVersion,
 )
-from courses.api import CourseInfo, lesson_reference_url, lesson_title_map
+from courses.api import (
+    ContentStatus,
+    CourseInfo,
+    lesson_reference_url,
+    lesson_title_map,
+    localized,
+    with_translation,
+)
 
 from .draw import Candidate
 from .mastery import MASTERED, AnswerEvidence, mastery_by_domain, mastery_estimate, review_schedule
@@ -161,8 +168,58 @@ def attempt_get(*, public_id) -> Attempt:
     return Attempt.objects.select_related("exam__course", "user").get(public_id=public_id)
 
 
-def attempt_slots(*, attempt: Attempt) -> list[AttemptQuestion]:
-    return list(attempt.questions.select_related("version__question").order_by("position"))
+# --- question text in the learner's language ----------------------------------------------
+@dataclass(frozen=True)
+class QuestionText:
+    """A question version's text as the learner reads it: its current translation into the page's
+    language when there is one (QuestionTranslation), otherwise the English. Option ids, order and
+    the key are the version's whatever the language, so grading never depends on it."""
+
+    stem_html: str
+    explanation_html: str
+    option_html: dict
+    content_status: str
+    content_language: str
+
+
+_QUESTION_TEXT = ("stem_html", "explanation_html", "option_html")
+
+
+def _with_question_text(slots: QuerySet, language: str | None) -> QuerySet:
+    """The slot's translation joined into the query that loads it: no extra query per page."""
+    return with_translation(
+        slots,
+        relation="version__translations",
+        alias="tq",
+        fields=_QUESTION_TEXT,
+        language=language,
+        status_field="id",
+    )
+
+
+def _shown_with_text(slot, language: str | None):
+    version = slot.version
+    english = {str(option["id"]): option["html"] for option in version.options}
+    if language is None:
+        status = ContentStatus.SOURCE
+    elif getattr(slot, "tq_id", None) is None:
+        status = ContentStatus.MISSING
+    else:
+        status = ContentStatus.TRANSLATED
+    translated = status == ContentStatus.TRANSLATED
+    slot.question_text = QuestionText(
+        stem_html=slot.tq_stem_html if translated else version.stem_html,
+        explanation_html=slot.tq_explanation_html if translated else version.explanation_html,
+        option_html={**english, **(slot.tq_option_html if translated else {})},
+        content_status=status,
+        content_language=language or "en",
+    )
+    return slot
+
+
+def attempt_slots(*, attempt: Attempt, language: str | None = None) -> list[AttemptQuestion]:
+    slots = _with_question_text(attempt.questions.select_related("version__question").order_by("position"), language)
+    return [_shown_with_text(slot, language) for slot in slots]
 
 
 # --- the exam's hot paths: each learner loads every question, saves every answer and polls ----
@@ -186,8 +243,9 @@ def attempt_navigator(*, attempt: Attempt) -> list[NavigatorItem]:
     ]
 
 
-def attempt_slot(*, attempt_id: int, position: int) -> AttemptQuestion:
-    return AttemptQuestion.objects.select_related("version").get(attempt_id=attempt_id, position=position)
+def attempt_slot(*, attempt_id: int, position: int, language: str | None = None) -> AttemptQuestion:
+    slots = _with_question_text(AttemptQuestion.objects.select_related("version"), language)
+    return _shown_with_text(slots.get(attempt_id=attempt_id, position=position), language)
 
 
 @dataclass(frozen=True)
@@ -429,12 +487,24 @@ def item_statistics(*, exam: Exam) -> list[ItemStatistic]:
 
 
 # --- practice ------------------------------------------------------------------------------
-def practice_get_for_user(*, public_id, user) -> PracticeAttempt:
-    return PracticeAttempt.objects.select_related("course", "module").get(public_id=public_id, user=user)
+def practice_get_for_user(*, public_id, user, language: str | None = None) -> PracticeAttempt:
+    """The learner's own practice quiz; with a `language`, its module titled in it where translated."""
+    practices = with_translation(
+        PracticeAttempt.objects.select_related("course", "module"),
+        relation="module__translations",
+        alias="tm",
+        fields=("title",),
+        language=language,
+    )
+    practice = practices.get(public_id=public_id, user=user)
+    if practice.module is not None:
+        localized(practice.module, alias="tm", fields=("title",), language=language, annotated=practice)
+    return practice
 
 
-def practice_slots(*, practice: PracticeAttempt) -> list[PracticeQuestion]:
-    return list(practice.questions.select_related("version", "answer").order_by("position"))
+def practice_slots(*, practice: PracticeAttempt, language: str | None = None) -> list[PracticeQuestion]:
+    slots = _with_question_text(practice.questions.select_related("version", "answer").order_by("position"), language)
+    return [_shown_with_text(slot, language) for slot in slots]
 
 
 # --- mastery and weak spots -----------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.api import AuthenticatedRequest, instructor_required
 from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
 from assessments.templatetags.exam_navigator import navigator_entries
-from courses.api import ModuleInfo, course_get, course_get_by_id, lesson_reference_url, module_list
+from courses.api import ModuleInfo, content_language, course_get, course_get_by_id, lesson_reference_url, module_list
 
 from . import selectors, services
 from .forms import AccommodationForm, ResetForm
@@ -142,7 +142,11 @@ def _raw_answer(kind: str, options: Sequence[dict], data) -> object:
 
 def _question_context(slot, *, option_order, response) -> dict:
     """What a question page needs to show the learner's current answer in any kind."""
-    by_id = {str(option["id"]): option for option in slot.version.options}
+    text = getattr(slot, "question_text", None)
+    by_id = {
+        str(option["id"]): {**option, "html": text.option_html[str(option["id"])]} if text else option
+        for option in slot.version.options
+    }
     options = [by_id[option_id] for option_id in option_order if option_id in by_id]
     chosen = set(response) if isinstance(response, list) else {response}
     ranks = (
@@ -194,7 +198,7 @@ def course_assessments(request: HttpRequest, course_slug: str) -> HttpResponse:
         {
             "course": course,
             "exams": selectors.exam_list_published(course_id=course.id),
-            "modules": module_list(course_id=course.id),
+            "modules": module_list(course_id=course.id, language=content_language()),
         },
     )
 
@@ -243,7 +247,9 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     if not attempt.is_open:
         return redirect("exams:result", attempt.public_id)
     navigator = selectors.attempt_navigator(attempt=attempt)
-    slot = selectors.attempt_slot(attempt_id=attempt.id, position=_position(request.GET.get("q"), len(navigator)))
+    slot = selectors.attempt_slot(
+        attempt_id=attempt.id, position=_position(request.GET.get("q"), len(navigator)), language=content_language()
+    )
     return render(
         request,
         "assessments/exams/attempt.html",
@@ -389,7 +395,7 @@ def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     exam = attempt.exam
     review = exam.review
     items = []
-    slots = selectors.attempt_slots(attempt=attempt) if attempt.is_finalized else []
+    slots = selectors.attempt_slots(attempt=attempt, language=content_language()) if attempt.is_finalized else []
     if review != ReviewPolicy.SCORE_ONLY:
         for slot in slots:
             item = {"slot": slot, **_question_context(slot, option_order=slot.option_order, response=slot.response)}
@@ -439,7 +445,8 @@ def _key_response(version):
 # --- practice ---------------------------------------------------------------------------------
 def _module_or_404(course_slug: str, module_slug: str) -> tuple[int, ModuleInfo]:
     course = course_get(slug=course_slug)
-    module = next((m for m in module_list(course_id=course.id) if m.slug == module_slug), None) if course else None
+    modules = module_list(course_id=course.id, language=content_language()) if course else []
+    module = next((m for m in modules if m.slug == module_slug), None)
     if course is None or module is None:
         raise Http404("No such module.")
     return course.id, module
@@ -492,10 +499,12 @@ def weak_spots(request: AuthenticatedRequest, course_slug: str) -> HttpResponse:
 @never_cache
 def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
     try:
-        practice = selectors.practice_get_for_user(public_id=practice_id, user=request.user)
+        practice = selectors.practice_get_for_user(
+            public_id=practice_id, user=request.user, language=content_language()
+        )
     except PracticeAttempt.DoesNotExist as exc:
         raise Http404("No such practice quiz.") from exc
-    slots = selectors.practice_slots(practice=practice)
+    slots = selectors.practice_slots(practice=practice, language=content_language())
     position = _position(request.POST.get("position") or request.GET.get("q"), len(slots))
     slot = slots[position - 1]
     error = ""

@@ -18,6 +18,7 @@ __all__ = [
     "PracticeAttempt",
     "PracticeQuestion",
     "Question",
+    "QuestionTranslation",
     "QuestionVersion",
 ]
 
@@ -85,6 +86,27 @@ class QuestionVersion(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("question versions are immutable; sync a new version instead")
         super().save(*args, **kwargs)
+
+
+class QuestionTranslation(models.Model):
+    """A question version's text in another language (content/README.md, "Translations").
+
+    Tied to the version whose English text it translates (its `source_hash` matched that
+    version's text when synced), so an attempt always shows the translation of what it drew.
+    Only text: the kind, key, options' ids and order, points and domain stay the version's."""
+
+    version = models.ForeignKey(QuestionVersion, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=12)
+    stem_html = models.TextField()
+    explanation_html = models.TextField()
+    # Option id -> the option's translated text as HTML.
+    option_html = models.JSONField(default=dict, blank=True)
+    source_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="question_translation_unique_language")
+        ]
 
 
 class ReviewPolicy(models.TextChoices):

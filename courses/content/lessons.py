@@ -1,5 +1,6 @@
 """The course's own section: modules as folders, lessons as Markdown with front matter."""
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -13,13 +14,36 @@ from django.db import transaction
 from .errors import ContentReport
 from .markdown import render_markdown
 from .reading_time import lesson_minutes
-from .records import record_upsert, records_unpublish_missing
+from .records import record_upsert, records_unpublish_missing, translations_upsert
 from .registry import ChangeLog, CourseRef, CourseSource
+from .translations import (
+    TextTranslation,
+    key_string_problems,
+    language_problem,
+    lesson_source_hash,
+    parse_translation_map,
+    source_files,
+    source_hash_problem,
+    source_text_hash,
+    stale_message,
+    translation_file,
+)
 from .yamlio import load_yaml_file, require_fields, split_front_matter
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^":/?#][^"]*)(")')
+
+
+@dataclass(frozen=True)
+class LessonTranslationSource:
+    language: str
+    title: str
+    body_html: str
+    toc_html: str
+    path: str
+    source_hash: str
+    is_current: bool
 
 
 @dataclass(frozen=True)
@@ -34,6 +58,10 @@ class LessonSource:
     path: str
     source_hash: str
     slug_line: int
+    # The English title and body as the translations' `source_hash` covers them.
+    text_hash: str
+    body: str
+    translations: tuple[LessonTranslationSource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +75,7 @@ class ModuleSource:
     images: tuple[Path, ...]
     practice_questions: int
     slug_line: int
+    translations: tuple[TextTranslation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +85,10 @@ class CourseLessons:
     def anchors(self) -> dict[str, frozenset[str]]:
         """`module-slug/lesson-slug` -> the heading ids in that lesson."""
         return {f"{m.slug}/{lesson.slug}": lesson.heading_ids for m in self.modules for lesson in m.lessons}
+
+
+def module_source_hash(*, title: str, summary: str) -> str:
+    return source_text_hash(title.strip(), summary.strip())
 
 
 def asset_url(course_slug: str, module_slug: str, filename: str) -> str:
@@ -106,7 +139,7 @@ class LessonSection:
         if not _check_slug(spec["slug"], field_line=spec.line_of("slug"), path=spec_path, report=report):
             return None
         lessons = []
-        for lesson_path in sorted(module_dir.glob("*.md")):
+        for lesson_path in source_files(module_dir.glob("*.md")):
             lesson = self._parse_lesson(lesson_path, module_dir, source, spec["slug"], report)
             if lesson is None:
                 continue
@@ -124,6 +157,7 @@ class LessonSection:
         orders = [lesson.order for lesson in lessons]
         if len(orders) != len(set(orders)):
             report.warn(spec_path, 1, "two lessons in this module share an 'order' value")
+        lessons = self._attach_translations(lessons, module_dir, source, spec["slug"], report)
         lessons.sort(key=lambda item: (item.order, item.slug))
         practice = spec.get("practice_questions", 5)
         if not isinstance(practice, int) or practice < 0:
@@ -139,6 +173,100 @@ class LessonSection:
             images=tuple(sorted(p for p in module_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)),
             practice_questions=practice,
             slug_line=spec.line_of("slug"),
+            translations=parse_translation_map(
+                spec,
+                fields={"title": True, "summary": bool(spec.get("summary"))},
+                current_hash=module_source_hash(title=spec["title"], summary=str(spec.get("summary", "") or "")),
+                path=spec_path,
+                report=report,
+            ),
+        )
+
+    def _attach_translations(
+        self,
+        lessons: list[LessonSource],
+        module_dir: Path,
+        source: CourseSource,
+        module_slug: str,
+        report: ContentReport,
+    ) -> list[LessonSource]:
+        """Parse every `<lesson>.<language>.md` beside its English lesson and hang it on that lesson."""
+        by_file = {Path(lesson.path).name: lesson for lesson in lessons}
+        found: dict[str, list[LessonTranslationSource]] = {}
+        for path in sorted(module_dir.glob("*.md")):
+            translated = translation_file(path)
+            if translated is None:
+                continue
+            if (problem := language_problem(translated.language)) is not None:
+                report.error(path, 1, problem)
+                continue
+            english = by_file.get(translated.source_path.name)
+            if english is None:
+                report.error(path, 1, f"no English source '{translated.source_path.name}' beside this translation")
+                continue
+            lesson = self._parse_translation(
+                path, translated.language, english, module_dir, source, module_slug, report
+            )
+            if lesson is not None:
+                found.setdefault(english.slug, []).append(lesson)
+        return [dataclasses.replace(lesson, translations=tuple(found.get(lesson.slug, ()))) for lesson in lessons]
+
+    def _parse_translation(
+        self,
+        path: Path,
+        language: str,
+        english: LessonSource,
+        module_dir: Path,
+        source: CourseSource,
+        module_slug: str,
+        report: ContentReport,
+    ) -> LessonTranslationSource | None:
+        split = split_front_matter(path, report)
+        if split is None:
+            return None
+        front, body, body_line = split
+        if not require_fields(front, {"title": str, "slug": str}, path=path, report=report):
+            return None
+        if (problem := source_hash_problem(front.get("source_hash"), english.text_hash)) is not None:
+            report.error(path, front.line_of("source_hash"), problem)
+            return None
+        if front["slug"] != english.slug:
+            report.error(
+                path,
+                front.line_of("slug"),
+                f"slug '{front['slug']}' has no English source: the translation of "
+                f"{Path(english.path).name} must keep its slug '{english.slug}'",
+            )
+            return None
+        for name in front:
+            if name not in {"title", "slug", "source_hash"}:
+                report.warn(path, front.line_of(name), f"'{name}' is ignored: the English lesson sets it")
+        rendered = render_markdown(body)
+        if rendered.heading_ids != english.heading_ids:
+            missing = sorted(english.heading_ids - rendered.heading_ids)
+            extra = sorted(rendered.heading_ids - english.heading_ids)
+            report.error(
+                path,
+                body_line,
+                "headings must keep the English ids (write `## Translated heading {#english-id}`) so that links "
+                f"and question references land: missing {missing}, not in the English {extra}",
+            )
+            return None
+        html = self._link_images(rendered.html, body, body_line, path, module_dir, source.slug, module_slug, report)
+        if front["source_hash"] != english.text_hash:
+            report.warn(
+                path, front.line_of("source_hash"), stale_message(language, front["source_hash"], english.text_hash)
+            )
+        for problem in key_string_problems(source=english.body, translation=body):
+            report.warn(path, body_line, f"key string: {problem}")
+        return LessonTranslationSource(
+            language=language,
+            title=front["title"],
+            body_html=html,
+            toc_html=rendered.toc_html,
+            path=str(path.relative_to(source.directory.parent)),
+            source_hash=front["source_hash"],
+            is_current=front["source_hash"] == english.text_hash,
         )
 
     def _parse_lesson(
@@ -172,6 +300,8 @@ class LessonSection:
             path=str(path.relative_to(source.directory.parent)),
             source_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
             slug_line=front.line_of("slug"),
+            text_hash=lesson_source_hash(title=front["title"], body=body),
+            body=body,
         )
 
     @staticmethod
@@ -196,7 +326,7 @@ class LessonSection:
         return _IMG_SRC.sub(replace, html)
 
     def apply(self, value: CourseLessons, course: CourseRef, changes: ChangeLog) -> None:
-        from courses.models import Lesson, Module
+        from courses.models import Lesson, LessonTranslation, Module, ModuleTranslation
 
         existing_modules = {m.slug: m for m in Module.objects.filter(course_id=course.id)}
         existing_lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(module__course_id=course.id)}
@@ -216,8 +346,24 @@ class LessonSection:
                 kind="module",
                 label=module_source.slug,
             )
+            translations_upsert(
+                ModuleTranslation,
+                parent={"module": module},
+                by_language={
+                    entry.language: {
+                        "title": entry.fields["title"],
+                        "summary": str(entry.fields.get("summary") or "").strip(),
+                        "source_hash": entry.source_hash,
+                        "is_current": entry.is_current,
+                    }
+                    for entry in module_source.translations
+                },
+                changes=changes,
+                kind="module",
+                label=module_source.slug,
+            )
             for lesson in module_source.lessons:
-                record_upsert(
+                lesson_record = record_upsert(
                     Lesson,
                     existing_lessons.get(lesson.slug),
                     identity={"slug": lesson.slug},
@@ -231,6 +377,24 @@ class LessonSection:
                         "source_path": lesson.path,
                         "source_hash": lesson.source_hash,
                         "is_published": True,
+                    },
+                    changes=changes,
+                    kind="lesson",
+                    label=f"{module.slug}/{lesson.slug}",
+                )
+                translations_upsert(
+                    LessonTranslation,
+                    parent={"lesson": lesson_record},
+                    by_language={
+                        entry.language: {
+                            "title": entry.title,
+                            "body_html": entry.body_html,
+                            "toc_html": entry.toc_html,
+                            "source_path": entry.path,
+                            "source_hash": entry.source_hash,
+                            "is_current": entry.is_current,
+                        }
+                        for entry in lesson.translations
                     },
                     changes=changes,
                     kind="lesson",

@@ -45,3 +45,32 @@ def records_unpublish_missing(existing: Mapping[str, Any], *, present: set[str],
             record.is_published = False
             record.save(update_fields=["is_published"])
             changes.unpublished(kind, key)
+
+
+def translations_upsert(
+    model: type[models.Model],
+    *,
+    parent: Mapping[str, Any],
+    by_language: Mapping[str, Mapping[str, Any]],
+    changes: ChangeLog,
+    kind: str,
+    label: str,
+) -> None:
+    """Write one record per language for `parent` (`{"lesson": lesson}`); delete the languages whose
+    translation left the tree. Unlike English content, nothing a learner did points at a translation."""
+    rows = model._default_manager.filter(**parent)
+    existing = {row.language: row for row in rows}  # type: ignore[attr-defined]  # every translation model has it
+    for language, fields in by_language.items():
+        record_upsert(
+            model,
+            existing.get(language),
+            identity={**parent, "language": language},
+            fields=fields,
+            changes=changes,
+            kind=f"{kind} translation",
+            label=f"{label} ({language})",
+        )
+    for language, row in existing.items():
+        if language not in by_language:
+            row.delete()
+            changes.lines.append(f"deleted {kind} translation {label} ({language})")

@@ -12,11 +12,16 @@ from django.utils import timezone
 from ..versions import course_version_snapshot
 from . import registry
 from .errors import ContentReport, ContentValidationError
-from .records import record_upsert, records_unpublish_missing
+from .records import record_upsert, records_unpublish_missing, translations_upsert
 from .registry import ChangeLog, CourseRef, CourseSource
+from .translations import TextTranslation, parse_translation_map, source_text_hash
 from .yamlio import load_yaml_file, require_fields
 
 _COURSE_FIELDS: dict[str, type | tuple] = {"slug": str, "title": str, "version": (str, int, float)}
+
+
+# The parse result of course.yaml's `translations:`, kept beside the sections' results.
+_COURSE_TRANSLATIONS = "course_translations"
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ def content_validate(*, root: Path) -> tuple[ContentReport, list[tuple[CourseSou
     report = ContentReport(root=root)
     parsed_courses = []
     for source in _discover(root, report):
-        parsed: dict[str, Any] = {}
+        parsed: dict[str, Any] = {_COURSE_TRANSLATIONS: _parse_course_translations(source, report)}
         for section in registry.sections():
             parsed[section.name] = section.parse(source, report, parsed)
         parsed_courses.append((source, parsed))
@@ -88,6 +93,7 @@ def content_sync(*, root: Path, dry_run: bool = False) -> SyncResult:
     with transaction.atomic():
         for source, parsed in parsed_courses:
             course = _upsert_course(source, changes)
+            _upsert_course_translations(course, parsed[_COURSE_TRANSLATIONS], changes)
             ref = CourseRef(id=course.id, slug=course.slug, version=course.version)
             for section in registry.sections():
                 section.apply(parsed[section.name], ref, changes)
@@ -121,10 +127,70 @@ def _upsert_course(source: CourseSource, changes: ChangeLog):
             "summary": str(spec.get("summary", "") or "").strip(),
             "version": str(spec["version"]),
             "facts_checked_on": spec.get("facts_checked_on"),
-            "metadata": _plain({k: v for k, v in spec.items() if k not in {"slug", "title", "summary", "version"}}),
+            "metadata": _plain(
+                {k: v for k, v in spec.items() if k not in {"slug", "title", "summary", "version", "translations"}}
+            ),
             "is_published": True,
         },
         changes=changes,
         kind="course",
         label=source.slug,
+    )
+
+
+def course_source_hash(spec) -> str:
+    """What a course.yaml translation is made from: the title, the summary and the domain names."""
+    domains = spec.get("domains") if isinstance(spec.get("domains"), dict) else {}
+    return source_text_hash(str(spec["title"]).strip(), str(spec.get("summary", "") or "").strip(), dict(domains))
+
+
+def _parse_course_translations(source: CourseSource, report: ContentReport) -> tuple[TextTranslation, ...]:
+    spec = source.spec
+    domains = spec.get("domains") if isinstance(spec.get("domains"), dict) else {}
+    entries = parse_translation_map(
+        spec,
+        fields={"title": True, "summary": bool(spec.get("summary")), "domains": bool(domains)},
+        current_hash=course_source_hash(spec),
+        path=source.spec_path,
+        report=report,
+    )
+    valid = []
+    for entry in entries:
+        translated = entry.fields.get("domains") or {}
+        line = spec["translations"].line_of(entry.language)
+        if not isinstance(translated, dict) or not isinstance(domains, dict):
+            report.error(source.spec_path, line, f"the '{entry.language}' translation's 'domains' must be a mapping")
+            continue
+        missing, unknown = sorted(set(domains) - set(translated)), sorted(set(translated) - set(domains))
+        if missing or unknown:
+            report.error(
+                source.spec_path,
+                line,
+                f"the '{entry.language}' translation's domains must have the English keys: "
+                f"missing {missing}, unknown {unknown}",
+            )
+            continue
+        valid.append(entry)
+    return tuple(valid)
+
+
+def _upsert_course_translations(course, entries: tuple[TextTranslation, ...], changes: ChangeLog) -> None:
+    from courses.models import CourseTranslation
+
+    translations_upsert(
+        CourseTranslation,
+        parent={"course": course},
+        by_language={
+            entry.language: {
+                "title": entry.fields["title"],
+                "summary": str(entry.fields.get("summary") or "").strip(),
+                "domains": {str(key): str(name) for key, name in (entry.fields.get("domains") or {}).items()},
+                "source_hash": entry.source_hash,
+                "is_current": entry.is_current,
+            }
+            for entry in entries
+        },
+        changes=changes,
+        kind="course",
+        label=course.slug,
     )

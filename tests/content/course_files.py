@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from courses.api import ContentReport, CourseSource, load_yaml_file, split_front_matter
+from courses.api import ContentReport, CourseSource, load_yaml_file, source_files, split_front_matter
 from courses.content.lessons import LessonSection
 
 COURSE_SLUG = "grok4-applied"
@@ -22,6 +22,16 @@ DOMAIN_MODULES = {
     "multimodal": {"search", "vision"},
     "fundamentals": {"fundamentals", "responsible-use"},
 }
+
+
+def english_lesson_paths() -> list[Path]:
+    """Every lesson file in English: translations (`*.ja.md`) are checked by test_translations.py."""
+    return source_files(COURSE_DIR.glob("*/*.md"))
+
+
+def english_bank_paths() -> list[Path]:
+    """Every question bank in English, without its translations (`*.ko.yaml`)."""
+    return source_files((COURSE_DIR / "questions").glob("*.yaml"))
 
 
 def _checked(path: Path, read):

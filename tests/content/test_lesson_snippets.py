@@ -16,7 +16,7 @@ import sys
 import httpx
 import pytest
 
-from .course_files import COURSE_DIR, read_front_matter
+from .course_files import COURSE_DIR, english_lesson_paths, read_front_matter
 
 API_LESSONS = {
     "01-fundamentals/03-secure-setup.md",
@@ -33,7 +33,7 @@ _SPLICED_IMAGE = "'\"$IMAGE_BASE64\"'"
 
 def _snippets(language: str) -> list[tuple[str, str]]:
     found = []
-    for path in sorted(COURSE_DIR.glob("*/*.md")):
+    for path in english_lesson_paths():
         _, body = read_front_matter(path)
         for fence_language, code in _FENCE.findall(body):
             if fence_language == language and ("httpx" in code or "curl " in code):

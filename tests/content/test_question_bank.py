@@ -17,6 +17,7 @@ from .course_files import (
     COURSE_DIR,
     DOMAIN_MODULES,
     course_spec,
+    english_bank_paths,
     module_practice_sizes,
     read_yaml,
     reference_problem,
@@ -31,7 +32,7 @@ CATCH_ALL = re.compile(r"\b(all|none|both|neither) of the (above|options|answers
 
 def _load_bank() -> list[dict]:
     questions = []
-    for path in sorted((COURSE_DIR / "questions").glob("*.yaml")):
+    for path in english_bank_paths():
         data = read_yaml(path)
         assert isinstance(data, dict) and isinstance(data.get("questions"), list), path
         questions.extend(data["questions"])

@@ -9,9 +9,16 @@ import re
 
 import pytest
 
-from .course_files import COURSE_DIR, course_spec, read_front_matter, read_yaml
+from .course_files import (
+    COURSE_DIR,
+    course_spec,
+    english_bank_paths,
+    english_lesson_paths,
+    read_front_matter,
+    read_yaml,
+)
 
-LESSONS = {str(path.relative_to(COURSE_DIR)): read_front_matter(path)[1] for path in COURSE_DIR.glob("*/*.md")}
+LESSONS = {str(path.relative_to(COURSE_DIR)): read_front_matter(path)[1] for path in english_lesson_paths()}
 _PROSE_CODE = re.compile(r"^```.*?^```", re.S | re.M)
 
 
@@ -29,7 +36,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _bank() -> list[dict]:
-    return [q for path in sorted((COURSE_DIR / "questions").glob("*.yaml")) for q in read_yaml(path)["questions"]]
+    return [q for path in english_bank_paths() for q in read_yaml(path)["questions"]]
 
 
 def test_no_lesson_tells_api_users_to_opt_out_of_training():

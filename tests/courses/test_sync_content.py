@@ -1,4 +1,5 @@
 import textwrap
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,75 @@ def test_missing_image_is_an_error_with_line(course_dir):
     with pytest.raises(CommandError):
         call_command("sync_content", str(course_dir), stdout=StringIO(), stderr=err)
     assert "01-hello.md:" in err.getvalue() and "image 'nope.png' not found" in err.getvalue()
+
+
+def _translate_hello(course_dir: Path, *, source_hash: str) -> Path:
+    return write(
+        course_dir / "demo-course" / "01-basics" / "01-hello.ja.md",
+        f"""
+        ---
+        title: こんにちは
+        slug: hello
+        source_hash: {source_hash}
+        ---
+        ## 学習目標 {{#objectives}}
+
+        あいさつをする。
+
+        ```python
+        print("hi")
+        ```
+    """,
+    )
+
+
+def _hello_hash() -> str:
+    from courses.content.translations import lesson_source_hash
+
+    body = '## Objectives\n\nSay hello.\n\n```python\nprint("hi")\n```\n'
+    return lesson_source_hash(title="Hello", body=body)
+
+
+def test_sync_loads_a_current_translation_and_a_second_run_changes_nothing(course_dir):
+    from courses.models import LessonTranslation
+
+    _translate_hello(course_dir, source_hash=_hello_hash())
+    assert "created lesson translation basics/hello (ja)" in sync(course_dir)
+    translation = LessonTranslation.objects.get(lesson__slug="hello", language="ja")
+    assert translation.is_current and translation.title == "こんにちは" and "あいさつをする。" in translation.body_html
+    assert sync(course_dir).strip() == "No changes."
+
+
+def test_a_stale_translation_is_kept_but_marked_and_a_removed_one_is_deleted(course_dir):
+    from courses.models import LessonTranslation
+
+    path = _translate_hello(course_dir, source_hash="0000000000ff")
+    err = StringIO()
+    call_command("sync_content", str(course_dir), stdout=StringIO(), stderr=err)
+    assert (
+        f"01-hello.ja.md:4: the 'ja' translation is out of date: it was made from source_hash 0000000000ff, the English is now {_hello_hash()}"
+        in err.getvalue()
+    )
+    assert LessonTranslation.objects.get(lesson__slug="hello", language="ja").is_current is False
+    path.unlink()
+    assert "deleted lesson translation basics/hello (ja)" in sync(course_dir)
+    assert not LessonTranslation.objects.exists()
+
+
+def test_a_translation_whose_headings_lose_the_english_ids_is_refused(course_dir):
+    path = _translate_hello(course_dir, source_hash=_hello_hash())
+    path.write_text(path.read_text(encoding="utf-8").replace(" {#objectives}", ""), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("sync_content", str(course_dir), stdout=StringIO(), stderr=(err := StringIO()))
+    assert "01-hello.ja.md:6: headings must keep the English ids" in err.getvalue()
+    assert "missing ['objectives']" in err.getvalue()
+
+
+def test_a_source_hash_of_digits_only_must_be_quoted(course_dir):
+    _translate_hello(course_dir, source_hash="123456789012")
+    with pytest.raises(CommandError):
+        call_command("sync_content", str(course_dir), stdout=StringIO(), stderr=(err := StringIO()))
+    assert (
+        f'01-hello.ja.md:4: write source_hash in quotes so that it reads as text: source_hash: "{_hello_hash()}"'
+        in err.getvalue()
+    )

@@ -8,7 +8,7 @@ the attempt and question it targets in the process's memory."""
 import pytest
 from django.urls import reverse
 
-from assessments.models.exams import AttemptQuestion
+from assessments.models.exams import AttemptQuestion, QuestionTranslation
 
 from .test_views import correct, start
 
@@ -28,6 +28,28 @@ def test_question_page_costs_four_queries(learner_client, attempt, django_assert
         response = learner_client.get(reverse("exams:attempt", args=[attempt.public_id]) + "?q=2")
     assert response.status_code == 200
     assert "Question 2 of 3" in response.content.decode()
+
+
+def test_a_translated_question_page_costs_the_same_four_queries(learner_client, attempt, django_assert_max_num_queries):
+    """The question's translation is joined into the query that loads the slot, not fetched after it."""
+    slot = AttemptQuestion.objects.select_related("version").get(attempt=attempt, position=2)
+    QuestionTranslation.objects.create(
+        version=slot.version,
+        language="ja",
+        stem_html="<p>日本語の問題文</p>",
+        explanation_html="<p>解説</p>",
+        option_html={str(option["id"]): f"選択肢 {option['id']}" for option in slot.version.options},
+        source_hash="0123456789ab",
+    )
+    url = reverse("exams:attempt", args=[attempt.public_id]) + "?q=2"
+    with django_assert_max_num_queries(4):
+        response = learner_client.get(url, HTTP_ACCEPT_LANGUAGE="ja")
+    body = response.content.decode()
+    assert "<p>日本語の問題文</p>" in body and slot.version.stem_html not in body
+    assert all(f"選択肢 {option['id']}" in body for option in slot.version.options)
+    with django_assert_max_num_queries(4):
+        untranslated = learner_client.get(url.replace("q=2", "q=3"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert 'role="note"' in untranslated
 
 
 def test_status_poll_costs_two_queries(learner_client, attempt, django_assert_max_num_queries):
