@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.api import own_record_refusal
 from assessments.grading.judge import PROMPT_VERSIONS, JudgeConfig, JudgeOutcome, judge_cases
 from assessments.modelapi import catalog
 from assessments.modelapi.types import ModelAPIError, ModelResult
@@ -132,6 +133,11 @@ def calibration_example_add_from_review(
     outputs = _stored_outputs(submission)
     if not outputs and "__all__" not in errors:
         errors["__all__"] = ["This submission has no stored case output to calibrate on."]
+    refusal = own_record_refusal(
+        actor_id=instructor.pk, learner_id=submission.learner_id, record="demo submission", action="calibrate on"
+    )
+    if refusal:
+        errors["__all__"] = [refusal]
     if errors:
         raise CalibrationRefused(errors)
     cases = [case for case in submission.task_spec.get("cases", []) if case["id"] in outputs]

@@ -74,3 +74,16 @@ def test_a_submission_that_is_not_graded_cannot_join(synced, learner, instructor
         calibration_example_add_from_review(
             submission_id=submission.pk, instructor=instructor, labels={"form": "pass", "topic": "pass"}, kind="good"
         )
+
+
+def test_an_instructor_cannot_label_their_own_submission(synced, instructor, model_simulator):
+    from accounts.models import AccountEvent
+
+    own = services.submission_create(learner=instructor, task=synced["haiku"], **INJECTED)
+    services.submission_run_and_grade(submission_id=own.pk)
+    with pytest.raises(CalibrationRefused, match="own"):
+        calibration_example_add_from_review(
+            submission_id=own.pk, instructor=instructor, labels={"form": "pass", "topic": "pass"}, kind="good"
+        )
+    assert not CalibrationExample.objects.exists()
+    assert AccountEvent.objects.filter(user=instructor, kind=AccountEvent.Kind.OWN_RECORD_REFUSED).exists()
