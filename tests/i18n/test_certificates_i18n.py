@@ -119,6 +119,9 @@ def test_bulk_verification_and_lookup_errors_are_translated(client, language, no
         "/verify/bulk/",
         {"credential_ids": f"{certificate.display_id}\n{credential_id_format(credential_id_generate())}"},
         HTTP_ACCEPT_LANGUAGE=language,
+        REMOTE_ADDR={"ja": "10.15.0.1", "ko": "10.15.0.2"}[
+            language
+        ],  # an address of its own: bulk checks are rate-limited
     )
     page = response.content.decode()
     assert response.status_code == 200
