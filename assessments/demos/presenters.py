@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import json_limits
 from assessments.grading.checks import finish_reason_meaning
@@ -86,11 +87,11 @@ def task_inputs(task: DemoTask) -> list[InputView]:
 
 
 _REFERENCE_LABELS = {
-    "system_prompt": "System prompt",
-    "user_prompt": "User prompt",
-    "json_schema": "JSON Schema",
-    "tools": "Tools",
-    "outputs": "Output on each case",
+    "system_prompt": gettext_lazy("System prompt"),
+    "user_prompt": gettext_lazy("User prompt"),
+    "json_schema": gettext_lazy("JSON Schema"),
+    "tools": gettext_lazy("Tools"),
+    "outputs": gettext_lazy("Output on each case"),
 }
 
 
@@ -101,12 +102,12 @@ def reference_view(task: DemoTask) -> list[tuple[str, str]]:
         if value in (None, ""):
             continue
         text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
-        shown.append((_REFERENCE_LABELS.get(key, key.replace("_", " ").capitalize()), text))
+        shown.append((str(_REFERENCE_LABELS.get(key, key.replace("_", " ").capitalize())), text))
     return shown
 
 
 def learner_json(submission: Submission) -> list[tuple[str, str]]:
-    shown = [("JSON Schema", submission.json_schema), ("Function tools", submission.tools)]
+    shown = [(gettext("JSON Schema"), submission.json_schema), (gettext("Function tools"), submission.tools)]
     return [(label, json.dumps(value, indent=2, ensure_ascii=False)) for label, value in shown if value]
 
 
@@ -143,11 +144,21 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
         html="" if structured else render_untrusted_markdown(text),
         json=json.dumps(parsed, indent=2, ensure_ascii=False) if structured else "",
         refusal=final.refusal or "",
-        ending=finish_reason_meaning(final.finish_reason),
+        ending=gettext(finish_reason_meaning(final.finish_reason)),
         model=final.resolved_model,
         tool_calls=tool_calls,
         citations=[{"url": c.url, "href": http_url(c.url), "title": c.title} for _, r in results for c in r.citations],
     )
+
+
+def check_label(check: dict) -> str:
+    """A stored check's label in the reader's language. Grades store English; the fixed labels
+    (marked in `assessments.grading.checks`) have translations, the rest shows as stored."""
+    return gettext(check["label"])
+
+
+def _translated_checks(checks: list[dict]) -> list[dict]:
+    return [{**check, "label": check_label(check)} for check in checks]
 
 
 def _judged_cases(grade: GradeRecord) -> list[dict]:
@@ -167,7 +178,7 @@ def criteria_view(grade: GradeRecord) -> list[CriterionView]:
                 id=criterion["id"],
                 description=criterion["description"],
                 weight=criterion["weight"],
-                verdict="Met" if met else "Not met" if met is False else "No verdict",
+                verdict=gettext("Met") if met else gettext("Not met") if met is False else gettext("No verdict"),
                 rationale=verdict.get("reasoning", "") if verdict else "",
                 met=met,
             )
@@ -182,16 +193,22 @@ def hidden_cases_view(grade: GradeRecord, submission: Submission) -> list[Hidden
     failures: dict[str, list[str]] = {case_id: [] for case_id in hidden}
     for check in grade.check_results:
         if check.get("case") in failures and not check.get("passed"):
-            failures[check["case"]].append(f"check “{check['label']}” failed")
+            failures[check["case"]].append(gettext("check “%(label)s” failed") % {"label": check_label(check)})
     for case in _judged_cases(grade):
         if case.get("case") in failures:
             failures[case["case"]] += [
-                f"criterion “{item['id']}” not met" for item in case.get("verdicts", []) if not item.get("passed")
+                gettext("criterion “%(id)s” not met") % {"id": item["id"]}
+                for item in case.get("verdicts", [])
+                if not item.get("passed")
             ]
     ran = {check.get("case") for check in grade.check_results}
     judged = {case.get("case") for case in _judged_cases(grade)}
     return [
-        HiddenCaseView(label=f"Hidden case {number}", failures=failures[case_id], judged=case_id in judged)
+        HiddenCaseView(
+            label=gettext("Hidden case %(number)s") % {"number": number},
+            failures=failures[case_id],
+            judged=case_id in judged,
+        )
         for number, case_id in enumerate(hidden, start=1)
         if case_id in ran
     ]
@@ -213,7 +230,7 @@ def result(view) -> ResultView:
     judge = grade.judge or {}
     return ResultView(
         output=output_view(submission, view.run_calls),
-        checks=[check for check in grade.check_results if check.get("visible", True)],
+        checks=_translated_checks([check for check in grade.check_results if check.get("visible", True)]),
         criteria=criteria_view(grade),
         hidden_cases=hidden_cases_view(grade, submission),
         reasons=list(grade.reasons),
@@ -247,7 +264,7 @@ def cases_for_review(view) -> list[CaseReviewView]:
         CaseReviewView(
             case=case["id"],
             visible=bool(case.get("visible")),
-            checks=[check for check in grade.check_results if check.get("case") == case["id"]],
+            checks=_translated_checks([check for check in grade.check_results if check.get("case") == case["id"]]),
             verdicts=list(judged.get(case["id"], {}).get("verdicts", [])),
             output=outputs.get(case["id"], ""),
         )

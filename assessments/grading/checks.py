@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, best_match
 from jsonschema.validators import validator_for
@@ -43,16 +44,23 @@ from assessments.json_limits import nesting_depth_exceeds
 from assessments.modelapi.types import Citation, ModelResult, ToolCall, Usage
 
 FINISH_REASONS = ("stop", "length", "tool_calls")
+# Grading stores English whatever the reader's language: the fixed wordings here are marked
+# with gettext_noop so the result pages translate them when they show them.
 _FINISH_MEANING = {
-    "stop": "the model finished its answer",
-    "length": "the output-token cap cut the answer off",
-    "tool_calls": "the model stopped to call a tool",
+    "stop": gettext_noop("the model finished its answer"),
+    "length": gettext_noop("the output-token cap cut the answer off"),
+    "tool_calls": gettext_noop("the model stopped to call a tool"),
+}
+_FINISH_LABEL = {
+    "stop": gettext_noop("The model finished its answer"),
+    "length": gettext_noop("The output-token cap cut the answer off"),
+    "tool_calls": gettext_noop("The model stopped to call a tool"),
 }
 
 
 def finish_reason_meaning(reason: str | None) -> str:
     """How a run ended, in words (the API's finish_reason is jargon to a learner)."""
-    return _FINISH_MEANING.get(reason or "", "the run ended in an unusual way")
+    return _FINISH_MEANING.get(reason or "", gettext_noop("the run ended in an unusual way"))
 
 
 # --- the run being checked ---------------------------------------------------------------
@@ -333,7 +341,7 @@ def _sought(spec: Mapping[str, Any]) -> str:
 @_register(
     "regex",
     params={"pattern": Param(_pattern, required=True), "case_insensitive": Param(_flag), "description": Param(_text)},
-    label=lambda spec: spec.get("description") or "The answer has the expected form",
+    label=lambda spec: spec.get("description") or gettext_noop("The answer has the expected form"),
 )
 def _check_regex(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     flags = re.IGNORECASE if spec.get("case_insensitive", False) else 0
@@ -366,7 +374,7 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
         return None, f"The answer is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.{hint}"
 
 
-@_register("is_json", label=lambda spec: "Answer is JSON")
+@_register("is_json", label=lambda spec: gettext_noop("Answer is JSON"))
 def _check_is_json(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     _, problem = _parse_json(run.text)
     return (False, problem) if problem else (True, "The answer is valid JSON.")
@@ -382,7 +390,9 @@ def _schema_problem(value: Any, schema: dict) -> str | None:
 
 
 @_register(
-    "json_schema", params={"schema": Param(_schema, required=True)}, label=lambda spec: "Answer matches the JSON Schema"
+    "json_schema",
+    params={"schema": Param(_schema, required=True)},
+    label=lambda spec: gettext_noop("Answer matches the JSON Schema"),
 )
 def _check_json_schema(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     value, problem = _parse_json(run.text)
@@ -439,7 +449,7 @@ def _check_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     return False, f"The model called `{name}`, but its arguments do not match the schema: {problems[0]}."
 
 
-@_register("no_tool_called", label=lambda spec: "Calls no tool")
+@_register("no_tool_called", label=lambda spec: gettext_noop("Calls no tool"))
 def _check_no_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     if run.tool_calls:
         return False, f"The model was not to call any tool. {_called_names(run)}"
@@ -461,7 +471,7 @@ def _check_cites_sources(spec: Mapping[str, Any], run: RunTranscript) -> Outcome
 @_register(
     "finish_reason",
     params={"value": Param(_finish, required=True)},
-    label=lambda spec: _FINISH_MEANING[spec["value"]].capitalize(),
+    label=lambda spec: _FINISH_LABEL[spec["value"]],
 )
 def _check_finish_reason(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     actual = run.finish_reason or "none"
@@ -474,7 +484,9 @@ def _check_finish_reason(spec: Mapping[str, Any], run: RunTranscript) -> Outcome
 @_register(
     "refusal",
     params={"expected": Param(_flag)},
-    label=lambda spec: "Refuses the request" if spec.get("expected", False) else "Does not refuse",
+    label=lambda spec: (
+        gettext_noop("Refuses the request") if spec.get("expected", False) else gettext_noop("Does not refuse")
+    ),
 )
 def _check_refusal(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     refused = refusal_detected(run)
@@ -520,7 +532,9 @@ def _check_cost_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 # --- prompt checks (run before any model call) ------------------------------------------------
 
 
-@_register("uses_placeholders", scope="prompt", label=lambda spec: "The prompt places every input of the task")
+@_register(
+    "uses_placeholders", scope="prompt", label=lambda spec: gettext_noop("The prompt places every input of the task")
+)
 def _check_uses_placeholders(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     used = {match.group(1) for match in PLACEHOLDER.finditer(prompt.template())}
     in_user = {match.group(1) for match in PLACEHOLDER.finditer(prompt.fields.get("user_prompt", ""))}
@@ -547,7 +561,7 @@ def _check_uses_placeholders(spec: Mapping[str, Any], prompt: LearnerPrompt) -> 
     "min_substance",
     scope="prompt",
     params={"min_words": Param(_positive_count), "min_distinct": Param(_positive_count)},
-    label=lambda spec: "The prompt says what the task needs",
+    label=lambda spec: gettext_noop("The prompt says what the task needs"),
 )
 def _check_min_substance(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     words = prompt.words()
@@ -562,7 +576,9 @@ def _check_min_substance(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outc
     return True, f"Your prompts have {len(words)} words ({len(distinct)} different)."
 
 
-@_register("no_expected_values", scope="prompt", label=lambda spec: "The prompt does not contain the answers")
+@_register(
+    "no_expected_values", scope="prompt", label=lambda spec: gettext_noop("The prompt does not contain the answers")
+)
 def _check_no_expected_values(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     written = _fold("\n".join(prompt.fields.values()))
     if any(_fold(value) in written for value in prompt.expected_values if value.strip()):
@@ -586,7 +602,7 @@ def _field_name(value: Any) -> str | None:
         "hint": Param(_text),
         "description": Param(_text),
     },
-    label=lambda spec: spec.get("description") or "The prompt covers what this task requires",
+    label=lambda spec: spec.get("description") or gettext_noop("The prompt covers what this task requires"),
 )
 def _check_prompt_regex(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     field = spec.get("field", "any")
