@@ -33,12 +33,13 @@ class DemoSubmissionForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit = task.limits["prompt_max_chars"]
         for name in task.learner_writes:
-            label, help_text = _FIELDS[name]
+            label, field_help = _FIELDS[name]
             is_prompt = name in {"system_prompt", "user_prompt"}
+            help_text = str(field_help)
             if is_prompt:
-                help_text = f"{help_text} " + gettext(
-                    "System and user prompt together: at most %(limit)s characters."
-                ) % {"limit": f"{limit:,}"}
+                help_text += " " + gettext("System and user prompt together: at most %(limit)s characters.") % {
+                    "limit": f"{limit:,}"
+                }
             attrs = {
                 "rows": 8 if is_prompt else 12,
                 "spellcheck": "true" if is_prompt else "false",
