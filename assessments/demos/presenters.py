@@ -4,10 +4,11 @@ import json
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
 from assessments import json_limits
-from assessments.grading.checks import finish_reason_meaning
+from assessments.grading.checks import PLATFORM_PROMPT_CHECKS, check_label, finish_reason_meaning
 from assessments.modelapi.types import ModelResult
 from assessments.models import DemoTask, GradeRecord, ModelCallRecord, Submission
 from courses.api import http_url, render_untrusted_markdown
@@ -151,14 +152,33 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
     )
 
 
-def check_label(check: dict) -> str:
-    """A stored check's label in the reader's language. Grades store English; the fixed labels
-    (marked in `assessments.grading.checks`) have translations, the rest shows as stored."""
-    return gettext(check["label"])
+def _check_specs(task_spec: dict) -> dict[str, list[dict]]:
+    """The check specs each stored result was run from, per case, in the order grading runs them."""
+    specs = {"prompt": [*PLATFORM_PROMPT_CHECKS, *(task_spec.get("prompt_checks") or ())]}
+    for case in task_spec.get("cases", []):
+        specs[str(case["id"])] = [*(task_spec.get("checks") or ()), *(case.get("checks") or ())]
+    return specs
 
 
-def _translated_checks(checks: list[dict]) -> list[dict]:
-    return [{**check, "label": check_label(check)} for check in checks]
+def _translated_checks(checks: list[dict], task_spec: dict) -> list[dict]:
+    """The stored results with their labels in the reader's language. Grades store English
+    labels; each is rewritten from its spec when that spec still gives the stored label (a
+    re-grade may have run against a changed task), and otherwise shown as stored."""
+    specs = _check_specs(task_spec)
+    seen: dict[str, int] = {}
+    shown = []
+    for check in checks:
+        case = str(check.get("case"))
+        position = seen[case] = seen.get(case, -1) + 1
+        case_specs = specs.get(case, [])
+        spec = case_specs[position] if position < len(case_specs) else None
+        label = check["label"]
+        if spec is not None and spec.get("kind") == check.get("kind"):
+            with translation.override("en"):
+                same = check_label(spec) == label
+            label = check_label(spec) if same else label
+        shown.append({**check, "label": label})
+    return shown
 
 
 def _judged_cases(grade: GradeRecord) -> list[dict]:
@@ -191,9 +211,9 @@ def hidden_cases_view(grade: GradeRecord, submission: Submission) -> list[Hidden
     were not met. Neither the case's input nor a check's details (which quote it) are shown."""
     hidden = [case["id"] for case in submission.task_spec.get("cases", []) if not case.get("visible")]
     failures: dict[str, list[str]] = {case_id: [] for case_id in hidden}
-    for check in grade.check_results:
+    for check in _translated_checks(grade.check_results, submission.task_spec):
         if check.get("case") in failures and not check.get("passed"):
-            failures[check["case"]].append(gettext("check “%(label)s” failed") % {"label": check_label(check)})
+            failures[check["case"]].append(gettext("check “%(label)s” failed") % {"label": check["label"]})
     for case in _judged_cases(grade):
         if case.get("case") in failures:
             failures[case["case"]] += [
@@ -230,7 +250,9 @@ def result(view) -> ResultView:
     judge = grade.judge or {}
     return ResultView(
         output=output_view(submission, view.run_calls),
-        checks=_translated_checks([check for check in grade.check_results if check.get("visible", True)]),
+        checks=_translated_checks(
+            [check for check in grade.check_results if check.get("visible", True)], submission.task_spec
+        ),
         criteria=criteria_view(grade),
         hidden_cases=hidden_cases_view(grade, submission),
         reasons=list(grade.reasons),
@@ -264,7 +286,10 @@ def cases_for_review(view) -> list[CaseReviewView]:
         CaseReviewView(
             case=case["id"],
             visible=bool(case.get("visible")),
-            checks=_translated_checks([check for check in grade.check_results if check.get("case") == case["id"]]),
+            checks=_translated_checks(
+                [check for check in grade.check_results if check.get("case") == case["id"]],
+                view.submission.task_spec,
+            ),
             verdicts=list(judged.get(case["id"], {}).get("verdicts", [])),
             output=outputs.get(case["id"], ""),
         )
