@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PlaygroundRun(models.Model):
     """One ungraded prompt a learner ran from a lesson's "Try it" box."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Waiting for the model"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Waiting for the model")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playground_runs")
     # The lesson page the box sits on (its path), for the learner's history and for support.

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from assessments import api as assessments_api
 
@@ -29,16 +30,25 @@ def playground_run_create(
     prompt, system_prompt = prompt.strip(), system_prompt.strip()
     limit = settings.PLAYGROUND_PROMPT_MAX_CHARS
     if not prompt:
-        raise PlaygroundRefused("Write a prompt to run.")
+        raise PlaygroundRefused(gettext("Write a prompt to run."))
     if len(prompt) + len(system_prompt) > limit:
-        raise PlaygroundRefused(f"Keep the prompt under {limit:,} characters; this one has {len(prompt):,}.")
+        raise PlaygroundRefused(
+            gettext("Keep the prompt under %(limit)s characters; this one has %(length)s.")
+            % {"limit": f"{limit:,}", "length": f"{len(prompt):,}"}
+        )
     with transaction.atomic():
         # Counted under the learner's row lock so two quick clicks cannot both take the last run.
         get_user_model().objects.select_for_update().filter(pk=user_id).first()
         if playground_runs_left(user_id=user_id, now=now) <= 0:
             raise PlaygroundRefused(
-                f"You have used your {settings.PLAYGROUND_RUNS_PER_HOUR} playground runs for this hour; "
-                "try again later. The graded demos have their own allowance."
+                ngettext(
+                    "You have used your %(count)s playground run for this hour; "
+                    "try again later. The graded demos have their own allowance.",
+                    "You have used your %(count)s playground runs for this hour; "
+                    "try again later. The graded demos have their own allowance.",
+                    settings.PLAYGROUND_RUNS_PER_HOUR,
+                )
+                % {"count": settings.PLAYGROUND_RUNS_PER_HOUR}
             )
         run = PlaygroundRun.objects.create(
             user_id=user_id, lesson_path=lesson_path[:300], prompt=prompt, system_prompt=system_prompt, created_at=now
@@ -79,6 +89,9 @@ def playground_run_execute(*, run_id: int) -> PlaygroundRun:
 
 
 def _failure_text(failure: Exception) -> str:
+    """Stored in English (the worker has no reader); marked so the status view can translate it."""
     if isinstance(failure, assessments_api.PlaygroundBusy):
-        return "The model is busy right now. Run it again in a minute; this run does not count against you."
-    return "The model did not answer. Run it again in a minute."
+        return gettext_noop(
+            "The model is busy right now. Run it again in a minute; this run does not count against you."
+        )
+    return gettext_noop("The model did not answer. Run it again in a minute.")

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.api import AuthenticatedRequest
@@ -15,7 +16,7 @@ def _run_json(run: PlaygroundRun, *, runs_left: int) -> dict:
         "state": run.state,
         "state_label": run.get_state_display(),
         "output": run.output,
-        "error": run.error,
+        "error": gettext(run.error) if run.error else "",
         "model": run.model,
         "prompt_tokens": run.prompt_tokens,
         "output_tokens": run.output_tokens,
@@ -46,6 +47,6 @@ def run_create(request: AuthenticatedRequest) -> JsonResponse:
 def run_status(request: AuthenticatedRequest, run_id: int) -> JsonResponse:
     run = PlaygroundRun.objects.filter(pk=run_id, user=request.user).first()
     if run is None:
-        raise Http404("No run of yours has this number.")
+        raise Http404(gettext("No run of yours has this number."))
     runs_left = services.playground_runs_left(user_id=request.user.pk, now=timezone.now())
     return JsonResponse(_run_json(run, runs_left=runs_left))

@@ -132,6 +132,17 @@ def model_simulator(model_simulator_server, settings):
     control.close()
 
 
+@pytest.fixture(autouse=True)
+def _english_to_start_with():
+    # LocaleMiddleware activates the request's language for the rest of the thread; a test
+    # browsing in Japanese must not leave the next test's services speaking Japanese.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 def pytest_sessionstart(session):
     # `make test` compiles the catalogs first; a bare `pytest` gets the same up-to-date UI strings.
     from config.translations import catalogs_compile

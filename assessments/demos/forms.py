@@ -1,18 +1,27 @@
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments.models import DemoTask
 
 _FIELDS = {
-    "system_prompt": ("System prompt", "Sets the model's role, rules and output format for the whole run."),
-    "user_prompt": ("User prompt", "The request itself. The task's input files are attached after it."),
+    "system_prompt": (
+        gettext_lazy("System prompt"),
+        gettext_lazy("Sets the model's role, rules and output format for the whole run."),
+    ),
+    "user_prompt": (
+        gettext_lazy("User prompt"),
+        gettext_lazy("The request itself. The task's input files are attached after it."),
+    ),
     "json_schema": (
-        "JSON Schema for the answer",
-        "A JSON Schema object; the model is asked to answer with JSON that matches it.",
+        gettext_lazy("JSON Schema for the answer"),
+        gettext_lazy("A JSON Schema object; the model is asked to answer with JSON that matches it."),
     ),
     "tools": (
-        "Function tools (JSON)",
-        'A JSON list of tools: [{"type": "function", "function": {"name": ..., "description": ..., '
-        '"parameters": {...}}}].',
+        gettext_lazy("Function tools (JSON)"),
+        gettext_lazy(
+            'A JSON list of tools: [{"type": "function", "function": {"name": ..., "description": ..., '
+            '"parameters": {...}}}].'
+        ),
     ),
 }
 
@@ -24,10 +33,13 @@ class DemoSubmissionForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit = task.limits["prompt_max_chars"]
         for name in task.learner_writes:
-            label, help_text = _FIELDS[name]
+            label, field_help = _FIELDS[name]
             is_prompt = name in {"system_prompt", "user_prompt"}
+            help_text = str(field_help)
             if is_prompt:
-                help_text = f"{help_text} System and user prompt together: at most {limit:,} characters."
+                help_text += " " + gettext("System and user prompt together: at most %(limit)s characters.") % {
+                    "limit": f"{limit:,}"
+                }
             attrs = {
                 "rows": 8 if is_prompt else 12,
                 "spellcheck": "true" if is_prompt else "false",
@@ -46,23 +58,30 @@ class DemoSubmissionForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("confirm", "Confirm the automatic grade"), ("override", "Override the score")],
+        choices=[
+            ("confirm", gettext_lazy("Confirm the automatic grade")),
+            ("override", gettext_lazy("Override the score")),
+        ],
         widget=forms.RadioSelect,
         initial="confirm",
     )
     score_percent = forms.FloatField(
-        label="Score (%)", required=False, min_value=0, max_value=100, help_text="Only when overriding."
+        label=gettext_lazy("Score (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=gettext_lazy("Only when overriding."),
     )
     passed = forms.ChoiceField(
-        label="Outcome",
+        label=gettext_lazy("Outcome"),
         required=False,
-        choices=[("", "—"), ("yes", "Passed"), ("no", "Not passed")],
-        help_text="Only when overriding.",
+        choices=[("", "—"), ("yes", gettext_lazy("Passed")), ("no", gettext_lazy("Not passed"))],
+        help_text=gettext_lazy("Only when overriding."),
     )
     reason = forms.CharField(
-        label="Reason",
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required. Kept in the audit log and shown to other instructors.",
+        help_text=gettext_lazy("Required. Kept in the audit log and shown to other instructors."),
     )
 
     def review_arguments(self) -> dict:

@@ -4,9 +4,11 @@ import json
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import json_limits
-from assessments.grading.checks import finish_reason_meaning
+from assessments.grading.checks import PLATFORM_PROMPT_CHECKS, check_label, finish_reason_meaning
 from assessments.modelapi.types import ModelResult
 from assessments.models import DemoTask, GradeRecord, ModelCallRecord, Submission
 from courses.api import http_url, render_untrusted_markdown
@@ -86,11 +88,11 @@ def task_inputs(task: DemoTask) -> list[InputView]:
 
 
 _REFERENCE_LABELS = {
-    "system_prompt": "System prompt",
-    "user_prompt": "User prompt",
-    "json_schema": "JSON Schema",
-    "tools": "Tools",
-    "outputs": "Output on each case",
+    "system_prompt": gettext_lazy("System prompt"),
+    "user_prompt": gettext_lazy("User prompt"),
+    "json_schema": gettext_lazy("JSON Schema"),
+    "tools": gettext_lazy("Tools"),
+    "outputs": gettext_lazy("Output on each case"),
 }
 
 
@@ -101,12 +103,12 @@ def reference_view(task: DemoTask) -> list[tuple[str, str]]:
         if value in (None, ""):
             continue
         text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
-        shown.append((_REFERENCE_LABELS.get(key, key.replace("_", " ").capitalize()), text))
+        shown.append((str(_REFERENCE_LABELS.get(key, key.replace("_", " ").capitalize())), text))
     return shown
 
 
 def learner_json(submission: Submission) -> list[tuple[str, str]]:
-    shown = [("JSON Schema", submission.json_schema), ("Function tools", submission.tools)]
+    shown = [(gettext("JSON Schema"), submission.json_schema), (gettext("Function tools"), submission.tools)]
     return [(label, json.dumps(value, indent=2, ensure_ascii=False)) for label, value in shown if value]
 
 
@@ -143,11 +145,40 @@ def output_view(submission: Submission, run_calls: list[ModelCallRecord]) -> Out
         html="" if structured else render_untrusted_markdown(text),
         json=json.dumps(parsed, indent=2, ensure_ascii=False) if structured else "",
         refusal=final.refusal or "",
-        ending=finish_reason_meaning(final.finish_reason),
+        ending=gettext(finish_reason_meaning(final.finish_reason)),
         model=final.resolved_model,
         tool_calls=tool_calls,
         citations=[{"url": c.url, "href": http_url(c.url), "title": c.title} for _, r in results for c in r.citations],
     )
+
+
+def _check_specs(task_spec: dict) -> dict[str, list[dict]]:
+    """The check specs each stored result was run from, per case, in the order grading runs them."""
+    specs = {"prompt": [*PLATFORM_PROMPT_CHECKS, *(task_spec.get("prompt_checks") or ())]}
+    for case in task_spec.get("cases", []):
+        specs[str(case["id"])] = [*(task_spec.get("checks") or ()), *(case.get("checks") or ())]
+    return specs
+
+
+def _translated_checks(checks: list[dict], task_spec: dict) -> list[dict]:
+    """The stored results with their labels in the reader's language. Grades store English
+    labels; each is rewritten from its spec when that spec still gives the stored label (a
+    re-grade may have run against a changed task), and otherwise shown as stored."""
+    specs = _check_specs(task_spec)
+    seen: dict[str, int] = {}
+    shown = []
+    for check in checks:
+        case = str(check.get("case"))
+        position = seen[case] = seen.get(case, -1) + 1
+        case_specs = specs.get(case, [])
+        spec = case_specs[position] if position < len(case_specs) else None
+        label = check["label"]
+        if spec is not None and spec.get("kind") == check.get("kind"):
+            with translation.override("en"):
+                same = check_label(spec) == label
+            label = check_label(spec) if same else label
+        shown.append({**check, "label": label})
+    return shown
 
 
 def _judged_cases(grade: GradeRecord) -> list[dict]:
@@ -167,7 +198,7 @@ def criteria_view(grade: GradeRecord) -> list[CriterionView]:
                 id=criterion["id"],
                 description=criterion["description"],
                 weight=criterion["weight"],
-                verdict="Met" if met else "Not met" if met is False else "No verdict",
+                verdict=gettext("Met") if met else gettext("Not met") if met is False else gettext("No verdict"),
                 rationale=verdict.get("reasoning", "") if verdict else "",
                 met=met,
             )
@@ -180,18 +211,24 @@ def hidden_cases_view(grade: GradeRecord, submission: Submission) -> list[Hidden
     were not met. Neither the case's input nor a check's details (which quote it) are shown."""
     hidden = [case["id"] for case in submission.task_spec.get("cases", []) if not case.get("visible")]
     failures: dict[str, list[str]] = {case_id: [] for case_id in hidden}
-    for check in grade.check_results:
+    for check in _translated_checks(grade.check_results, submission.task_spec):
         if check.get("case") in failures and not check.get("passed"):
-            failures[check["case"]].append(f"check “{check['label']}” failed")
+            failures[check["case"]].append(gettext("check “%(label)s” failed") % {"label": check["label"]})
     for case in _judged_cases(grade):
         if case.get("case") in failures:
             failures[case["case"]] += [
-                f"criterion “{item['id']}” not met" for item in case.get("verdicts", []) if not item.get("passed")
+                gettext("criterion “%(id)s” not met") % {"id": item["id"]}
+                for item in case.get("verdicts", [])
+                if not item.get("passed")
             ]
     ran = {check.get("case") for check in grade.check_results}
     judged = {case.get("case") for case in _judged_cases(grade)}
     return [
-        HiddenCaseView(label=f"Hidden case {number}", failures=failures[case_id], judged=case_id in judged)
+        HiddenCaseView(
+            label=gettext("Hidden case %(number)s") % {"number": number},
+            failures=failures[case_id],
+            judged=case_id in judged,
+        )
         for number, case_id in enumerate(hidden, start=1)
         if case_id in ran
     ]
@@ -213,7 +250,9 @@ def result(view) -> ResultView:
     judge = grade.judge or {}
     return ResultView(
         output=output_view(submission, view.run_calls),
-        checks=[check for check in grade.check_results if check.get("visible", True)],
+        checks=_translated_checks(
+            [check for check in grade.check_results if check.get("visible", True)], submission.task_spec
+        ),
         criteria=criteria_view(grade),
         hidden_cases=hidden_cases_view(grade, submission),
         reasons=list(grade.reasons),
@@ -247,7 +286,10 @@ def cases_for_review(view) -> list[CaseReviewView]:
         CaseReviewView(
             case=case["id"],
             visible=bool(case.get("visible")),
-            checks=[check for check in grade.check_results if check.get("case") == case["id"]],
+            checks=_translated_checks(
+                [check for check in grade.check_results if check.get("case") == case["id"]],
+                view.submission.task_spec,
+            ),
             verdicts=list(judged.get(case["id"], {}).get("verdicts", [])),
             output=outputs.get(case["id"], ""),
         )

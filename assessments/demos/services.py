@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.api import own_record_refusal
 from assessments import json_limits
@@ -100,16 +101,21 @@ def _enqueue_run(submission_id: int) -> None:
 
 def _parse_json_field(name: str, text: str, errors: dict[str, list[str]], check) -> object | None:
     if len(text) > _JSON_FIELD_MAX_CHARS:
-        errors.setdefault(name, []).append(f"Keep this under {_JSON_FIELD_MAX_CHARS:,} characters.")
+        errors.setdefault(name, []).append(
+            gettext("Keep this under %(limit)s characters.") % {"limit": f"{_JSON_FIELD_MAX_CHARS:,}"}
+        )
         return None
     try:
         value = json_limits.loads(text)
     except JSONTooDeep:
-        errors.setdefault(name, []).append(f"Keep this JSON to at most {JSON_MAX_DEPTH} levels of nesting.")
+        errors.setdefault(name, []).append(
+            gettext("Keep this JSON to at most %(depth)s levels of nesting.") % {"depth": JSON_MAX_DEPTH}
+        )
         return None
     except json.JSONDecodeError as exc:
         errors.setdefault(name, []).append(
-            f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            gettext("This is not valid JSON: %(problem)s (line %(line)s, column %(column)s).")
+            % {"problem": exc.msg, "line": exc.lineno, "column": exc.colno}
         )
         return None
     problems = check(value)
@@ -134,36 +140,39 @@ def submission_create(
     Raises SubmissionRefused with per-field messages.
     """
     if not task.is_published:
-        raise SubmissionRefused({"__all__": ["This demo is no longer available."]})
+        raise SubmissionRefused({"__all__": [gettext("This demo is no longer available.")]})
     writes = task.learner_writes
     errors: dict[str, list[str]] = {}
     system_prompt = system_prompt.strip() if "system_prompt" in writes else ""
     user_prompt = user_prompt.strip() if "user_prompt" in writes else ""
     if "user_prompt" in writes and not user_prompt:
-        errors["user_prompt"] = ["Write the user prompt."]
+        errors["user_prompt"] = [gettext("Write the user prompt.")]
     if "system_prompt" in writes and "user_prompt" not in writes and not system_prompt:
-        errors["system_prompt"] = ["Write the system prompt."]
+        errors["system_prompt"] = [gettext("Write the system prompt.")]
     limit = task.limits["prompt_max_chars"]
     if len(system_prompt) + len(user_prompt) > limit:
         errors.setdefault("__all__", []).append(
-            f"Your prompts are {len(system_prompt) + len(user_prompt):,} characters; this demo allows {limit:,}."
+            gettext("Your prompts are %(length)s characters; this demo allows %(limit)s.")
+            % {"length": f"{len(system_prompt) + len(user_prompt):,}", "limit": f"{limit:,}"}
         )
     schema_value = tools_value = None
     if "json_schema" in writes:
         if not json_schema.strip():
-            errors["json_schema"] = ["Write the JSON Schema the answer must follow."]
+            errors["json_schema"] = [gettext("Write the JSON Schema the answer must follow.")]
         else:
             schema_value = _parse_json_field("json_schema", json_schema, errors, validation.json_schema_errors)
     if "tools" in writes:
         if not tools.strip():
-            errors["tools"] = ["Define at least one function tool."]
+            errors["tools"] = [gettext("Define at least one function tool.")]
         else:
             tools_value = _parse_json_field("tools", tools, errors, validation.tools_errors)
             task_tools = task.spec.get("tools")
             task_names = set(validation.tool_names(task_tools if isinstance(task_tools, list) else None))
             clash = task_names & set(validation.tool_names(tools_value)) if isinstance(tools_value, list) else set()
             if clash:
-                errors.setdefault("tools", []).append(f"The task already provides {', '.join(sorted(clash))}.")
+                errors.setdefault("tools", []).append(
+                    gettext("The task already provides %(names)s.") % {"names": ", ".join(sorted(clash))}
+                )
     if errors:
         raise SubmissionRefused(errors)
     with transaction.atomic():
@@ -173,7 +182,12 @@ def submission_create(
         per_hour = task.limits["runs_per_hour"]
         if quota_used(learner=learner, task=task, now=now) >= per_hour:
             raise SubmissionRefused(
-                {"__all__": [f"You have used this demo's {per_hour} runs for the last hour. Try again later."]}
+                {
+                    "__all__": [
+                        gettext("You have used this demo's %(count)s runs for the last hour. Try again later.")
+                        % {"count": per_hour}
+                    ]
+                }
             )
         submission = Submission.objects.create(
             learner=learner,
@@ -480,7 +494,7 @@ def submission_retry(*, submission_id: int, learner) -> Submission:
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_id, learner=learner)
         if submission.state != SubmissionState.FAILED:
-            raise SubmissionRefused({"__all__": ["Only a failed run can be retried."]})
+            raise SubmissionRefused({"__all__": [gettext("Only a failed run can be retried.")]})
         submission.state = SubmissionState.QUEUED
         submission.error_message = ""
         submission.transient_failures = 0
@@ -512,12 +526,12 @@ def review_decide(
     if not getattr(instructor, "is_instructor", False):
         raise PermissionError("Only instructors review demo submissions.")
     if not reason:
-        errors["reason"] = ["Give the reason for your decision; it is kept in the audit log."]
+        errors["reason"] = [gettext("Give the reason for your decision; it is kept in the audit log.")]
     if not confirm:
         if score is None or not 0 <= score <= 1:
-            errors["score"] = ["Give a score between 0 and 100%."]
+            errors["score"] = [gettext("Give a score between 0 and 100%.")]
         if passed is None:
-            errors["passed"] = ["Say whether the submission passes."]
+            errors["passed"] = [gettext("Say whether the submission passes.")]
     if errors:
         raise SubmissionRefused(errors)
     refusal = own_record_refusal(
@@ -531,11 +545,13 @@ def review_decide(
     with transaction.atomic():
         submission = Submission.objects.select_for_update().select_related("task").get(pk=submission_id)
         if submission.state not in FINAL_STATES:
-            raise SubmissionRefused({"__all__": ["Only graded submissions or submissions in review can be reviewed."]})
+            raise SubmissionRefused(
+                {"__all__": [gettext("Only graded submissions or submissions in review can be reviewed.")]}
+            )
         # The latest grade written: a re-grade that is still queued has none for its round yet.
         grade = GradeRecord.objects.filter(submission=submission).order_by("-round").first()
         if grade is None:
-            raise SubmissionRefused({"__all__": ["This submission has no grade to review."]})
+            raise SubmissionRefused({"__all__": [gettext("This submission has no grade to review.")]})
         before = {"state": submission.state, "score": submission.score, "passed": submission.passed}
         if confirm:
             score, passed = grade.score, grade.passed

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -186,7 +187,9 @@ def review_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
                 for error in errors:
                     form.add_error(target if target in form.fields else None, error)
         else:
-            messages.success(request, f"Decision recorded for submission {submission.pk}.")
+            messages.success(
+                request, gettext("Decision recorded for submission %(number)s.") % {"number": submission.pk}
+            )
             return redirect("demos:review")
     return render(
         request,
@@ -217,6 +220,11 @@ def task_regrade(request: HttpRequest, task_id: int) -> HttpResponse:
     count = services.task_regrade(task_id=task_id, instructor=request.user)
     messages.success(
         request,
-        f"Queued {count} re-grade{'s' if count != 1 else ''}: only the judge runs again, on the stored outputs.",
+        ngettext(
+            "Queued %(count)s re-grade: only the judge runs again, on the stored outputs.",
+            "Queued %(count)s re-grades: only the judge runs again, on the stored outputs.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("demos:review_tasks")

@@ -10,6 +10,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_lazy
+
 from assessments.models.exams import QuestionKind
 
 _WHITESPACE = re.compile(r"\s+")
@@ -25,7 +27,7 @@ SHORT_TEXT_MAX_CHARS = 500
 # Beyond 10^±50 no answer to a course question makes sense, and arithmetic on an exponent
 # such as 1e999999999 overflows Decimal's context.
 _NUMBER_MAX_MAGNITUDE = 50
-_NUMBER_HELP = "Enter a plain number, for example 42 or 0.5."
+_NUMBER_HELP = gettext_lazy("Enter a plain number, for example 42 or 0.5.")
 
 
 class InvalidResponse(ValueError):
@@ -63,7 +65,9 @@ def parse_number(text: str) -> Decimal:
     if value.is_zero():
         return ZERO
     if abs(value.adjusted()) > _NUMBER_MAX_MAGNITUDE:
-        raise InvalidResponse(f"Enter a number between 10^-{_NUMBER_MAX_MAGNITUDE} and 10^{_NUMBER_MAX_MAGNITUDE}.")
+        raise InvalidResponse(
+            gettext("Enter a number between 10^-%(power)s and 10^%(power)s.") % {"power": _NUMBER_MAX_MAGNITUDE}
+        )
     return value
 
 
@@ -71,9 +75,12 @@ def _plain_text(text: str, *, max_chars: int) -> str:
     """The typed text, checked: refused (not cut) when too long or holding control characters,
     which no answer needs and a database may not store (PostgreSQL refuses NUL)."""
     if len(text) > max_chars:
-        raise InvalidResponse(f"Keep your answer to {max_chars} characters; it has {len(text):,}.")
+        raise InvalidResponse(
+            gettext("Keep your answer to %(limit)s characters; it has %(length)s.")
+            % {"limit": max_chars, "length": f"{len(text):,}"}
+        )
     if any(unicodedata.category(char) in {"Cc", "Cs"} for char in text):
-        raise InvalidResponse("Your answer contains a control character; type it again without it.")
+        raise InvalidResponse(gettext("Your answer contains a control character; type it again without it."))
     return text
 
 
@@ -84,12 +91,12 @@ def clean_response(*, kind: str, options: Sequence[Mapping], raw) -> object | No
         if raw in (None, ""):
             return None
         if str(raw) not in option_ids:
-            raise InvalidResponse("Choose one of the listed options.")
+            raise InvalidResponse(gettext("Choose one of the listed options."))
         return str(raw)
     if kind == QuestionKind.MULTIPLE:
         picks = [str(item) for item in (raw or [])]
         if any(pick not in option_ids for pick in picks):
-            raise InvalidResponse("Choose from the listed options.")
+            raise InvalidResponse(gettext("Choose from the listed options."))
         return sorted(set(picks), key=option_ids.index) or None
     if kind == QuestionKind.TRUE_FALSE:
         if raw in (None, ""):
@@ -98,7 +105,7 @@ def clean_response(*, kind: str, options: Sequence[Mapping], raw) -> object | No
             return raw
         if str(raw).lower() in {"true", "false"}:
             return str(raw).lower() == "true"
-        raise InvalidResponse("Choose true or false.")
+        raise InvalidResponse(gettext("Choose true or false."))
     if kind == QuestionKind.NUMERIC:
         text = _plain_text(str(raw or "").strip(), max_chars=NUMERIC_MAX_CHARS)
         if not text:
@@ -112,7 +119,7 @@ def clean_response(*, kind: str, options: Sequence[Mapping], raw) -> object | No
         if not order:
             return None
         if sorted(order) != sorted(option_ids):
-            raise InvalidResponse("Give every item a different position.")
+            raise InvalidResponse(gettext("Give every item a different position."))
         return order
     raise InvalidResponse(f"unknown question kind {kind!r}")
 

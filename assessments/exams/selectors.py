@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext, ngettext
 
 from assessments.models.exams import (
     Accommodation,
@@ -150,11 +151,25 @@ def exam_eligibility(*, user, exam: Exam, now: datetime.datetime) -> Eligibility
         )
 
     if open_attempt is not None:
-        return result(True, "You have an attempt in progress; continuing resumes it with the time it has left.")
+        return result(
+            True, gettext("You have an attempt in progress; continuing resumes it with the time it has left.")
+        )
     if used >= allowed:
-        return result(False, f"You have used all {allowed} attempts at this exam.")
+        return result(
+            False,
+            ngettext(
+                "You have used your %(count)s attempt at this exam.",
+                "You have used all %(count)s attempts at this exam.",
+                allowed,
+            )
+            % {"count": allowed},
+        )
     if next_start is not None and now < next_start:
-        return result(False, f"The next attempt can start after the cool-down, at {next_start:%Y-%m-%d %H:%M} UTC.")
+        return result(
+            False,
+            gettext("The next attempt can start after the cool-down, at %(at)s UTC.")
+            % {"at": f"{next_start:%Y-%m-%d %H:%M}"},
+        )
     return result(True, "")
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from accounts.api import own_record_refusal
 from assessments.models.exams import (
@@ -55,13 +56,13 @@ def _closed_message(attempt: Attempt) -> str:
     out never pressed submit, so "already submitted" would not tell them what happened."""
     at = f"{attempt.finished_at:%H:%M} UTC" if attempt.finished_at else ""
     if attempt.state == AttemptState.TIMED_OUT:
-        return (
-            f"Time is up, so this change was not saved: your attempt was submitted automatically at {at} "
+        return gettext(
+            "Time is up, so this change was not saved: your attempt was submitted automatically at %(at)s "
             "with the answers saved before the deadline."
-        )
+        ) % {"at": at}
     if attempt.state == AttemptState.SUBMITTED:
-        return f"You submitted this attempt at {at}; it no longer accepts changes."
-    return "This attempt was reset by an instructor; it no longer accepts changes."
+        return gettext("You submitted this attempt at %(at)s; it no longer accepts changes.") % {"at": at}
+    return gettext("This attempt was reset by an instructor; it no longer accepts changes.")
 
 
 def _event(attempt: Attempt, kind: str, now: datetime.datetime, actor=None, **data) -> AttemptEvent:
@@ -364,7 +365,7 @@ def attempt_reset(*, attempt_id: int, by, reason: str, now: datetime.datetime) -
     """Void an attempt: it no longer counts as used, for the cool-down or for the certificate."""
     reason = reason.strip()
     if not reason:
-        raise ValueError("Give a reason for the reset; it is kept in the audit log.")
+        raise ValueError(gettext("Give a reason for the reset; it is kept in the audit log."))
     refusal = own_record_refusal(
         actor_id=by.pk,
         learner_id=Attempt.objects.values_list("user_id", flat=True).get(pk=attempt_id),
@@ -376,7 +377,7 @@ def attempt_reset(*, attempt_id: int, by, reason: str, now: datetime.datetime) -
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id)
         if attempt.state == AttemptState.VOIDED:
-            raise ValueError("This attempt has already been reset.")
+            raise ValueError(gettext("This attempt has already been reset."))
         AttemptReset.objects.create(attempt=attempt, reset_by=by, reason=reason, previous_state=attempt.state, at=now)
         attempt.state = AttemptState.VOIDED
         attempt.save(update_fields=["state"])
@@ -400,7 +401,7 @@ def accommodation_set(
         current_minutes = accommodation.extra_minutes if accommodation else 0
         if extra_minutes != current_minutes and selectors.attempt_open_for(user=user, exam=exam) is not None:
             raise ValueError(
-                "This learner has an attempt in progress; extra time must be set before an attempt starts."
+                gettext("This learner has an attempt in progress; extra time must be set before an attempt starts.")
             )
         accommodation, _ = Accommodation.objects.update_or_create(
             user=user,
@@ -423,7 +424,7 @@ def practice_start(*, user, course_id: int, module, now: datetime.datetime) -> P
     candidates = selectors.question_candidates(course_id=course_id, module_slug=module.slug)
     count = min(module.practice_questions, len(candidates))
     if count == 0:
-        raise ExamNotAvailable("This module has no practice questions yet.")
+        raise ExamNotAvailable(gettext("This module has no practice questions yet."))
     seed = secrets.randbits(62)
     drawn = draw_questions(
         candidates=candidates,
@@ -466,7 +467,7 @@ def practice_answer(*, question: PracticeQuestion, raw, now: datetime.datetime) 
     version = question.version
     response = clean_response(kind=version.kind, options=version.options, raw=raw)
     if response is None:
-        raise InvalidResponse("Answer the question before checking it.")
+        raise InvalidResponse(gettext("Answer the question before checking it."))
     fraction = score_fraction(kind=version.kind, options=version.options, key=version.key, response=response)
     answer, _ = PracticeAnswer.objects.get_or_create(
         question=question,
@@ -509,7 +510,7 @@ def practice_start_weak_spots(
         seed=seed,
     )
     if not drawn:
-        raise ExamNotAvailable("No question is due for review and none is left to practise; come back later.")
+        raise ExamNotAvailable(gettext("No question is due for review and none is left to practise; come back later."))
     return _practice_create(
         user=user, course_id=course_id, kind=PracticeKind.WEAK_SPOTS, module_id=None, seed=seed, drawn=drawn, now=now
     )

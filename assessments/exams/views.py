@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -53,7 +54,7 @@ def attempt_login_required(view):
             return JsonResponse(
                 {
                     "error": "signed_out",
-                    "message": "Your session has ended. Sign in again to keep saving your answers.",
+                    "message": gettext("Your session has ended. Sign in again to keep saving your answers."),
                     "login_url": login_url,
                 },
                 status=401,
@@ -135,7 +136,7 @@ def _raw_answer(kind: str, options: Sequence[dict], data) -> object:
             if (rank := parse_ascii_int(value, low=1, high=len(options))) is not None
         }
         if len(ranks) != len(typed) or len(set(ranks.values())) != len(ranks):
-            raise InvalidResponse("Give every item a different position.")
+            raise InvalidResponse(gettext("Give every item a different position."))
         return sorted(ranks, key=ranks.__getitem__)
     return data.get("answer")
 
@@ -328,7 +329,7 @@ def attempt_answer(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     target = {"next": position + 1, "prev": position - 1}.get(request.POST.get("go", ""), position)
     if request.POST.get("go") == "review":
         return redirect("exams:submit", attempt.public_id)
-    messages.success(request, f"Answer to question {position} saved.")
+    messages.success(request, gettext("Answer to question %(position)s saved.") % {"position": position})
     return redirect(f"{reverse('exams:attempt', args=[attempt.public_id])}?q={max(target, 1)}")
 
 
@@ -365,7 +366,7 @@ def attempt_submit(request: HttpRequest, attempt_id) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             if not finalized:
-                messages.info(request, "This attempt had already been submitted; here is its result.")
+                messages.info(request, gettext("This attempt had already been submitted; here is its result."))
         return redirect("exams:result", attempt.public_id)
     services.attempt_close_if_due(attempt=attempt, now=now)
     if not attempt.is_open:
@@ -530,7 +531,9 @@ def practice_attempt(request: HttpRequest, practice_id) -> HttpResponse:
         "question": _question_context(
             slot, option_order=slot.option_order, response=answer.response if answer else None
         ),
-        "practice_title": f"Practice: {practice.module.title}" if practice.module else "Practice: your weak spots",
+        "practice_title": gettext("Practice: %(title)s") % {"title": practice.module.title}
+        if practice.module
+        else gettext("Practice: your weak spots"),
         "practice_home_url": reverse("exams:practice", args=[practice.course.slug, practice.module.slug])
         if practice.module
         else reverse("exams:weak_spots", args=[practice.course.slug]),
@@ -591,7 +594,7 @@ def exam_accommodations(request: HttpRequest, course_slug: str, exam_slug: str) 
     if request.method == "POST" and form.is_valid():
         learner = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if learner is None:
-            form.add_error("email", "No learner has this e-mail address.")
+            form.add_error("email", gettext("No learner has this e-mail address."))
         else:
             try:
                 services.accommodation_set(
@@ -606,7 +609,7 @@ def exam_accommodations(request: HttpRequest, course_slug: str, exam_slug: str) 
             except ValueError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Accommodation saved for {learner.email}.")
+                messages.success(request, gettext("Accommodation saved for %(email)s.") % {"email": learner.email})
                 return redirect("exams:accommodations", course_slug, exam_slug)
     page = Paginator(selectors.accommodation_list(exam=exam), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/exams/manage_accommodations.html", {"exam": exam, "form": form, "page": page})
@@ -627,7 +630,7 @@ def attempt_log(request: HttpRequest, attempt_id) -> HttpResponse:
         except ValueError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "The attempt was reset; it no longer counts.")
+            messages.success(request, gettext("The attempt was reset; it no longer counts."))
             return redirect("exams:attempt_log", attempt.public_id)
     return render(
         request,

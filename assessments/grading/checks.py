@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop, ngettext
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, best_match
 from jsonschema.validators import validator_for
@@ -43,16 +45,24 @@ from assessments.json_limits import nesting_depth_exceeds
 from assessments.modelapi.types import Citation, ModelResult, ToolCall, Usage
 
 FINISH_REASONS = ("stop", "length", "tool_calls")
+# Grading stores English whatever the reader's language: `finish_reason_meaning` is marked with
+# gettext_noop so the result pages translate it when they show it; check labels are written by
+# `check_label`, in English when stored and in the reader's language when shown.
 _FINISH_MEANING = {
-    "stop": "the model finished its answer",
-    "length": "the output-token cap cut the answer off",
-    "tool_calls": "the model stopped to call a tool",
+    "stop": gettext_noop("the model finished its answer"),
+    "length": gettext_noop("the output-token cap cut the answer off"),
+    "tool_calls": gettext_noop("the model stopped to call a tool"),
+}
+_FINISH_LABEL = {
+    "stop": gettext_noop("The model finished its answer"),
+    "length": gettext_noop("The output-token cap cut the answer off"),
+    "tool_calls": gettext_noop("The model stopped to call a tool"),
 }
 
 
 def finish_reason_meaning(reason: str | None) -> str:
     """How a run ended, in words (the API's finish_reason is jargon to a learner)."""
-    return _FINISH_MEANING.get(reason or "", "the run ended in an unusual way")
+    return _FINISH_MEANING.get(reason or "", gettext_noop("the run ended in an unusual way"))
 
 
 # --- the run being checked ---------------------------------------------------------------
@@ -283,6 +293,30 @@ def _range_rule(spec: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _range_title(spec: Mapping[str, Any], unit: str) -> str:
+    """The label of a word or line count check, in the active language."""
+    words = {
+        "words": (
+            gettext("Exactly %(count)s words"),
+            gettext("Between %(min)s and %(max)s words"),
+            gettext("At least %(min)s words"),
+            gettext("At most %(max)s words"),
+        ),
+        "lines": (
+            gettext("Exactly %(count)s lines"),
+            gettext("Between %(min)s and %(max)s lines"),
+            gettext("At least %(min)s lines"),
+            gettext("At most %(max)s lines"),
+        ),
+    }[unit]
+    exactly, between, at_least, at_most = words
+    if "min" in spec and "max" in spec:
+        if spec["min"] == spec["max"]:
+            return exactly % {"count": spec["min"]}
+        return between % {"min": spec["min"], "max": spec["max"]}
+    return at_least % {"min": spec["min"]} if "min" in spec else at_most % {"max": spec["max"]}
+
+
 def _range_label(spec: Mapping[str, Any], unit: str) -> str:
     if "min" in spec and "max" in spec:
         if spec["min"] == spec["max"]:
@@ -311,14 +345,22 @@ def _ignoring_case(spec: Mapping[str, Any]) -> str:
     return " (ignoring case)" if spec.get("case_insensitive", False) else ""
 
 
-@_register("contains", params=_CONTAINS_PARAMS, label=lambda spec: f"Contains {_quote(spec['value'])}")
+@_register(
+    "contains",
+    params=_CONTAINS_PARAMS,
+    label=lambda spec: gettext("Contains %(value)s") % {"value": _quote(spec["value"])},
+)
 def _check_contains(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     if _contains(spec, run.text):
         return True, f"The answer contains {_quote(spec['value'])}{_ignoring_case(spec)}."
     return False, f"The answer does not contain {_quote(spec['value'])}{_ignoring_case(spec)}."
 
 
-@_register("not_contains", params=_CONTAINS_PARAMS, label=lambda spec: f"Does not contain {_quote(spec['value'])}")
+@_register(
+    "not_contains",
+    params=_CONTAINS_PARAMS,
+    label=lambda spec: gettext("Does not contain %(value)s") % {"value": _quote(spec["value"])},
+)
 def _check_not_contains(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     if _contains(spec, run.text):
         return False, f"The answer contains {_quote(spec['value'])}{_ignoring_case(spec)}, which it must not."
@@ -333,7 +375,7 @@ def _sought(spec: Mapping[str, Any]) -> str:
 @_register(
     "regex",
     params={"pattern": Param(_pattern, required=True), "case_insensitive": Param(_flag), "description": Param(_text)},
-    label=lambda spec: spec.get("description") or "The answer has the expected form",
+    label=lambda spec: spec.get("description") or gettext("The answer has the expected form"),
 )
 def _check_regex(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     flags = re.IGNORECASE if spec.get("case_insensitive", False) else 0
@@ -344,7 +386,9 @@ def _check_regex(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 
 
 @_register(
-    "equals", params={"value": Param(_text, required=True)}, label=lambda spec: f"Equals {_quote(spec['value'])}"
+    "equals",
+    params={"value": Param(_text, required=True)},
+    label=lambda spec: gettext("Equals %(value)s") % {"value": _quote(spec["value"])},
 )
 def _check_equals(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     # Both sides are trimmed: YAML block scalars end with a newline.
@@ -366,7 +410,7 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
         return None, f"The answer is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.{hint}"
 
 
-@_register("is_json", label=lambda spec: "Answer is JSON")
+@_register("is_json", label=lambda spec: gettext("Answer is JSON"))
 def _check_is_json(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     _, problem = _parse_json(run.text)
     return (False, problem) if problem else (True, "The answer is valid JSON.")
@@ -382,7 +426,9 @@ def _schema_problem(value: Any, schema: dict) -> str | None:
 
 
 @_register(
-    "json_schema", params={"schema": Param(_schema, required=True)}, label=lambda spec: "Answer matches the JSON Schema"
+    "json_schema",
+    params={"schema": Param(_schema, required=True)},
+    label=lambda spec: gettext("Answer matches the JSON Schema"),
 )
 def _check_json_schema(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     value, problem = _parse_json(run.text)
@@ -397,12 +443,12 @@ def _check_json_schema(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 _RANGE_PARAMS = {"min": Param(_count), "max": Param(_count)}
 
 
-@_register("word_count", params=_RANGE_PARAMS, rule=_range_rule, label=lambda spec: _range_label(spec, "words"))
+@_register("word_count", params=_RANGE_PARAMS, rule=_range_rule, label=lambda spec: _range_title(spec, "words"))
 def _check_word_count(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     return _range_outcome(len(run.text.split()), spec, "words")
 
 
-@_register("line_count", params=_RANGE_PARAMS, rule=_range_rule, label=lambda spec: _range_label(spec, "lines"))
+@_register("line_count", params=_RANGE_PARAMS, rule=_range_rule, label=lambda spec: _range_title(spec, "lines"))
 def _check_line_count(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     # Blank lines separate; they are not lines of content.
     return _range_outcome(sum(1 for line in run.text.splitlines() if line.strip()), spec, "lines")
@@ -424,7 +470,14 @@ def _arguments_problem(call: ToolCall, schema: dict) -> str | None:
 @_register(
     "tool_called",
     params={"name": Param(_text, required=True), "arguments_schema": Param(_schema)},
-    label=lambda spec: f"Calls `{spec['name']}`" + (" with valid arguments" if "arguments_schema" in spec else ""),
+    label=lambda spec: (
+        (
+            gettext("Calls `%(name)s` with valid arguments")
+            if "arguments_schema" in spec
+            else gettext("Calls `%(name)s`")
+        )
+        % {"name": spec["name"]}
+    ),
 )
 def _check_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     name = spec["name"]
@@ -439,7 +492,7 @@ def _check_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     return False, f"The model called `{name}`, but its arguments do not match the schema: {problems[0]}."
 
 
-@_register("no_tool_called", label=lambda spec: "Calls no tool")
+@_register("no_tool_called", label=lambda spec: gettext("Calls no tool"))
 def _check_no_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     if run.tool_calls:
         return False, f"The model was not to call any tool. {_called_names(run)}"
@@ -449,7 +502,10 @@ def _check_no_tool_called(spec: Mapping[str, Any], run: RunTranscript) -> Outcom
 @_register(
     "cites_sources",
     params={"min": Param(_positive_count, required=True)},
-    label=lambda spec: f"Cites at least {spec['min']} source{'s' if spec['min'] > 1 else ''}",
+    label=lambda spec: (
+        ngettext("Cites at least %(count)s source", "Cites at least %(count)s sources", spec["min"])
+        % {"count": spec["min"]}
+    ),
 )
 def _check_cites_sources(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     urls = {citation.url.strip() for citation in run.citations if citation.url.strip()}
@@ -461,7 +517,7 @@ def _check_cites_sources(spec: Mapping[str, Any], run: RunTranscript) -> Outcome
 @_register(
     "finish_reason",
     params={"value": Param(_finish, required=True)},
-    label=lambda spec: _FINISH_MEANING[spec["value"]].capitalize(),
+    label=lambda spec: gettext(_FINISH_LABEL[spec["value"]]),
 )
 def _check_finish_reason(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     actual = run.finish_reason or "none"
@@ -474,7 +530,7 @@ def _check_finish_reason(spec: Mapping[str, Any], run: RunTranscript) -> Outcome
 @_register(
     "refusal",
     params={"expected": Param(_flag)},
-    label=lambda spec: "Refuses the request" if spec.get("expected", False) else "Does not refuse",
+    label=lambda spec: gettext("Refuses the request") if spec.get("expected", False) else gettext("Does not refuse"),
 )
 def _check_refusal(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     refused = refusal_detected(run)
@@ -490,7 +546,7 @@ def _check_refusal(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 @_register(
     "token_budget",
     params={"max_output_tokens": Param(_positive_count, required=True)},
-    label=lambda spec: f"At most {spec['max_output_tokens']} output tokens",
+    label=lambda spec: gettext("At most %(count)s output tokens") % {"count": spec["max_output_tokens"]},
 )
 def _check_token_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     used, budget = run.output_tokens, spec["max_output_tokens"]
@@ -508,7 +564,7 @@ def _check_token_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 @_register(
     "cost_budget",
     params={"max_usd": Param(_amount, required=True)},
-    label=lambda spec: f"Costs at most ${spec['max_usd']}",
+    label=lambda spec: gettext("Costs at most $%(amount)s") % {"amount": spec["max_usd"]},
 )
 def _check_cost_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
     cost, budget = run.cost_usd, spec["max_usd"]
@@ -520,7 +576,7 @@ def _check_cost_budget(spec: Mapping[str, Any], run: RunTranscript) -> Outcome:
 # --- prompt checks (run before any model call) ------------------------------------------------
 
 
-@_register("uses_placeholders", scope="prompt", label=lambda spec: "The prompt places every input of the task")
+@_register("uses_placeholders", scope="prompt", label=lambda spec: gettext("The prompt places every input of the task"))
 def _check_uses_placeholders(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     used = {match.group(1) for match in PLACEHOLDER.finditer(prompt.template())}
     in_user = {match.group(1) for match in PLACEHOLDER.finditer(prompt.fields.get("user_prompt", ""))}
@@ -547,7 +603,7 @@ def _check_uses_placeholders(spec: Mapping[str, Any], prompt: LearnerPrompt) -> 
     "min_substance",
     scope="prompt",
     params={"min_words": Param(_positive_count), "min_distinct": Param(_positive_count)},
-    label=lambda spec: "The prompt says what the task needs",
+    label=lambda spec: gettext("The prompt says what the task needs"),
 )
 def _check_min_substance(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     words = prompt.words()
@@ -562,7 +618,7 @@ def _check_min_substance(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outc
     return True, f"Your prompts have {len(words)} words ({len(distinct)} different)."
 
 
-@_register("no_expected_values", scope="prompt", label=lambda spec: "The prompt does not contain the answers")
+@_register("no_expected_values", scope="prompt", label=lambda spec: gettext("The prompt does not contain the answers"))
 def _check_no_expected_values(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     written = _fold("\n".join(prompt.fields.values()))
     if any(_fold(value) in written for value in prompt.expected_values if value.strip()):
@@ -586,7 +642,7 @@ def _field_name(value: Any) -> str | None:
         "hint": Param(_text),
         "description": Param(_text),
     },
-    label=lambda spec: spec.get("description") or "The prompt covers what this task requires",
+    label=lambda spec: spec.get("description") or gettext("The prompt covers what this task requires"),
 )
 def _check_prompt_regex(spec: Mapping[str, Any], prompt: LearnerPrompt) -> Outcome:
     field = spec.get("field", "any")
@@ -640,6 +696,17 @@ def check_spec_errors(spec: Any, *, scope: str | None = None) -> list[str]:
     return errors
 
 
+def check_label(spec: Mapping[str, Any]) -> str:
+    """What a valid check spec is called, in the active language (a label from content as written)."""
+    return spec.get("label") or CHECKS[spec["kind"]].label(spec)
+
+
+def _stored_label(spec: Mapping[str, Any]) -> str:
+    """The label a result stores: English whatever language the grading runs under."""
+    with translation.override("en"):
+        return check_label(spec)
+
+
 def check_run(spec: Mapping[str, Any], subject: RunTranscript | LearnerPrompt) -> CheckResult:
     """Run one check on a run (output checks) or on the learner's prompt (prompt checks).
     Specs are validated when content is synced; an invalid one here is a platform bug,
@@ -651,7 +718,7 @@ def check_run(spec: Mapping[str, Any], subject: RunTranscript | LearnerPrompt) -
     passed, detail = check.run(spec, subject)
     return CheckResult(
         kind=check.name,
-        label=spec.get("label") or check.label(spec),
+        label=_stored_label(spec),
         required=spec.get("required", True),
         passed=passed,
         detail=detail,

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 __all__ = [
     "DemoAsset",
@@ -18,11 +19,11 @@ __all__ = [
 
 
 class Modality(models.TextChoices):
-    TEXT = "text", "Text"
-    STRUCTURED_OUTPUT = "structured_output", "Structured output"
-    FUNCTION_CALLING = "function_calling", "Function calling"
-    SEARCH = "search", "Search with server-side tools"
-    VISION = "vision", "Vision"
+    TEXT = "text", _("Text")
+    STRUCTURED_OUTPUT = "structured_output", _("Structured output")
+    FUNCTION_CALLING = "function_calling", _("Function calling")
+    SEARCH = "search", _("Search with server-side tools")
+    VISION = "vision", _("Vision")
 
 
 class DemoTask(models.Model):
@@ -80,11 +81,11 @@ class DemoAsset(models.Model):
 
 
 class SubmissionState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    GRADED = "graded", "Graded"
-    NEEDS_REVIEW = "needs_review", "Needs review"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    GRADED = "graded", _("Graded")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
+    FAILED = "failed", _("Failed")
 
 
 FINAL_STATES = (SubmissionState.GRADED, SubmissionState.NEEDS_REVIEW)
@@ -193,8 +194,8 @@ class GradeRecord(models.Model):
 
 class ReviewDecision(models.Model):
     class Decision(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        OVERRIDDEN = "overridden", "Overridden"
+        CONFIRMED = "confirmed", _("Confirmed")
+        OVERRIDDEN = "overridden", _("Overridden")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reviews")
     grade = models.ForeignKey(GradeRecord, on_delete=models.PROTECT, related_name="reviews")
@@ -211,17 +212,17 @@ class ReviewDecision(models.Model):
 
 class DemoAuditEvent(models.Model):
     class Kind(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        STARTED = "started", "Started"
-        MODEL_CALL = "model_call", "Model call"
-        GRADED = "graded", "Graded"
-        NEEDS_REVIEW = "needs_review", "Sent to review"
-        FAILED = "failed", "Failed"
-        RETRIED = "retried", "Retried"
-        REVIEW_CONFIRMED = "review_confirmed", "Review confirmed"
-        REVIEW_OVERRIDDEN = "review_overridden", "Review overridden"
-        REGRADE_QUEUED = "regrade_queued", "Re-grade queued"
-        REGRADED = "regraded", "Re-graded"
+        SUBMITTED = "submitted", _("Submitted")
+        STARTED = "started", _("Started")
+        MODEL_CALL = "model_call", _("Model call")
+        GRADED = "graded", _("Graded")
+        NEEDS_REVIEW = "needs_review", _("Sent to review")
+        FAILED = "failed", _("Failed")
+        RETRIED = "retried", _("Retried")
+        REVIEW_CONFIRMED = "review_confirmed", _("Review confirmed")
+        REVIEW_OVERRIDDEN = "review_overridden", _("Review overridden")
+        REGRADE_QUEUED = "regrade_queued", _("Re-grade queued")
+        REGRADED = "regraded", _("Re-graded")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(

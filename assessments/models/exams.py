@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 __all__ = [
     "Accommodation",
@@ -24,12 +25,12 @@ __all__ = [
 
 
 class QuestionKind(models.TextChoices):
-    SINGLE = "single", "Single choice"
-    MULTIPLE = "multiple", "Multiple choice"
-    TRUE_FALSE = "true_false", "True or false"
-    NUMERIC = "numeric", "Numeric"
-    SHORT_TEXT = "short_text", "Short text"
-    ORDERING = "ordering", "Ordering"
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUE_FALSE = "true_false", _("True or false")
+    NUMERIC = "numeric", _("Numeric")
+    SHORT_TEXT = "short_text", _("Short text")
+    ORDERING = "ordering", _("Ordering")
 
 
 class Question(models.Model):
@@ -110,9 +111,9 @@ class QuestionTranslation(models.Model):
 
 
 class ReviewPolicy(models.TextChoices):
-    SCORE_ONLY = "score_only", "Score only"
-    OWN_ANSWERS = "own_answers", "Your answers"
-    CORRECT_ANSWERS = "correct_answers", "Correct answers and explanations"
+    SCORE_ONLY = "score_only", _("Score only")
+    OWN_ANSWERS = "own_answers", _("Your answers")
+    CORRECT_ANSWERS = "correct_answers", _("Correct answers and explanations")
 
 
 class Exam(models.Model):
@@ -153,10 +154,10 @@ class DeltaExam(models.Model):
 
 
 class AttemptState(models.TextChoices):
-    OPEN = "open", "In progress"
-    SUBMITTED = "submitted", "Submitted"
-    TIMED_OUT = "timed_out", "Submitted automatically when time ran out"
-    VOIDED = "voided", "Reset by an instructor"
+    OPEN = "open", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+    TIMED_OUT = "timed_out", _("Submitted automatically when time ran out")
+    VOIDED = "voided", _("Reset by an instructor")
 
 
 class Attempt(models.Model):
@@ -229,15 +230,15 @@ class AttemptQuestion(models.Model):
 
 
 class EventKind(models.TextChoices):
-    STARTED = "started", "Started"
-    RESUMED = "resumed", "Resumed"
-    ANSWER_SAVED = "answer_saved", "Answer saved"
-    REFUSED = "refused", "Refused after the deadline"
-    FLAGGED = "flagged", "Flagged for review"
-    UNFLAGGED = "unflagged", "Flag removed"
-    SUBMITTED = "submitted", "Submitted"
-    FINALIZED = "finalized", "Finalized"
-    RESET = "reset", "Reset"
+    STARTED = "started", _("Started")
+    RESUMED = "resumed", _("Resumed")
+    ANSWER_SAVED = "answer_saved", _("Answer saved")
+    REFUSED = "refused", _("Refused after the deadline")
+    FLAGGED = "flagged", _("Flagged for review")
+    UNFLAGGED = "unflagged", _("Flag removed")
+    SUBMITTED = "submitted", _("Submitted")
+    FINALIZED = "finalized", _("Finalized")
+    RESET = "reset", _("Reset")
 
 
 class AttemptEvent(models.Model):
@@ -278,8 +279,8 @@ class AttemptReset(models.Model):
 
 
 class PracticeKind(models.TextChoices):
-    MODULE = "module", "Module quiz"
-    WEAK_SPOTS = "weak_spots", "Weak spots"
+    MODULE = "module", _("Module quiz")
+    WEAK_SPOTS = "weak_spots", _("Weak spots")
 
 
 class PracticeAttempt(models.Model):

@@ -7,6 +7,7 @@ response sends its question's entry again, out of band, through the same functio
 from django import template
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -23,6 +24,8 @@ _CURRENT = mark_safe(' aria-current="step"')
 @register.simple_tag
 def navigator_entries(slots, *, current_position: int, page_url: str, oob: bool = False) -> SafeString:
     """One `<li>` per slot (anything with position, is_answered and flagged)."""
+    # Looked up once per call, not once per entry.
+    answered, not_answered, flagged = gettext(", answered"), gettext(", not answered"), gettext(", flagged")
     return format_html_join(
         "\n",
         _ENTRY,
@@ -34,8 +37,7 @@ def navigator_entries(slots, *, current_position: int, page_url: str, oob: bool 
                 "flagged": " is-flagged" if slot.flagged else "",
                 "page_url": page_url,
                 "current": _CURRENT if slot.position == current_position else "",
-                "state": (", answered" if slot.is_answered else ", not answered")
-                + (", flagged" if slot.flagged else ""),
+                "state": (answered if slot.is_answered else not_answered) + (flagged if slot.flagged else ""),
             }
             for slot in slots
         ),

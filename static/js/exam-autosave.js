@@ -15,6 +15,9 @@
   const SKIPPED = new Set(["csrfmiddlewaretoken", "go"]);
   let sequence = Date.now();
   let inFlight = null;
+  // The root's data-text-* attributes hold the words in the page's language, with {name} slots.
+  const text = (name, values = {}) =>
+    root.dataset[name].replace(/\{(\w+)\}/g, (slot, key) => (key in values ? String(values[key]) : slot));
 
   const load = () => {
     try {
@@ -48,7 +51,7 @@
   const signedOut = () => {
     if (!prompt) return;
     prompt.hidden = false;
-    say("Not saved yet: your session has ended. This answer is kept in this browser until you sign in again.", true);
+    say(text("textSignedOut"), true);
   };
   const messageOf = (xhrOrText, contentType) => {
     if (!contentType || !contentType.includes("html")) return String(xhrOrText).trim();
@@ -86,9 +89,10 @@
       } else if (status >= 400 && status < 500) {
         // A definite refusal of this value (not of the session): say why, and do not send it again.
         forget(position, inFlight);
-        say(`Not saved: ${messageOf(event.detail.xhr.responseText, event.detail.xhr.getResponseHeader("Content-Type"))}`, true);
+        const reason = messageOf(event.detail.xhr.responseText, event.detail.xhr.getResponseHeader("Content-Type"));
+        say(text("textRefused", { reason }), true);
       } else {
-        say("Not saved yet: the connection failed. This answer is kept in this browser and sent again later.", true);
+        say(text("textOffline"), true);
       }
     });
   }
@@ -125,16 +129,16 @@
         return;
       }
       if (response.status >= 500) return;
-      const text = await response.text();
+      const reply = await response.text();
       forget(position, entry.seq);
-      if (response.ok && !text.includes("save-error")) saved += 1;
-      else refused.push(`question ${position}: ${messageOf(text, response.headers.get("Content-Type"))}`);
+      if (response.ok && !reply.includes("save-error")) saved += 1;
+      else refused.push(text("textRefusedQuestion", { position, reason: messageOf(reply, response.headers.get("Content-Type")) }));
     }
     if (refused.length) {
-      say(`Answers kept in this browser were not saved. ${refused.join(" ")}`, true);
+      say(text("textKeptRefused", { refused: refused.join(" ") }), true);
     } else if (saved && form) {
       // Show the answers as the server now holds them.
-      sessionStorage.setItem(FLASH, `${saved} answer${saved === 1 ? "" : "s"} kept in this browser ${saved === 1 ? "was" : "were"} saved.`);
+      sessionStorage.setItem(FLASH, text(saved === 1 ? "textKeptSavedOne" : "textKeptSavedOther", { count: saved }));
       window.location.reload();
     }
   };

@@ -23,13 +23,17 @@
     return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
   };
 
+  // The timer's data-text-* attributes hold the words in the page's language, with {name} slots.
+  const text = (name, values = {}) =>
+    timer.dataset[name].replace(/\{(\w+)\}/g, (slot, key) => (key in values ? String(values[key]) : slot));
+
   const spoken = (seconds) => {
     const m = Math.floor(seconds / 60);
     const s = seconds % 60;
     const parts = [];
-    if (m) parts.push(`${m} minute${m === 1 ? "" : "s"}`);
-    if (s || !m) parts.push(`${s} second${s === 1 ? "" : "s"}`);
-    return `${parts.join(" ")} remaining`;
+    if (m) parts.push(text(m === 1 ? "textMinutesOne" : "textMinutesOther", { minutes: m }));
+    if (s || !m) parts.push(text(s === 1 ? "textSecondsOne" : "textSecondsOther", { seconds: s }));
+    return text("textRemaining", { time: parts.join(" ") });
   };
 
   const announce = (text) => {
@@ -47,7 +51,7 @@
     if (finishing) return;
     finishing = true;
     timer.classList.add("is-up");
-    announce("Time is up. Your saved answers are being submitted.");
+    announce(text("textTimeUp"));
     // Send the answer on screen once more, then submit; the server refuses anything after its own deadline.
     const form = document.getElementById(timer.dataset.answerForm);
     try {

@@ -16,8 +16,16 @@
     if (region) region.textContent = text;
   }
 
+  // The label's visually hidden prefix ("Position of:", in the page's language) is left out.
   function itemName(item) {
-    return item.querySelector("label").textContent.replace("Position of:", "").trim();
+    const label = item.querySelector("label").cloneNode(true);
+    label.querySelectorAll(".visually-hidden").forEach((hidden) => hidden.remove());
+    return label.textContent.trim();
+  }
+
+  // The list's data-text-* attributes hold the words in the page's language, with {name} slots.
+  function text(list, name, values = {}) {
+    return list.dataset[name].replace(/\{(\w+)\}/g, (slot, key) => (key in values ? String(values[key]) : slot));
   }
 
   function move(list, item, step) {
@@ -27,7 +35,7 @@
     if (step < 0) list.insertBefore(item, items[target]);
     else list.insertBefore(item, items[target].nextSibling);
     positionsFromOrder(list);
-    announce(list, `${itemName(item)}: position ${target + 1} of ${items.length}`);
+    announce(list, text(list, "textMoved", { item: itemName(item), position: target + 1, total: items.length }));
   }
 
   function sortByRanks(list) {
@@ -52,7 +60,7 @@
       item.classList.add("is-sortable");
       const controls = document.createElement("span");
       controls.className = "order-controls";
-      for (const [label, step] of [["Move up", -1], ["Move down", 1]]) {
+      for (const [label, step] of [[text(list, "textMoveUp"), -1], [text(list, "textMoveDown"), 1]]) {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "button button-secondary button-small";

@@ -18,15 +18,18 @@
     return node;
   }
 
-  function build(box, index, createUrl, lesson) {
+  function build(box, index, createUrl, lesson, words) {
+    // The prose element's data-text-* attributes hold the words in the page's language, with {name} slots.
+    const text = (name, values = {}) =>
+      words[name].replace(/\{(\w+)\}/g, (slot, key) => (key in values ? String(values[key]) : slot));
     const starter = [...box.querySelectorAll("p:not(.admonition-title)")].map((p) => p.textContent).join("\n\n");
     const id = `playground-${index}`;
     const form = element("form", { class: "playground-form" });
-    const label = element("label", { for: `${id}-prompt` }, "Your prompt");
+    const label = element("label", { for: `${id}-prompt` }, text("textPromptLabel"));
     const prompt = element("textarea", { id: `${id}-prompt`, name: "prompt", rows: "5", maxlength: "4000" });
     prompt.value = starter;
-    const run = element("button", { type: "submit", class: "button" }, "Run on the model");
-    const status = element("p", { class: "playground-status meta", "aria-live": "polite" }, "Ungraded: try things out.");
+    const run = element("button", { type: "submit", class: "button" }, text("textRun"));
+    const status = element("p", { class: "playground-status meta", "aria-live": "polite" }, text("textReady"));
     const output = element("pre", { class: "playground-output demo-pre", tabindex: "0", hidden: "" });
     form.append(label, prompt, run, status, output);
     box.querySelectorAll("p:not(.admonition-title)").forEach((p) => p.remove());
@@ -46,14 +49,19 @@
       }
       if (data.state === "done") {
         output.hidden = false;
-        output.textContent = data.output || "(The model gave an empty answer.)";
-        status.textContent = `${data.model}: ${data.prompt_tokens} prompt tokens, ${data.output_tokens} output tokens. ${data.runs_left} runs left this hour.`;
+        output.textContent = data.output || text("textEmpty");
+        status.textContent = text("textUsage", {
+          model: data.model,
+          prompt_tokens: data.prompt_tokens,
+          output_tokens: data.output_tokens,
+          runs_left: data.runs_left,
+        });
         runButtonReady();
       } else if (data.state === "failed") {
         status.textContent = data.error;
         runButtonReady();
       } else {
-        status.textContent = `${data.state_label}…`;
+        status.textContent = text("textWorking", { state: data.state_label });
       }
     }
 
@@ -64,7 +72,7 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       run.disabled = true;
-      status.textContent = "Sending…";
+      status.textContent = text("textSending");
       const body = new FormData();
       body.append("prompt", prompt.value);
       body.append("lesson", lesson);
@@ -84,7 +92,7 @@
     const prose = document.querySelector(".prose[data-playground-url]");
     if (!prose) return;
     prose.querySelectorAll(".admonition.playground").forEach((box, index) => {
-      build(box, index, prose.dataset.playgroundUrl, prose.dataset.lesson);
+      build(box, index, prose.dataset.playgroundUrl, prose.dataset.lesson, prose.dataset);
     });
   });
 })();
