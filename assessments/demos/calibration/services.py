@@ -16,6 +16,7 @@ import random
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.api import own_record_refusal
 from assessments.grading.judge import PROMPT_VERSIONS, JudgeConfig, JudgeOutcome, judge_cases
@@ -123,16 +124,16 @@ def calibration_example_add_from_review(
     submission = Submission.objects.select_related("task").get(pk=submission_id)
     errors: dict[str, list[str]] = {}
     if submission.state not in FINAL_STATES or not GradeRecord.objects.filter(submission=submission).exists():
-        errors["__all__"] = ["Only a graded submission can join the calibration set."]
+        errors["__all__"] = [_("Only a graded submission can join the calibration set.")]
     criteria = [criterion["id"] for criterion in submission.task.spec.get("rubric", [])]
     for criterion in criteria:
         if labels.get(criterion) not in LABELS:
-            errors.setdefault(criterion, []).append("Label this criterion pass or fail.")
+            errors.setdefault(criterion, []).append(_("Label this criterion pass or fail."))
     if kind not in KINDS:
-        errors["kind"] = ["Choose what kind of example this is."]
+        errors["kind"] = [_("Choose what kind of example this is.")]
     outputs = _stored_outputs(submission)
     if not outputs and "__all__" not in errors:
-        errors["__all__"] = ["This submission has no stored case output to calibrate on."]
+        errors["__all__"] = [_("This submission has no stored case output to calibrate on.")]
     refusal = own_record_refusal(
         actor_id=instructor.pk, learner_id=submission.learner_id, record="demo submission", action="calibrate on"
     )
@@ -199,9 +200,9 @@ def judge_configuration_stage(*, model: str, prompt_version: str, actor=None) ->
     model, prompt_version = model.strip(), prompt_version.strip()
     errors: dict[str, list[str]] = {}
     if model not in catalog.known_models():
-        errors["model"] = ["This is not a model the platform knows."]
+        errors["model"] = [_("This is not a model the platform knows.")]
     if prompt_version not in PROMPT_VERSIONS:
-        errors["prompt_version"] = ["This is not a judge prompt version the platform has."]
+        errors["prompt_version"] = [_("This is not a judge prompt version the platform has.")]
     if errors:
         raise CalibrationRefused(errors)
     from .tasks import calibration_run
