@@ -12,22 +12,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.db import router
 
-from config.queries import PrecompiledQuery
+from config.queries import PrecompiledRecord
 
 _UserModel = get_user_model()
-_FIELDS = tuple(field.attname for field in _UserModel._meta.concrete_fields)
-_USER_BY_ID = PrecompiledQuery(
-    lambda user_id: _UserModel._default_manager.filter(pk=user_id).values_list(*_FIELDS), user_id=-7_319_004
+_USER_BY_ID = PrecompiledRecord(
+    _UserModel, related=(), where=lambda user_id: _UserModel._default_manager.filter(pk=user_id), user_id=-7_319_000
 )
 
 
 class _PrecompiledUserLoading:
     def get_user(self, user_id):
-        alias = router.db_for_read(_UserModel)
-        row = _USER_BY_ID.first(using=alias, user_id=user_id)
-        if row is None:
+        try:
+            user = _USER_BY_ID.get(using=router.db_for_read(_UserModel), user_id=user_id)
+        except _UserModel.DoesNotExist:
             return None
-        user = _UserModel.from_db(alias, _FIELDS, row)
         return user if self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
 
 

@@ -23,7 +23,7 @@ from assessments.models.exams import (
     PracticeQuestion,
     QuestionVersion,
 )
-from config.queries import PrecompiledQuery
+from config.queries import PrecompiledQuery, PrecompiledRecord
 from courses.api import CourseInfo, lesson_reference_url, lesson_title_map
 
 from .draw import Candidate
@@ -177,18 +177,35 @@ class NavigatorItem:
 
 
 def attempt_navigator(*, attempt: Attempt) -> list[NavigatorItem]:
-    rows = (
-        attempt.questions.annotate(answered=Q(response__isnull=False))
-        .order_by("position")
-        .values_list("position", "answered", "flagged")
-    )
     return [
-        NavigatorItem(position=position, is_answered=answered, flagged=flagged) for position, answered, flagged in rows
+        NavigatorItem(position=position, is_answered=answered, flagged=flagged)
+        for position, answered, flagged in _NAVIGATOR.rows(attempt_id=attempt.id)
     ]
 
 
+_NAVIGATOR = PrecompiledQuery(
+    lambda attempt_id: (
+        AttemptQuestion.objects.filter(attempt_id=attempt_id)
+        .annotate(answered=Q(response__isnull=False))
+        .order_by("position")
+        .values_list("position", "answered", "flagged")
+    ),
+    attempt_id=-7_319_002,
+)
+
+
 def attempt_slot(*, attempt_id: int, position: int) -> AttemptQuestion:
-    return AttemptQuestion.objects.select_related("version").get(attempt_id=attempt_id, position=position)
+    """The slot with its question version. Raises AttemptQuestion.DoesNotExist."""
+    return _SLOT.get(attempt_id=attempt_id, position=position)
+
+
+_SLOT = PrecompiledRecord(
+    AttemptQuestion,
+    related=("version",),
+    where=lambda attempt_id, position: AttemptQuestion.objects.filter(attempt_id=attempt_id, position=position),
+    attempt_id=-7_319_003,
+    position=32_719,  # within a PositiveSmallIntegerField, or Django drops the filter as out of range
+)
 
 
 @dataclass(frozen=True)
@@ -228,7 +245,16 @@ def _answer_target(public_id, user_id: int, position: int) -> AnswerTarget:
 
 def attempt_get_for_page(*, public_id, user) -> Attempt:
     """The learner's own attempt with its exam (the question page shows the exam's title only)."""
-    return Attempt.objects.select_related("exam").get(public_id=public_id, user=user)
+    return _ATTEMPT_FOR_PAGE.get(public_id=public_id, user_id=user.id)
+
+
+_ATTEMPT_FOR_PAGE = PrecompiledRecord(
+    Attempt,
+    related=("exam",),
+    where=lambda public_id, user_id: Attempt.objects.filter(public_id=public_id, user_id=user_id),
+    public_id=uuid.UUID(int=0x5EED_0002),
+    user_id=-7_319_005,
+)
 
 
 @dataclass(frozen=True)
