@@ -15,9 +15,7 @@ from django.db import router
 from config.queries import PrecompiledRecord
 
 _UserModel = get_user_model()
-_USER_BY_ID = PrecompiledRecord(
-    _UserModel, related=(), where=lambda user_id: _UserModel._default_manager.filter(pk=user_id), user_id=-7_319_000
-)
+_USER_BY_ID = PrecompiledRecord(lambda user_id: _UserModel._default_manager.filter(pk=user_id), user_id=-7_319_000)
 
 
 class _PrecompiledUserLoading:

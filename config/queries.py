@@ -6,7 +6,8 @@ exam's hot paths that was a third of the application's CPU. A `PrecompiledQuery`
 queryset once with placeholder values, keeps the SQL and the position of each placeholder
 among its parameters, and from then on only substitutes the real values, runs the SQL through
 Django's cursor (so query counting, logging and transactions see it) and applies the same
-converters the ORM would. Only `values_list()` querysets qualify: their rows are plain tuples.
+converters the ORM would. `rows()` gives the converted rows of any queryset (the columns of a
+`values_list()`); `PrecompiledRecord` builds the model instances of one.
 """
 
 import threading
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import ForeignKey, Model, QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -31,7 +33,7 @@ class _Compiled:
 
 
 class PrecompiledQuery:
-    """`build(**placeholders)` must return a `values_list()` queryset in which each argument is
+    """`build(**placeholders)` must return a queryset in which each argument is
     used as a plain parameter (a filter value): the placeholders must be values no constant of
     the query equals, of the type the real arguments have."""
 
@@ -77,6 +79,10 @@ class PrecompiledQuery:
             fetched = cursor.fetchall()
         return [tuple(row) for row in compiled.compiler.results_iter(results=[fetched])]
 
+    def compiler(self, using: str = DEFAULT_DB_ALIAS) -> SQLCompiler:
+        """The compiler that made the SQL: its select list describes the rows."""
+        return self._compiled(using).compiler
+
     def first(self, *, using: str = DEFAULT_DB_ALIAS, **arguments: Any) -> tuple | None:
         rows = self.rows(using=using, **arguments)
         return rows[0] if rows else None
@@ -94,46 +100,28 @@ _M = TypeVar("_M", bound=Model)
 
 
 class PrecompiledRecord(Generic[_M]):
-    """One model instance, with the instances its `related` foreign keys point to (as
-    `select_related()` would attach them), read with a `PrecompiledQuery`. `where(**placeholders)`
-    returns the model's queryset filtered to at most one row; the placeholders are as for
-    `PrecompiledQuery`."""
+    """The one instance a model queryset finds, with what its `select_related()` follows attached,
+    read with SQL compiled once as for `PrecompiledQuery`. `build(**placeholders)` returns the
+    queryset, filtered to at most one row; `select_for_update()` may lock it (call `get` inside
+    the transaction)."""
 
-    def __init__(
-        self, model: type[_M], *, related: tuple[str, ...], where: Callable[..., QuerySet], **placeholders: Any
-    ) -> None:
-        self._model = model
-        self._fields = _attnames(model)
-        self._related = [(field, _attnames(field.related_model)) for field in map(_foreign_key(model), related)]
-        columns = [*self._fields]
-        for field, attnames in self._related:
-            columns += [f"{field.name}__{attname}" for attname in attnames]
-        self._query = PrecompiledQuery(lambda **values: where(**values).values_list(*columns), **placeholders)
+    def __init__(self, build: Callable[..., QuerySet[_M]], **placeholders: Any) -> None:
+        self._query = PrecompiledQuery(build, **placeholders)
 
     def get(self, *, using: str = DEFAULT_DB_ALIAS, **arguments: Any) -> _M:
-        """Raises the model's DoesNotExist."""
-        row = self._query.first(using=using, **arguments)
-        if row is None:
-            raise self._model.DoesNotExist  # type: ignore[attr-defined]  # every concrete model has one
-        instance = self._model.from_db(using, self._fields, row[: len(self._fields)])
-        start = len(self._fields)
-        for field, attnames in self._related:
-            values = row[start : start + len(attnames)]
-            start += len(attnames)
-            related = None if values[0] is None else field.related_model.from_db(using, attnames, values)
-            field.set_cached_value(instance, related)
+        """Raises the model's DoesNotExist. As Django's ModelIterable builds instances."""
+        compiler = self._query.compiler(using)
+        rows = self._query.rows(using=using, **arguments)
+        klass_info, select = compiler.klass_info, compiler.select
+        model = klass_info["model"]
+        if not rows:
+            raise model.DoesNotExist
+        if len(rows) > 1:
+            raise model.MultipleObjectsReturned
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        instance = model.from_db(using, [column[0].target.attname for column in select[start:end]], rows[0][start:end])
+        # django-stubs describes a later Django, which added a fetch mode.
+        for populator in get_related_populators(klass_info, select, using):  # type: ignore[call-arg]
+            populator.populate(rows[0], instance)
         return instance
-
-
-def _foreign_key(model: type[Model]) -> Callable[[str], ForeignKey]:
-    def field(name: str) -> ForeignKey:
-        found = model._meta.get_field(name)
-        if not isinstance(found, ForeignKey):
-            raise TypeError(f"{model.__name__}.{name} is not a foreign key")
-        return found
-
-    return field
-
-
-def _attnames(model) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]

@@ -200,9 +200,9 @@ def attempt_slot(*, attempt_id: int, position: int) -> AttemptQuestion:
 
 
 _SLOT = PrecompiledRecord(
-    AttemptQuestion,
-    related=("version",),
-    where=lambda attempt_id, position: AttemptQuestion.objects.filter(attempt_id=attempt_id, position=position),
+    lambda attempt_id, position: AttemptQuestion.objects.select_related("version").filter(
+        attempt_id=attempt_id, position=position
+    ),
     attempt_id=-7_319_003,
     position=32_719,  # within a PositiveSmallIntegerField, or Django drops the filter as out of range
 )
@@ -249,9 +249,7 @@ def attempt_get_for_page(*, public_id, user) -> Attempt:
 
 
 _ATTEMPT_FOR_PAGE = PrecompiledRecord(
-    Attempt,
-    related=("exam",),
-    where=lambda public_id, user_id: Attempt.objects.filter(public_id=public_id, user_id=user_id),
+    lambda public_id, user_id: Attempt.objects.select_related("exam").filter(public_id=public_id, user_id=user_id),
     public_id=uuid.UUID(int=0x5EED_0002),
     user_id=-7_319_005,
 )

@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_precompiled_record_attaches_its_related_instances(exam):
     record = PrecompiledRecord(
-        AttemptQuestion,
-        related=("version", "attempt"),
-        where=lambda public_id, position: AttemptQuestion.objects.filter(
+        lambda public_id, position: AttemptQuestion.objects.select_related("version", "attempt").filter(
             attempt__public_id=public_id, position=position
         ),
         public_id=uuid.UUID(int=1),
