@@ -94,6 +94,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "config.context_processors.platform",
             ],
+            "builtins": ["config.template_urls"],  # {% url %} remembering what it reverses
         },
     },
 ]
