@@ -24,6 +24,7 @@ from assessments.models.exams import (
     PracticeQuestion,
     QuestionVersion,
 )
+from config.queries import PrecompiledQuery, PrecompiledRecord
 from courses.api import (
     ContentStatus,
     CourseInfo,
@@ -248,14 +249,21 @@ class NavigatorItem:
 
 
 def attempt_navigator(*, attempt: Attempt) -> list[NavigatorItem]:
-    rows = (
-        attempt.questions.annotate(answered=Q(response__isnull=False))
+    return [
+        NavigatorItem(position=position, is_answered=answered, flagged=flagged)
+        for position, answered, flagged in _NAVIGATOR.rows(attempt_id=attempt.id)
+    ]
+
+
+_NAVIGATOR = PrecompiledQuery(
+    lambda attempt_id: (
+        AttemptQuestion.objects.filter(attempt_id=attempt_id)
+        .annotate(answered=Q(response__isnull=False))
         .order_by("position")
         .values_list("position", "answered", "flagged")
-    )
-    return [
-        NavigatorItem(position=position, is_answered=answered, flagged=flagged) for position, answered, flagged in rows
-    ]
+    ),
+    attempt_id=-7_319_002,
+)
 
 
 def attempt_slot(*, attempt_id: int, position: int, language: str | None = None) -> AttemptQuestion:
@@ -300,7 +308,14 @@ def _answer_target(public_id, user_id: int, position: int) -> AnswerTarget:
 
 def attempt_get_for_page(*, public_id, user) -> Attempt:
     """The learner's own attempt with its exam (the question page shows the exam's title only)."""
-    return Attempt.objects.select_related("exam").get(public_id=public_id, user=user)
+    return _ATTEMPT_FOR_PAGE.get(public_id=public_id, user_id=user.id)
+
+
+_ATTEMPT_FOR_PAGE = PrecompiledRecord(
+    lambda public_id, user_id: Attempt.objects.select_related("exam").filter(public_id=public_id, user_id=user_id),
+    public_id=uuid.UUID(int=0x5EED_0002),
+    user_id=-7_319_005,
+)
 
 
 @dataclass(frozen=True)
@@ -362,22 +377,32 @@ def attempt_status(
 
 
 def attempt_status_for_user(*, public_id, user_id: int, now: datetime.datetime) -> AttemptStatus:
-    """The status poll's answer for the learner's own attempt: its clock and counts in one query,
-    without model instances. Raises Attempt.DoesNotExist."""
-    row = (
+    """The status poll's answer for the learner's own attempt: its clock and counts in one
+    precompiled query, without model instances. Raises Attempt.DoesNotExist."""
+    row = _STATUS_FOR_USER.first(public_id=public_id, user_id=user_id)
+    if row is None:
+        raise Attempt.DoesNotExist
+    state, deadline, closes_at, total, answered = row
+    return AttemptStatus(
+        state=state,
+        remaining_seconds=_remaining_seconds(state=state, deadline=deadline, now=now),
+        answered=answered,
+        total=total,
+        deadline=deadline,
+        closes_at=closes_at,
+    )
+
+
+_STATUS_FOR_USER = PrecompiledQuery(
+    lambda public_id, user_id: (
         Attempt.objects.filter(public_id=public_id, user_id=user_id)
         .values("state", "deadline", "closes_at")
         .annotate(total=Count("questions"), answered=Count("questions", filter=Q(questions__response__isnull=False)))
-        .get()
-    )
-    return AttemptStatus(
-        state=row["state"],
-        remaining_seconds=_remaining_seconds(state=row["state"], deadline=row["deadline"], now=now),
-        answered=row["answered"],
-        total=row["total"],
-        deadline=row["deadline"],
-        closes_at=row["closes_at"],
-    )
+        .values_list("state", "deadline", "closes_at", "total", "answered")
+    ),
+    public_id=uuid.UUID(int=0x5EED_0001),
+    user_id=-7_319_001,
+)
 
 
 def attempt_events(*, attempt: Attempt) -> QuerySet[AttemptEvent]:

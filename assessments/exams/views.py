@@ -2,6 +2,7 @@
 
 import csv
 import functools
+import json
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -13,8 +14,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -98,9 +100,10 @@ def _answer_target_or_404(request: AuthenticatedRequest, attempt_id, value) -> s
 
 
 class _AttemptUrls:
-    """An attempt's own URLs for its templates (`urls.page`, `urls.answer`, …), each reversed at most
-    once per response and only if the template uses it: reversing was a noticeable part of the
-    question page's cost. The navigator adds ?q= to `urls.page` for each question."""
+    """An attempt's own URLs for its templates (`urls.page`, `urls.answer`, …), each made at most
+    once per response and only if the template uses it. Reversing was a noticeable part of the
+    question page's cost, so each URL is reversed once per process for a placeholder attempt and
+    then made by putting the attempt's id in its place. The navigator adds ?q= to `urls.page`."""
 
     _VIEWS = {
         "page": "attempt",
@@ -110,6 +113,7 @@ class _AttemptUrls:
         "submit": "submit",
         "result": "result",
     }
+    _PLACEHOLDER = "00000000-0000-0000-0000-00000000a77e"
 
     def __init__(self, public_id) -> None:
         self.public_id = public_id
@@ -117,9 +121,17 @@ class _AttemptUrls:
     def __getattr__(self, name: str) -> str:
         if name not in self._VIEWS:
             raise AttributeError(name)
-        url = reverse(f"exams:{self._VIEWS[name]}", args=[self.public_id])
+        url = _url_pattern(self._VIEWS[name], get_script_prefix(), get_urlconf()).replace(
+            self._PLACEHOLDER, str(self.public_id)
+        )
         setattr(self, name, url)  # the next use reads the attribute without coming here
         return url
+
+
+@functools.lru_cache(maxsize=64)
+def _url_pattern(view: str, script_prefix: str, urlconf: str | None) -> str:
+    """The URL of one of an attempt's views for the placeholder attempt, under this prefix and URL configuration."""
+    return reverse(f"exams:{view}", args=[_AttemptUrls._PLACEHOLDER], urlconf=urlconf)
 
 
 def _raw_answer(kind: str, options: Sequence[dict], data) -> object:
@@ -168,6 +180,33 @@ def _question_context(slot, *, option_order, response) -> dict:
         "response": response,
         "positions": range(1, len(options) + 1),
     }
+
+
+def _answer_fields(slot, question: dict) -> SafeString:
+    """The question's inputs (`_answer_fields.html`) as the attempt page shows them.
+
+    Every learner loads every question, and the inputs were the page's largest template
+    (an ordering question renders a select per item with an option per position). What they
+    show depends only on the question version, its position, the learner's option order and
+    answer, and the active language, so each process keeps the HTML it rendered, keyed by
+    all of those, including the options' text itself: a translated or corrected text is a
+    different key, never a stale page."""
+    key = json.dumps(
+        [translation.get_language(), slot.version_id, slot.version.kind, slot.position, question],
+        default=str,  # question["positions"] is a range
+    )
+    if (html := _ANSWER_FIELDS.get(key)) is None:
+        html = render_to_string(
+            "assessments/exams/_answer_fields.html", {"slot": slot, "question": question, "disabled": False}
+        )
+        if len(_ANSWER_FIELDS) >= _ANSWER_FIELDS_KEPT:
+            _ANSWER_FIELDS.clear()  # simpler than least-recently-used, and safe between threads
+        _ANSWER_FIELDS[key] = html
+    return html
+
+
+_ANSWER_FIELDS: dict[str, SafeString] = {}
+_ANSWER_FIELDS_KEPT = 2000  # a few MB: twenty questions' answer states across a cohort's option orders
 
 
 def _certificate_exam(exam: Exam, metadata: dict) -> bool:
@@ -261,7 +300,9 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
             "slots": navigator,
             "slot": slot,
             "status": selectors.attempt_status(attempt=attempt, now=now, navigator=navigator),
-            "question": _question_context(slot, option_order=slot.option_order, response=slot.response),
+            "answer_fields": _answer_fields(
+                slot, _question_context(slot, option_order=slot.option_order, response=slot.response)
+            ),
             "in_grace": now >= attempt.deadline,
         },
     )

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "accounts.middleware.RestoredLanguageCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMfaForPrivilegedRolesMiddleware",
 ]
@@ -95,6 +95,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "config.context_processors.platform",
             ],
+            "builtins": ["config.template_urls"],  # {% url %} remembering what it reverses
         },
     },
 ]
@@ -142,9 +143,10 @@ else:
 
 # --- Auth and accounts ------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, loading the signed-in user with precompiled SQL (see the module).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.auth_backends.ModelBackend",
+    "accounts.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -219,7 +221,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "config.storage.RememberingStaticFilesStorage"},
 }
 
 # --- Security baseline ----------------------------------------------------------

@@ -85,3 +85,48 @@ def test_navigator_links_and_marks_answered_questions(learner_client, attempt):
     assert f'href="{page_url}?q=3"' in body
     assert body.count("is-answered") == 2  # question 3's entry and the legend's key
     assert "1 of 3 answered" in body
+
+
+@pytest.fixture
+def no_kept_answer_inputs():
+    from assessments.exams import views
+
+    views._ANSWER_FIELDS.clear()
+    yield
+    views._ANSWER_FIELDS.clear()
+
+
+def _page(client, attempt, **headers):
+    response = client.get(reverse("exams:attempt", args=[attempt.public_id]) + "?q=1", **headers)
+    assert response.status_code == 200
+    rendered = "assessments/exams/_answer_fields.html" in [template.name for template in response.templates]
+    body = response.content.decode()
+    return body[body.index("<fieldset") : body.index("</fieldset>")], rendered
+
+
+def test_answer_inputs_are_rendered_again_for_a_new_version_or_language(learner_client, attempt, no_kept_answer_inputs):
+    first, rendered = _page(learner_client, attempt)
+    assert rendered
+    again, rendered = _page(learner_client, attempt)
+    assert not rendered and again == first and 'type="radio"' in first  # kept: the same inputs, not rendered
+
+    _, rendered = _page(learner_client, attempt, HTTP_ACCEPT_LANGUAGE="ja")
+    assert rendered  # another language renders its own inputs
+    _, rendered = _page(learner_client, attempt, HTTP_ACCEPT_LANGUAGE="ja")
+    assert not rendered
+
+    slot = AttemptQuestion.objects.select_related("version").get(attempt=attempt, position=1)
+    version = slot.version
+    options = [{**option, "html": f"<p>Reworded option {option['id']}</p>"} for option in version.options]
+    slot.version = type(version).objects.create(
+        **{
+            field.name: getattr(version, field.name)
+            for field in version._meta.concrete_fields
+            if field.name not in ("id", "number", "options", "created_at")
+        },
+        number=version.number + 1,
+        options=options,
+    )
+    slot.save(update_fields=["version"])
+    reworded, rendered = _page(learner_client, attempt)
+    assert rendered and reworded.count("Reworded option") == len(options)
