@@ -1,13 +1,25 @@
 // Progressive enhancement only: every page works without this file.
+// The words this script shows come translated from the server, on <body data-text-…>.
+// The page's language, as the reader's browser spells it when it matches (en-GB, not just en).
+const pageLocale = (() => {
+  const lang = document.documentElement.lang || "en";
+  return (navigator.languages || []).find((locale) => locale.split("-")[0] === lang) || lang;
+})();
+
+function text(name, values = {}) {
+  const template = document.body.dataset[name] || "";
+  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? values[key] : match));
+}
+
 document.addEventListener("htmx:responseError", (event) => {
   const status = event.detail.xhr.status;
   const region = document.getElementById("live-errors");
-  if (region) region.textContent = `The server answered ${status}. Your work is kept; try again.`;
+  if (region) region.textContent = text("textServerError", { status });
 });
 
 // Times are printed in UTC; show them in the reader's own time zone, with the zone named.
 function localiseTimes(root) {
-  const format = new Intl.DateTimeFormat(undefined, {
+  const format = new Intl.DateTimeFormat(pageLocale, {
     day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
   });
   root.querySelectorAll("time[data-local-time]").forEach((element) => {
@@ -31,11 +43,11 @@ function addCopyButtons(root) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "button button-secondary button-small copy-button";
-    button.textContent = "Copy";
+    button.textContent = text("textCopy");
     button.addEventListener("click", async () => {
       await navigator.clipboard.writeText(block.innerText);
-      button.textContent = "Copied";
-      setTimeout(() => { button.textContent = "Copy"; }, 2000);
+      button.textContent = text("textCopied");
+      setTimeout(() => { button.textContent = text("textCopy"); }, 2000);
     });
     wrapper.appendChild(button);
   });
@@ -53,7 +65,10 @@ function addCharacterCounters(root) {
     counter.setAttribute("aria-live", "polite");
     const update = () => {
       const left = limit - field.value.length;
-      counter.textContent = `${field.value.length.toLocaleString()} of ${limit.toLocaleString()} characters`;
+      counter.textContent = text("textCharacters", {
+        count: field.value.length.toLocaleString(pageLocale),
+        limit: limit.toLocaleString(pageLocale),
+      });
       counter.classList.toggle("is-over", left < 0);
     };
     field.insertAdjacentElement("afterend", counter);
@@ -71,7 +86,7 @@ function wireCopyButtons(root) {
     button.addEventListener("click", async () => {
       await navigator.clipboard.writeText(button.dataset.copy);
       const label = button.textContent;
-      button.textContent = "Copied";
+      button.textContent = text("textCopied");
       setTimeout(() => { button.textContent = label; }, 2000);
     });
   });

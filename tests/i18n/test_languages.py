@@ -164,3 +164,13 @@ def test_error_pages_speak_the_browser_language(client, db):
 def test_instructor_home_in_japanese(instructor_client, course):
     html = page(instructor_client, reverse("instructor:home"), "ja")
     assert "<h1>講師ホーム</h1>" in html and "受講登録" in html and "進捗ファネル" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "copy", "characters"),
+    [("ja", "コピー", "{count} / {limit} 文字"), ("ko", "복사", "{count} / {limit}자")],
+)
+def test_the_site_scripts_words_come_translated_on_the_body(client, course, language, copy, characters):
+    html = page(client, reverse("courses:home"), language)
+    assert f'data-text-copy="{copy}"' in html and f'data-text-characters="{characters}"' in html
+    assert "data-text-server-error=" in html and "{status}" in html
