@@ -187,17 +187,7 @@ class ExamBankSection:
         questions: list[QuestionSource] = []
         seen: dict[str, str] = {}
         for path in source_files(folder.glob("*.yaml")) if folder.is_dir() else []:
-            data = load_yaml_file(path, report)
-            if data is None:
-                continue
-            items = data.get("questions")
-            if not isinstance(items, list):
-                report.error(path, data.line_of("questions"), "expected a list under 'questions:'")
-                continue
-            for item in items:
-                if not isinstance(item, LineDict):
-                    report.error(path, getattr(items, "line", 1), "each question must be a mapping")
-                    continue
+            for item in _question_mappings(path, report):
                 question = self._parse_question(item, path, domains, anchors, source, report)
                 if question is None:
                     continue
@@ -389,17 +379,7 @@ class ExamBankSection:
             if not translated.source_path.is_file():
                 report.error(path, 1, f"no English source '{translated.source_path.name}' beside this translation")
                 continue
-            data = load_yaml_file(path, report)
-            if data is None:
-                continue
-            items = data.get("questions")
-            if not isinstance(items, list):
-                report.error(path, data.line_of("questions"), "expected a list under 'questions:'")
-                continue
-            for item in items:
-                if not isinstance(item, LineDict):
-                    report.error(path, getattr(items, "line", 1), "each question must be a mapping")
-                    continue
+            for item in _question_mappings(path, report):
                 entry = self._parse_translation(item, path, translated.language, english, report)
                 if entry is None:
                     continue
@@ -726,3 +706,22 @@ def _inline_html(text: str) -> str:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
     return html
+
+
+def _question_mappings(path: Path, report: ContentReport) -> list[LineDict]:
+    """The mappings under a bank file's `questions:` list (English or translated); each
+    problem with the file's shape is reported and skipped."""
+    data = load_yaml_file(path, report)
+    if data is None:
+        return []
+    items = data.get("questions")
+    if not isinstance(items, list):
+        report.error(path, data.line_of("questions"), "expected a list under 'questions:'")
+        return []
+    mappings = []
+    for item in items:
+        if isinstance(item, LineDict):
+            mappings.append(item)
+        else:
+            report.error(path, getattr(items, "line", 1), "each question must be a mapping")
+    return mappings
