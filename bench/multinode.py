@@ -37,6 +37,8 @@ import httpx
 from bench import harness
 
 DEMO_SLUG = "role-and-format"
+# Longest a worker takes from receiving a model reply to storing it as a step.
+STORE_GRACE_SECONDS = 1.0
 
 
 def parse_args() -> argparse.Namespace:
@@ -95,14 +97,12 @@ async def submit_demo(learner: harness.LearnerSession, prompts: dict, timings: h
         timings.errors.append("demo submission refused")
 
 
-async def chaos(args: argparse.Namespace, cluster: Cluster, simulator: str, in_flight: list[int]) -> None:
+async def chaos(args: argparse.Namespace, cluster: Cluster, kill_window: list[float]) -> None:
     await asyncio.sleep(args.kill_after)
-    async with httpx.AsyncClient() as client:
-        calls = (await client.get(f"{simulator}/_sim/requests")).json()["requests"]
+    kill_window.append(time.time())
     for name in ("web-1", "worker-default-1", "worker-models-1"):
         await asyncio.to_thread(cluster.kill, name)
-    # Calls the simulator had received but not yet answered when the workers died (an upper bound).
-    in_flight.append(sum(1 for call in calls if call.get("outcome") is None))
+    kill_window.append(time.time())
     print(f"killed web-1, worker-default-1, worker-models-1 at {args.kill_after:g} s", flush=True)
     await asyncio.sleep(args.down_for)
     for name in ("web-1", "worker-default-1", "worker-models-1"):
@@ -110,8 +110,24 @@ async def chaos(args: argparse.Namespace, cluster: Cluster, simulator: str, in_f
     print(f"restarted them {args.down_for:g} s later", flush=True)
 
 
-async def drive(args, bases, sessions, exam, prompts, cluster, simulator) -> tuple[harness.Timings, int]:
-    timings, in_flight = harness.Timings(), []
+def calls_in_flight(calls: list[dict], kill_window: list[float]) -> int:
+    """Calls a killed worker may have lost: an upper bound, counted over every worker.
+
+    A call is lost if it had been sent before the kill ended and its worker had not yet stored
+    the reply when the kill began: unanswered then, or answered within STORE_GRACE_SECONDS
+    before it (the reply may still have been on its way into the database).
+    """
+    killed_from, killed_until = kill_window
+    return sum(
+        1
+        for call in calls
+        if call["time"] <= killed_until
+        and (call.get("finished") is None or call["finished"] >= killed_from - STORE_GRACE_SECONDS)
+    )
+
+
+async def drive(args, bases, sessions, exam, prompts, cluster, kill_window) -> harness.Timings:
+    timings = harness.Timings()
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(keepalive_expiry=1)) as client:
 
         async def learner(session_key: str) -> None:
@@ -126,11 +142,11 @@ async def drive(args, bases, sessions, exam, prompts, cluster, simulator) -> tup
             await submit_demo(session, prompts, timings)
 
         await asyncio.gather(
-            chaos(args, cluster, simulator, in_flight),
+            chaos(args, cluster, kill_window),
             *(learner(key) for key in sessions),
             *(demo(key) for key in sessions[: args.demos]),
         )
-    return timings, in_flight[0] if in_flight else 0
+    return timings
 
 
 def wait_for_demos(expected: int, timeout: float) -> None:
@@ -143,19 +159,18 @@ def wait_for_demos(expected: int, timeout: float) -> None:
         time.sleep(1)
 
 
-def demo_integrity(simulator: str) -> dict[str, int]:
+def demo_integrity(calls: list[dict]) -> dict[str, int]:
     from django.db.models import Count
 
     from assessments.models.demos import FINAL_STATES, GradeRecord, ModelCallRecord, Submission
 
     grades = dict(GradeRecord.objects.values_list("submission_id").annotate(n=Count("id")).order_by())
     submissions = list(Submission.objects.values_list("id", "state"))
-    simulator_calls = len(httpx.get(f"{simulator}/_sim/requests", timeout=10).json()["requests"])
     return {
         "demo submissions": len(submissions),
         "demos not in a final state": sum(state not in FINAL_STATES for _, state in submissions),
         "demos not graded exactly once": sum(grades.get(pk, 0) != 1 for pk, _ in submissions),
-        "model calls answered by the simulator": simulator_calls,
+        "model calls answered by the simulator": len(calls),
         "model steps stored": ModelCallRecord.objects.count(),
     }
 
@@ -203,12 +218,15 @@ def main() -> None:
         httpx.post(f"{simulator}/_sim/config", json={"latency": args.model_latency}, timeout=5)
         for base in bases:
             harness.wait_for_http(f"{base}/healthz")
-        timings, in_flight = asyncio.run(drive(args, bases, sessions, exam, prompts, cluster, simulator))
+        kill_window: list[float] = []
+        timings = asyncio.run(drive(args, bases, sessions, exam, prompts, cluster, kill_window))
         driven = time.monotonic()
         wait_for_demos(args.demos, args.timeout)
         print(f"learners done at {driven - started:.0f} s, demos done {time.monotonic() - driven:.0f} s later")
         exam_checks = harness.exam_integrity(timings)
-        demo_checks = demo_integrity(simulator)
+        calls = httpx.get(f"{simulator}/_sim/requests", timeout=10).json()["requests"]
+        demo_checks = demo_integrity(calls)
+        in_flight = calls_in_flight(calls, kill_window)
     finally:
         cluster.stop_all()
     repeated = demo_checks["model calls answered by the simulator"] - demo_checks["model steps stored"]

@@ -17,7 +17,8 @@ Control API, on the same port:
     POST /_sim/reset     forget the script, the request log and added replies
     POST /_sim/config    {"latency": seconds, "judge_mode": "honest" | "fooled"}
     POST /_sim/replies   add a scripted multi-step reply: {"match", "responses"}
-    GET  /_sim/requests  the requests received, oldest first
+    GET  /_sim/requests  the requests received, oldest first, with when each came (`time`),
+                         when it was answered (`finished`) and how (`outcome`)
 
 A script item is a dict; shortcuts under "fault" expand to the others:
 

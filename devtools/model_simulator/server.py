@@ -122,9 +122,10 @@ class ModelSimulator:
         return None
 
     def log_request(self, entry: dict) -> dict:
-        # `outcome` exists from the start: filling it in later must not resize a dict
-        # that GET /_sim/requests may be serialising at that moment.
+        # `outcome` and `finished` exist from the start: filling them in later must not resize
+        # a dict that GET /_sim/requests may be serialising at that moment.
         entry["outcome"] = None
+        entry["finished"] = None
         with self._lock:
             entry["seq"] = next(self._sequence)
             self._requests.append(entry)
@@ -171,6 +172,12 @@ class ModelSimulator:
             recorded.setdefault("created_at", int(time.time()))
             recorded.setdefault("status", "completed")
         return recorded
+
+
+def finish(entry: dict, outcome: int | str) -> None:
+    """Record how and when a logged call was answered (the time the reply left, in epoch seconds)."""
+    entry["finished"] = time.time()
+    entry["outcome"] = outcome
 
 
 def normalize_script_item(item: dict) -> dict:
@@ -345,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             time.sleep(sim.latency)
         if item and item["drop"]:
-            entry["outcome"] = "dropped"
+            finish(entry, "dropped")
             self._drop()
             return
         if exact:
@@ -357,14 +364,14 @@ class _Handler(BaseHTTPRequestHandler):
                     status, item["message"] or FAULT_MESSAGES.get(status, "Scripted error."), item["error_shape"]
                 )
             )
-            entry["outcome"] = status
+            finish(entry, status)
             self._send_json(status, reply, item["headers"])
             return
         if reject is not None:
             status, reply = reject.status, error_body(reject.status, reject.message)
         else:
             status, reply = sim.answer(endpoint, body, item)
-        entry["outcome"] = status
+        finish(entry, status)
         self._send_json(status, reply, item["headers"] if item else None)
 
 
