@@ -283,6 +283,10 @@ def test_slow_fault_still_replays_the_recording(model_simulator):
 
     assert result.latency_ms >= 300
     assert result.tool_calls[0].id == "call_100"
+    # The log says when the call came and when it was answered (the multi-node bench relies on it).
+    (logged,) = model_simulator.requests("chat")
+    assert logged["outcome"] == 200
+    assert logged["finished"] - logged["time"] >= 0.3
 
 
 def test_recording_that_does_not_fit_the_request_is_not_replayed(model_simulator):
