@@ -100,8 +100,8 @@ _M = TypeVar("_M", bound=Model)
 
 
 class PrecompiledRecord(Generic[_M]):
-    """The one instance a model queryset finds, with what its `select_related()` follows attached,
-    read with SQL compiled once as for `PrecompiledQuery`. `build(**placeholders)` returns the
+    """The one instance a model queryset finds, with what its `select_related()` follows attached
+    and its annotations set, read with SQL compiled once as for `PrecompiledQuery`. `build(**placeholders)` returns the
     queryset, filtered to at most one row; `select_for_update()` may lock it (call `get` inside
     the transaction)."""
 
@@ -124,4 +124,6 @@ class PrecompiledRecord(Generic[_M]):
         # django-stubs describes a later Django, which added a fetch mode.
         for populator in get_related_populators(klass_info, select, using):  # type: ignore[call-arg]
             populator.populate(rows[0], instance)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(instance, name, rows[0][position])
         return instance

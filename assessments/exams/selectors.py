@@ -267,8 +267,21 @@ _NAVIGATOR = PrecompiledQuery(
 
 
 def attempt_slot(*, attempt_id: int, position: int, language: str | None = None) -> AttemptQuestion:
-    slots = _with_question_text(AttemptQuestion.objects.select_related("version"), language)
-    return _shown_with_text(slots.get(attempt_id=attempt_id, position=position), language)
+    """Raises AttemptQuestion.DoesNotExist."""
+    return _shown_with_text(_slot_query(language).get(attempt_id=attempt_id, position=position), language)
+
+
+@functools.cache
+def _slot_query(language: str | None) -> PrecompiledRecord[AttemptQuestion]:
+    """One compiled query per content language: the language is a constant of its join."""
+    return PrecompiledRecord(
+        lambda attempt_id, position: _with_question_text(
+            AttemptQuestion.objects.select_related("version").filter(attempt_id=attempt_id, position=position),
+            language,
+        ),
+        attempt_id=-7_319_006,
+        position=32_707,  # within the column's range, which Django checks
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.exams import services
@@ -28,3 +29,16 @@ def test_a_precompiled_record_attaches_its_related_instances(exam):
     assert slot.attempt.deadline == attempt.deadline and slot.response == expected.response
     with pytest.raises(AttemptQuestion.DoesNotExist):
         record.get(public_id=uuid.uuid4(), position=2)
+
+
+def test_a_precompiled_record_sets_the_querysets_annotations(exam):
+    record = PrecompiledRecord(
+        lambda attempt_id: AttemptQuestion.objects.filter(attempt_id=attempt_id, position=3).annotate(
+            kind_of_question=F("version__kind"), shown_position=F("position") + 100
+        ),
+        attempt_id=-1_000_003,
+    )
+    attempt = services.attempt_start(user=UserFactory(), exam=exam, now=timezone.now())
+    slot = record.get(attempt_id=attempt.id)
+    expected = AttemptQuestion.objects.select_related("version").get(attempt=attempt, position=3)
+    assert (slot.kind_of_question, slot.shown_position) == (expected.version.kind, 103)
