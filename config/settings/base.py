@@ -8,6 +8,7 @@ file-system Celery broker, e-mail to the console and to files, all under `var/`.
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -124,6 +125,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth rate limits and quotas need one shared across processes) ----
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -140,6 +142,16 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Parts of the layout that depend only on the language and the kind of visitor (navigation,
+# the script's words, the language menu), rendered once per process: `{% cache ... using="fragments" %}`.
+# They change only with a release, which restarts the processes.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Auth and accounts ------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
