@@ -30,6 +30,8 @@ class _Compiled:
     arguments: tuple[tuple[str, Callable[[Any], Any]] | None, ...]
     constants: tuple
     compiler: SQLCompiler
+    # What turns each column as the database returns it into the field's value, worked out once.
+    converters: dict
 
 
 class PrecompiledQuery:
@@ -52,7 +54,9 @@ class PrecompiledQuery:
             missing = set(self._placeholders) - {argument[0] for argument in arguments if argument}
             if missing:
                 raise ValueError(f"the query does not use {sorted(missing)} as parameters")
-            compiled = cache[alias] = _Compiled(sql, arguments, tuple(params), compiler)
+            columns = [column[0] for column in compiler.select[: compiler.col_count]]
+            converters = compiler.get_converters(columns)
+            compiled = cache[alias] = _Compiled(sql, arguments, tuple(params), compiler, converters)
         return compiled
 
     def _argument_at(self, value: Any) -> tuple[str, Callable[[Any], Any]] | None:
@@ -77,7 +81,9 @@ class PrecompiledQuery:
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
-        return [tuple(row) for row in compiled.compiler.results_iter(results=[fetched])]
+        if not compiled.converters:
+            return [tuple(row) for row in fetched]
+        return [tuple(row) for row in compiled.compiler.apply_converters(fetched, compiled.converters)]
 
     def compiler(self, using: str = DEFAULT_DB_ALIAS) -> SQLCompiler:
         """The compiler that made the SQL: its select list describes the rows."""
