@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.api import own_record_refusal
 from assessments import api as assessments_api
 from config.emails import email_html, recipient_language
 from courses import api as courses_api
@@ -261,9 +262,21 @@ def certificate_notices_take(*, certificates: Iterable[Certificate]) -> list[Cer
     return due
 
 
+def _refuse_own_certificate(certificate_id: int, actor, action: str) -> None:
+    """Staff do not revoke, reinstate or re-issue their own certificate. Checked before the
+    action's transaction, so that the refusal's audit entry is kept."""
+    learner_id = Certificate.objects.values_list("learner_id", flat=True).get(pk=certificate_id)
+    refusal = own_record_refusal(
+        actor_id=getattr(actor, "pk", None), learner_id=learner_id, record="certificate", action=action
+    )
+    if refusal:
+        raise CertificateStateError(refusal)
+
+
 def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) -> Certificate:
     if reason not in Certificate.RevocationReason.values:
         raise CertificateStateError(f"Unknown revocation reason {reason!r}.")
+    _refuse_own_certificate(certificate_id, actor, "revoke")
     with transaction.atomic():
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.VALID:
@@ -280,6 +293,7 @@ def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) ->
 
 
 def certificate_reinstate(*, certificate_id: int, actor, note: str) -> Certificate:
+    _refuse_own_certificate(certificate_id, actor, "reinstate")
     with transaction.atomic():
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.REVOKED:
@@ -339,6 +353,7 @@ def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: 
 
 def certificate_reissue(*, certificate_id: int, actor, note: str) -> Certificate:
     """Staff re-issue: a new credential id and PDF with the learner's current name."""
+    _refuse_own_certificate(certificate_id, actor, "re-issue")
     with transaction.atomic():
         learner_id = Certificate.objects.values_list("learner_id", flat=True).get(pk=certificate_id)
         learner = _lock_learner(learner_id)

@@ -189,6 +189,28 @@ def test_staff_revoke_and_reinstate_are_audited(staff_client, staff_member, clie
     assert "Revoked" in detail and "Reinstated" in detail
 
 
+@pytest.mark.parametrize(
+    ("status", "action", "form"),
+    [
+        (Certificate.Status.VALID, "revoke", {"reason": "other", "note": "mine", "confirm": "on"}),
+        (Certificate.Status.REVOKED, "reinstate", {"reinstate-note": "Appeal upheld"}),
+        (Certificate.Status.VALID, "reissue", {"reissue-note": "New name", "reissue-confirm": "on"}),
+    ],
+)
+def test_staff_cannot_change_their_own_certificate_and_the_refusal_is_audited(
+    staff_client, staff_member, status, action, form
+):
+    from accounts.models import AccountEvent
+
+    own = CertificateFactory(learner=staff_member, status=status)
+    response = staff_client.post(f"/certificates/manage/{own.display_id}/{action}/", form, follow=True)
+    assert "This is your own certificate" in response.content.decode()
+    own.refresh_from_db()
+    assert own.status == status and not own.events.exists()
+    refusal = AccountEvent.objects.get(kind=AccountEvent.Kind.OWN_RECORD_REFUSED, actor=staff_member)
+    assert refusal.detail["record"] == "certificate"
+
+
 def test_revoking_needs_a_reason_and_a_note(staff_client):
     certificate = CertificateFactory()
     response = staff_client.post(f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other"})
