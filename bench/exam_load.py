@@ -30,8 +30,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
-
 from bench import harness
 
 KINDS = ["floor-404", "start", "page", "save", "status", "submit"]
@@ -52,8 +50,7 @@ def parse_args() -> argparse.Namespace:
 
 async def drive(args: argparse.Namespace, base: str, exam: str, sessions: list[str]) -> tuple[harness.Timings, float]:
     timings = harness.Timings()
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=2)
-    async with httpx.AsyncClient(timeout=60, limits=limits, follow_redirects=False) as client:
+    async with harness.learner_client(keepalive_seconds=2) as client:
         stop_floor = asyncio.Event()
         floor = asyncio.create_task(harness.cheapest_response(base, timings, stop_floor))
 
@@ -90,8 +87,13 @@ def main() -> None:
     try:
         harness.wait_for_http(f"{base}/healthz", process=server)
         cpu_before = harness.process_tree_cpu_seconds(server.pid)
+        machine_before, driver_before = harness.machine_cpu_seconds(), time.process_time()
         timings, elapsed = asyncio.run(drive(args, base, exam, sessions))
         cpu_used = harness.process_tree_cpu_seconds(server.pid) - cpu_before
+        driver_used = time.process_time() - driver_before
+        machine_busy, machine_total = (
+            after - before for after, before in zip(harness.machine_cpu_seconds(), machine_before, strict=True)
+        )
     finally:
         harness.stop(server)
     requests = sum(len(values) for values in timings.by_kind.values())
@@ -104,6 +106,10 @@ def main() -> None:
     print("\n".join(timings.report(KINDS, elapsed=elapsed)))
     print(f"\nall kinds: {requests} requests, {requests / elapsed:.1f} req/s")
     print(f"application CPU: {cpu_used:.1f} s, {cpu_used / requests * 1000:.2f} ms per request (gunicorn processes)")
+    print(
+        f"machine: {machine_busy / machine_total:.0%} of {os.cpu_count()} cores busy over the run; the load "
+        f"generator (this process) used {driver_used:.1f} s of CPU"
+    )
     print(f"errors: {len(timings.errors)}" + (f" (first: {timings.errors[:5]})" if timings.errors else ""))
     for name, value in integrity.items():
         print(f"{name}: {value}")

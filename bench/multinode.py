@@ -128,7 +128,8 @@ def calls_in_flight(calls: list[dict], kill_window: list[float]) -> int:
 
 async def drive(args, bases, sessions, exam, prompts, cluster, kill_window) -> harness.Timings:
     timings = harness.Timings()
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(keepalive_expiry=1)) as client:
+    # Connections kept idle for a second at most, so that few are left pointing at a killed web process.
+    async with harness.learner_client(keepalive_seconds=1) as client:
 
         async def learner(session_key: str) -> None:
             await asyncio.sleep(random.uniform(0, 3))
