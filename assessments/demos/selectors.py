@@ -123,9 +123,12 @@ def submission_view(*, submission: Submission) -> SubmissionView:
     )
 
 
-def review_queue() -> QuerySet[Submission]:
+def review_queue(*, reviewer_id: int) -> QuerySet[Submission]:
+    """Runs waiting for a decision, oldest first; the reviewer's own runs are left out, since
+    another instructor has to decide them."""
     return (
         Submission.objects.filter(state=SubmissionState.NEEDS_REVIEW)
+        .exclude(learner_id=reviewer_id)
         .select_related("task", "learner")
         .defer(*_SNAPSHOT_FIELDS, "task__spec", "task__brief_html", "task__inputs", "task__reference")
         .order_by("finished_at", "id")
