@@ -165,7 +165,7 @@ def submission_retry(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 
 @instructor_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.review_queue(reviewer_id=request.user.pk), _PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/demos/review_queue.html", {"page": page})
 
