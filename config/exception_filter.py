@@ -1,4 +1,5 @@
-"""What error reports (the DEBUG page, error e-mails) may show of settings, the environment and locals.
+"""What error reports (the DEBUG page, error e-mails) may show of settings, the environment, locals
+and the exception's own message.
 
 Django's filter hides values by the name they are kept under (`SECRET_KEY`, `PASSWORD`),
 but credentials also travel inside URLs whose names say nothing (`DATABASE_URL`,
@@ -10,7 +11,7 @@ development: a DEBUG page is still a page someone else may see.
 import re
 from typing import Any
 
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 # scheme://user:password@ or scheme://:password@ (Redis); the user and host stay readable.
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^\s:/@]*):(?P<password>[^\s/@]+)@", re.IGNORECASE)
@@ -46,3 +47,17 @@ class CredentialMaskingFilter(SafeExceptionReporterFilter):
             (name, value if value is self.cleansed_substitute else self.cleanse_setting(name, value))
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
+
+
+class CredentialMaskingReporter(ExceptionReporter):
+    """An exception's message can quote a URL with its password (a driver naming the server it
+    could not reach): the report shows the message, and each chained exception's, masked."""
+
+    def get_traceback_data(self) -> dict[str, Any]:
+        data = super().get_traceback_data()
+        if isinstance(data.get("exception_value"), str):
+            data["exception_value"] = url_credentials_mask(data["exception_value"])
+        for frame in data.get("frames", []):
+            if frame.get("exc_cause") is not None:
+                frame["exc_cause"] = url_credentials_mask(str(frame["exc_cause"]))
+        return data

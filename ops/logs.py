@@ -12,6 +12,8 @@ import uuid
 
 from pythonjsonlogger.json import JsonFormatter
 
+from config.exception_filter import url_credentials_mask
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -28,6 +30,20 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class CredentialMaskingJsonFormatter(JsonFormatter):
+    """JSON lines in which the password of any URL (in a message or a traceback) is masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return url_credentials_mask(super().format(record))
+
+
+class CredentialMaskingFormatter(logging.Formatter):
+    """Plain lines, masked as the JSON ones are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return url_credentials_mask(super().format(record))
+
+
 def logging_config(*, level: str, json_logs: bool) -> dict:
     """The LOGGING setting: one console handler, JSON lines unless LOG_FORMAT=plain."""
     fields = "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s"
@@ -36,8 +52,15 @@ def logging_config(*, level: str, json_logs: bool) -> dict:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
         "formatters": {
-            "json": {"()": JsonFormatter, "format": fields, "rename_fields": {"levelname": "level", "name": "logger"}},
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {
+                "()": CredentialMaskingJsonFormatter,
+                "format": fields,
+                "rename_fields": {"levelname": "level", "name": "logger"},
+            },
+            "plain": {
+                "()": CredentialMaskingFormatter,
+                "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            },
         },
         "handlers": {
             "console": {

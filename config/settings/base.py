@@ -245,6 +245,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Error pages and reports mask credentials inside URLs (DATABASE_URL, REDIS_URL, EMAIL_URL, ...), DEBUG or not.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.exception_filter.CredentialMaskingFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.exception_filter.CredentialMaskingReporter"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

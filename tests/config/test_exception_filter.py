@@ -49,3 +49,46 @@ def test_url_without_password_is_left_alone():
     assert url_credentials_mask("see https://a:b@x.org/ and ftp://c:d@y.org") == (
         "see https://a:********@x.org/ and ftp://c:********@y.org"
     )
+
+
+def test_an_exception_message_quoting_a_url_is_masked_on_the_debug_page(settings):
+    settings.DEBUG = True
+    password = f"cause-{secrets.token_hex(6)}"
+    try:
+        try:
+            raise ConnectionError(f"cannot reach redis://:{password}@cache.internal:6379/0")
+        except ConnectionError as cause:
+            raise RuntimeError(f"giving up on postgres://certify:{password}@db.internal/certify") from cause
+    except RuntimeError:
+        page = technical_500_response(RequestFactory().get("/boom/"), *sys.exc_info()).content.decode()
+    assert password not in page
+    assert "postgres://certify:********@db.internal/certify" in page
+    assert "redis://:********@cache.internal:6379/0" in page
+
+
+@pytest.mark.parametrize("json_logs", [True, False])
+def test_log_lines_mask_urls_in_messages_and_tracebacks(json_logs):
+    import logging
+
+    from ops.logs import logging_config
+
+    password = f"log-{secrets.token_hex(6)}"
+    formatter_config = logging_config(level="INFO", json_logs=json_logs)["formatters"]["json" if json_logs else "plain"]
+    factory = formatter_config.pop("()")
+    formatter = factory(**{("fmt" if key == "format" else key): value for key, value in formatter_config.items()})
+    try:
+        raise ConnectionError(f"cannot reach amqp://worker:{password}@queue.internal//")
+    except ConnectionError:
+        record = logging.LogRecord(
+            "ops.test",
+            logging.ERROR,
+            __file__,
+            1,
+            "broker %s refused",
+            ("redis://:" + password + "@x/0",),
+            sys.exc_info(),
+        )
+    record.request_id = "r"
+    line = formatter.format(record)
+    assert password not in line
+    assert "amqp://worker:********@queue.internal//" in line and "redis://:********@x/0" in line
