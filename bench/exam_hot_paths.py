@@ -29,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300, help="requests of each kind")
     args = parser.parse_args()
+    harness.stop_cleanly_on_sigterm()
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/certify_bench_hot_paths")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     workdir = Path(tempfile.mkdtemp(prefix="hot-paths-"))

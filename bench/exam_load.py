@@ -69,6 +69,7 @@ async def drive(args: argparse.Namespace, base: str, exam: str, sessions: list[s
 
 def main() -> None:
     args = parse_args()
+    harness.stop_cleanly_on_sigterm()
     random.seed(args.seed)
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/certify_bench_exam_load")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

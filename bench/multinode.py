@@ -178,6 +178,7 @@ def demo_integrity(calls: list[dict]) -> dict[str, int]:
 
 def main() -> None:
     args = parse_args()
+    harness.stop_cleanly_on_sigterm()
     random.seed(args.seed)
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="multinode-"))
