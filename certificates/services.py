@@ -262,15 +262,17 @@ def certificate_notices_take(*, certificates: Iterable[Certificate]) -> list[Cer
     return due
 
 
-def _refuse_own_certificate(certificate_id: int, actor, action: str) -> None:
+def _refuse_own_certificate(certificate_id: int, actor, action: str) -> int:
     """Staff do not revoke, reinstate or re-issue their own certificate. Checked before the
-    action's transaction, so that the refusal's audit entry is kept."""
+    action's transaction, so that the refusal's audit entry is kept. Returns the holder's id
+    (a certificate never changes holder)."""
     learner_id = Certificate.objects.values_list("learner_id", flat=True).get(pk=certificate_id)
     refusal = own_record_refusal(
         actor_id=getattr(actor, "pk", None), learner_id=learner_id, record="certificate", action=action
     )
     if refusal:
         raise CertificateStateError(refusal)
+    return learner_id
 
 
 def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) -> Certificate:
@@ -353,9 +355,8 @@ def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: 
 
 def certificate_reissue(*, certificate_id: int, actor, note: str) -> Certificate:
     """Staff re-issue: a new credential id and PDF with the learner's current name."""
-    _refuse_own_certificate(certificate_id, actor, "re-issue")
+    learner_id = _refuse_own_certificate(certificate_id, actor, "re-issue")
     with transaction.atomic():
-        learner_id = Certificate.objects.values_list("learner_id", flat=True).get(pk=certificate_id)
         learner = _lock_learner(learner_id)
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.VALID:

@@ -30,18 +30,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class CredentialMaskingJsonFormatter(JsonFormatter):
-    """JSON lines in which the password of any URL (in a message or a traceback) is masked."""
+class _CredentialMasking(logging.Formatter):
+    """Masks the password of any URL in the formatted line (a message or a traceback)."""
 
     def format(self, record: logging.LogRecord) -> str:
         return url_credentials_mask(super().format(record))
 
 
-class CredentialMaskingFormatter(logging.Formatter):
-    """Plain lines, masked as the JSON ones are."""
+class CredentialMaskingJsonFormatter(_CredentialMasking, JsonFormatter):
+    pass
 
-    def format(self, record: logging.LogRecord) -> str:
-        return url_credentials_mask(super().format(record))
+
+class CredentialMaskingFormatter(_CredentialMasking):
+    pass
 
 
 def logging_config(*, level: str, json_logs: bool) -> dict:

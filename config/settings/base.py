@@ -96,7 +96,6 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "config.context_processors.platform",
             ],
-            "builtins": ["config.template_urls"],  # {% url %} remembering what it reverses
         },
     },
 ]
