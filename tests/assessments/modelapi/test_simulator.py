@@ -371,11 +371,15 @@ def test_module_entry_point_serves_the_shipped_demos_with_latency(tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}/v1"
-        for _ in range(100):
+        # Loading the course content takes a few seconds, more on a busy machine.
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stderr.read().decode()
             try:
                 httpx.get(base + "/models", timeout=1)
                 break
             except httpx.TransportError:
+                assert time.monotonic() < deadline, "the simulator did not start within 60 s"
                 time.sleep(0.1)
         started = time.monotonic()
         reply = httpx.post(
