@@ -295,6 +295,9 @@ def test_platform_at_its_call_limit_defers_without_calling_the_model(synced, lea
     with limits.model_call_slot(), pytest.raises(services.RetryLater) as caught:
         services.submission_run_and_grade(submission_id=submission.pk)
     assert model_simulator.requests() == []
+    # Once the slot is free the run goes through; its cases share the one slot, so each waits
+    # for the others' calls as long as the default allows, not the short wait above.
+    settings.DEMO_LIMIT_WAIT_SECONDS = 5
     services.submission_run_and_grade(submission_id=submission.pk, resume=caught.value.resume)
     submission.refresh_from_db()
     assert submission.state == "graded"
