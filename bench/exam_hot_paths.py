@@ -1,9 +1,9 @@
 """Application CPU per request of each exam hot path, measured one request at a time.
 
 One gunicorn worker with one thread serves a signed-in learner's attempt; the script sends
---requests of each kind in turn and reads the worker's CPU time from /proc before and after,
-so the figure is what the application spends on that kind of request, free of the queueing
-and contention a load test adds. `bench/exam_load.py` measures the same server under load.
+--requests of each kind in turn and reads the worker's CPU time (and its threads' context
+switches) from /proc before and after, so the figure is what the application spends on that
+kind of request, free of the queueing and contention a load test adds. `bench/exam_load.py` measures the same server under load.
 
     python bench/exam_hot_paths.py [--requests 300]
 
@@ -73,12 +73,17 @@ def main() -> None:
                 for n in range(20):  # warm the worker: templates, URL resolvers, connections
                     send(n)
                 before = harness.process_tree_cpu_seconds(server.pid)
+                switches_before = harness.process_tree_context_switches(server.pid)
                 for n in range(args.requests):
                     response = send(n)
                     if response.status_code >= 500:
                         raise SystemExit(f"{kind}: HTTP {response.status_code}")
                 spent = harness.process_tree_cpu_seconds(server.pid) - before
-                print(f"{kind:<10} {spent / args.requests * 1000:6.2f} ms")
+                switches = harness.process_tree_context_switches(server.pid) - switches_before
+                print(
+                    f"{kind:<10} {spent / args.requests * 1000:6.2f} ms"
+                    f"   {switches / args.requests:5.1f} context switches per request"
+                )
     finally:
         harness.stop(server)
 

@@ -8,9 +8,9 @@ while the attempt is open the page's timer polls the status URL every 20 s. Besi
 exam requests, an anonymous request for a missing page twice a second measures the
 cheapest response of the same server in the same run.
 
-Printed: p50/p95/p99 and requests/s per kind, gunicorn's CPU per request (master and
-workers, read from /proc), errors, and from the database: acknowledged answers missing
-and attempts not finalized exactly once.
+Printed: p50/p95/p99 and requests/s per kind, gunicorn's CPU and its threads' context
+switches per request (master and workers, read from /proc), errors, and from the database:
+acknowledged answers missing and attempts not finalized exactly once.
 
     python bench/exam_load.py [--learners 500] [--page-views] [--ramp 60] [--workers 3 --threads 4]
 
@@ -88,9 +88,11 @@ def main() -> None:
     try:
         harness.wait_for_http(f"{base}/healthz", process=server)
         cpu_before = harness.process_tree_cpu_seconds(server.pid)
+        switches_before = harness.process_tree_context_switches(server.pid)
         machine_before, driver_before = harness.machine_cpu_seconds(), time.process_time()
         timings, elapsed = asyncio.run(drive(args, base, exam, sessions))
         cpu_used = harness.process_tree_cpu_seconds(server.pid) - cpu_before
+        switches = harness.process_tree_context_switches(server.pid) - switches_before
         driver_used = time.process_time() - driver_before
         machine_busy, machine_total = (
             after - before for after, before in zip(harness.machine_cpu_seconds(), machine_before, strict=True)
@@ -107,6 +109,7 @@ def main() -> None:
     print("\n".join(timings.report(KINDS, elapsed=elapsed)))
     print(f"\nall kinds: {requests} requests, {requests / elapsed:.1f} req/s")
     print(f"application CPU: {cpu_used:.1f} s, {cpu_used / requests * 1000:.2f} ms per request (gunicorn processes)")
+    print(f"context switches of gunicorn's threads: {switches / requests:.1f} per request")
     print(
         f"machine: {machine_busy / machine_total:.0%} of {os.cpu_count()} cores busy over the run; the load "
         f"generator (this process) used {driver_used:.1f} s of CPU"
