@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.api import own_record_refusal
+from accounts.api import OwnRecordAction, own_record_refusal
 from assessments import api as assessments_api
 from config.emails import email_html, recipient_language
 from courses import api as courses_api
@@ -262,14 +262,12 @@ def certificate_notices_take(*, certificates: Iterable[Certificate]) -> list[Cer
     return due
 
 
-def _refuse_own_certificate(certificate_id: int, actor, action: str) -> int:
+def _refuse_own_certificate(certificate_id: int, actor, action: OwnRecordAction) -> int:
     """Staff do not revoke, reinstate or re-issue their own certificate. Checked before the
     action's transaction, so that the refusal's audit entry is kept. Returns the holder's id
     (a certificate never changes holder)."""
     learner_id = Certificate.objects.values_list("learner_id", flat=True).get(pk=certificate_id)
-    refusal = own_record_refusal(
-        actor_id=getattr(actor, "pk", None), learner_id=learner_id, record="certificate", action=action
-    )
+    refusal = own_record_refusal(actor_id=getattr(actor, "pk", None), learner_id=learner_id, action=action)
     if refusal:
         raise CertificateStateError(refusal)
     return learner_id
@@ -278,7 +276,7 @@ def _refuse_own_certificate(certificate_id: int, actor, action: str) -> int:
 def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) -> Certificate:
     if reason not in Certificate.RevocationReason.values:
         raise CertificateStateError(f"Unknown revocation reason {reason!r}.")
-    _refuse_own_certificate(certificate_id, actor, "revoke")
+    _refuse_own_certificate(certificate_id, actor, OwnRecordAction.REVOKE_CERTIFICATE)
     with transaction.atomic():
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.VALID:
@@ -295,7 +293,7 @@ def certificate_revoke(*, certificate_id: int, actor, reason: str, note: str) ->
 
 
 def certificate_reinstate(*, certificate_id: int, actor, note: str) -> Certificate:
-    _refuse_own_certificate(certificate_id, actor, "reinstate")
+    _refuse_own_certificate(certificate_id, actor, OwnRecordAction.REINSTATE_CERTIFICATE)
     with transaction.atomic():
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.REVOKED:
@@ -355,7 +353,7 @@ def _reissue_locked(certificate: Certificate, *, holder_name: str, actor, note: 
 
 def certificate_reissue(*, certificate_id: int, actor, note: str) -> Certificate:
     """Staff re-issue: a new credential id and PDF with the learner's current name."""
-    learner_id = _refuse_own_certificate(certificate_id, actor, "re-issue")
+    learner_id = _refuse_own_certificate(certificate_id, actor, OwnRecordAction.REISSUE_CERTIFICATE)
     with transaction.atomic():
         learner = _lock_learner(learner_id)
         certificate = _locked(certificate_id)

@@ -25,7 +25,7 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.api import own_record_refusal
+from accounts.api import OwnRecordAction, own_record_refusal
 from assessments import json_limits
 from assessments.grading.grade import GradeOutcome
 from assessments.json_limits import MAX_DEPTH as JSON_MAX_DEPTH
@@ -537,8 +537,7 @@ def review_decide(
     refusal = own_record_refusal(
         actor_id=instructor.pk,
         learner_id=Submission.objects.values_list("learner_id", flat=True).get(pk=submission_id),
-        record="demo submission",
-        action="review",
+        action=OwnRecordAction.REVIEW_SUBMISSION,
     )
     if refusal:
         raise SubmissionRefused({"__all__": [refusal]})

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext
 
-from accounts.api import own_record_refusal
+from accounts.api import OwnRecordAction, own_record_refusal
 from assessments.models.exams import (
     Accommodation,
     Attempt,
@@ -378,8 +378,7 @@ def attempt_reset(*, attempt_id: int, by, reason: str, now: datetime.datetime) -
     refusal = own_record_refusal(
         actor_id=by.pk,
         learner_id=Attempt.objects.values_list("user_id", flat=True).get(pk=attempt_id),
-        record="exam attempt",
-        action="reset",
+        action=OwnRecordAction.RESET_ATTEMPT,
     )
     if refusal:
         raise ValueError(refusal)
@@ -401,7 +400,7 @@ def accommodation_set(
 ) -> Accommodation:
     """Extra time applies to attempts started afterwards, so it cannot change during an open attempt."""
     refusal = own_record_refusal(
-        actor_id=by.pk if by else None, learner_id=user.pk, record="exam", action="set accommodations for"
+        actor_id=by.pk if by else None, learner_id=user.pk, action=OwnRecordAction.SET_ACCOMMODATIONS
     )
     if refusal:
         raise ValueError(refusal)

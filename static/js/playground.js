@@ -26,7 +26,7 @@
     const id = `playground-${index}`;
     const form = element("form", { class: "playground-form" });
     const label = element("label", { for: `${id}-prompt` }, text("textPromptLabel"));
-    const prompt = element("textarea", { id: `${id}-prompt`, name: "prompt", rows: "5", maxlength: "4000" });
+    const prompt = element("textarea", { id: `${id}-prompt`, name: "prompt", rows: "5", maxlength: words.promptMaxChars });
     prompt.value = starter;
     const run = element("button", { type: "submit", class: "button" }, text("textRun"));
     const status = element("p", { class: "playground-status meta", "aria-live": "polite" }, text("textReady"));

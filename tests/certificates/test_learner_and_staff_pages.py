@@ -211,6 +211,19 @@ def test_staff_cannot_change_their_own_certificate_and_the_refusal_is_audited(
     assert refusal.detail["record"] == "certificate"
 
 
+def test_the_own_certificate_refusal_names_staff_and_reads_whole_in_japanese(staff_client, staff_member):
+    # Certificates are managed by staff, not instructors; and the record and action are part of
+    # the translated sentence, never English words put into a Japanese one.
+    own = CertificateFactory(learner=staff_member, status=Certificate.Status.VALID)
+    form = {"reason": "other", "note": "mine", "confirm": "on"}
+    english = staff_client.post(f"/certificates/manage/{own.display_id}/revoke/", form, follow=True)
+    assert "another member of staff has to revoke it" in english.content.decode()
+    staff_client.cookies["django_language"] = "ja"
+    japanese = staff_client.post(f"/certificates/manage/{own.display_id}/revoke/", form, follow=True).content.decode()
+    assert "これはご自身の修了証です。失効の処理は別のスタッフが行う必要があります。" in japanese
+    assert "has to revoke" not in japanese and "この拒否は監査ログに記録されます。" in japanese
+
+
 def test_revoking_needs_a_reason_and_a_note(staff_client):
     certificate = CertificateFactory()
     response = staff_client.post(f"/certificates/manage/{certificate.display_id}/revoke/", {"reason": "other"})

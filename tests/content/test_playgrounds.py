@@ -136,6 +136,15 @@ def test_a_synced_lesson_page_shows_its_box_ready_for_the_playground(learner_cli
     assert "js/playground.js" in html
 
 
+@pytest.mark.django_db
+def test_the_box_takes_its_prompt_limit_from_the_server(learner_client, settings):
+    # The script sets the textarea's maxlength from this attribute; the service refuses anything longer.
+    settings.PLAYGROUND_PROMPT_MAX_CHARS = 1234
+    call_command("sync_content", str(settings.CONTENT_DIR), stdout=io.StringIO(), stderr=io.StringIO())
+    html = learner_client.get("/courses/grok4-applied/precision-prompting/structured-outputs/").content.decode()
+    assert 'data-prompt-max-chars="1234"' in html
+
+
 def test_the_playground_runs_a_current_model_not_a_retired_alias():
     # The lessons teach pinning a served model by name; the boxes in them should do the same.
     assert catalog.resolve_model(settings.PLAYGROUND_MODEL) == settings.PLAYGROUND_MODEL

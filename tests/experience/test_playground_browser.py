@@ -17,6 +17,7 @@ PLAYGROUND_HTML = (
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_learner_runs_the_lesson_playground(live_server, browser_context, learner, model_simulator, model_calls_queue):  # noqa: F811
+    from django.conf import settings
     from playwright.sync_api import expect
 
     course = CourseFactory(slug="grok", title="Grok course")
@@ -36,6 +37,7 @@ def test_learner_runs_the_lesson_playground(live_server, browser_context, learne
         page.goto(f"{live_server.url}/courses/grok/basics/first/")
         prompt = page.get_by_label("Your prompt")
         expect(prompt).to_have_value("Say where Paris is in one sentence.")
+        expect(prompt).to_have_attribute("maxlength", str(settings.PLAYGROUND_PROMPT_MAX_CHARS))
         page.get_by_role("button", name="Run on the model").click()
         expect(page.locator(".playground-output")).to_have_text("Paris is the capital of France.", timeout=30_000)
         expect(page.locator(".playground-status")).to_contain_text("output tokens")

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.api import own_record_refusal
+from accounts.api import OwnRecordAction, own_record_refusal
 from assessments.grading.judge import PROMPT_VERSIONS, JudgeConfig, JudgeOutcome, judge_cases
 from assessments.modelapi import catalog
 from assessments.modelapi.types import ModelAPIError, ModelResult
@@ -135,7 +135,7 @@ def calibration_example_add_from_review(
     if not outputs and "__all__" not in errors:
         errors["__all__"] = [_("This submission has no stored case output to calibrate on.")]
     refusal = own_record_refusal(
-        actor_id=instructor.pk, learner_id=submission.learner_id, record="demo submission", action="calibrate on"
+        actor_id=instructor.pk, learner_id=submission.learner_id, action=OwnRecordAction.CALIBRATE_ON_SUBMISSION
     )
     if refusal:
         errors["__all__"] = [refusal]
