@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 _FORM_TYPES = {"application/x-www-form-urlencoded"}
 _TEXT = "text/plain; charset=utf-8"
@@ -30,28 +31,27 @@ class MalformedRequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # First in the chain, before LocaleMiddleware: a refusal speaks the language the
-        # cookie or Accept-Language asks for, without the rest of the chain.
+        refusal = self._refusal(request)
+        if refusal is None:
+            return self.get_response(request)
+        # First in the chain, before LocaleMiddleware: a refusal speaks the language the cookie or
+        # Accept-Language asks for, worked out here only when there is one to say.
+        response_class, message = refusal
         with translation.override(translation.get_language_from_request(request)):
-            refusal = self._refusal(request)
-        return refusal or self.get_response(request)
+            return response_class(str(message), content_type=_TEXT)
 
-    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+    def _refusal(self, request: HttpRequest) -> tuple[type[HttpResponse], Promise] | None:
         length = request.META.get("CONTENT_LENGTH") or ""
         if length and not (length.isascii() and length.isdigit()):
-            return _bad_request(_("The request's Content-Length header is not a number."))
+            return HttpResponseBadRequest, _("The request's Content-Length header is not a number.")
         if "\x00" in request.path:
-            return HttpResponseNotFound(_("No page has a NUL character in its address."), content_type=_TEXT)
+            return HttpResponseNotFound, _("No page has a NUL character in its address.")
         values = [value for key in request.GET for value in [key, *request.GET.getlist(key)]]
         # The raw body, not request.POST: parsing it here would stop a view from choosing its
         # upload handlers. In a form-encoded body a NUL is "%00" (or, sent raw, a zero byte).
         form_body = request.body if request.method == "POST" and request.content_type in _FORM_TYPES else b""
         if _holds_nul(values) or b"%00" in form_body or b"\x00" in form_body:
-            return _bad_request(
-                _("What you sent contains a NUL character (code 0), which cannot be saved. Remove it and try again.")
+            return HttpResponseBadRequest, _(
+                "What you sent contains a NUL character (code 0), which cannot be saved. Remove it and try again."
             )
         return None
-
-
-def _bad_request(message: str) -> HttpResponse:
-    return HttpResponseBadRequest(message, content_type=_TEXT)

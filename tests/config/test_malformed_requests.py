@@ -68,3 +68,16 @@ def test_a_form_encoded_post_to_the_upload_leaves_its_upload_handlers_alone(clie
     # The middleware reads the raw body, not request.POST, so the view may still set its handlers.
     response = client.post("/verify/upload/", "pdf=abc", content_type="application/x-www-form-urlencoded")
     assert "certificates/verify_upload.html" in [template.name for template in response.templates]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("ko", "주소에 NUL 문자가 들어간 페이지는 없습니다."), ("en", "No page has a NUL character in its address.")],
+)
+def test_a_refusal_speaks_the_language_the_request_asks_for(client, language, expected):
+    # Refused before LocaleMiddleware runs, so the middleware works the language out itself.
+    response = client.get("/verify/a%00b/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    assert response.content.decode() == expected
+    client.cookies["django_language"] = language
+    assert client.get("/verify/a%00b/", HTTP_ACCEPT_LANGUAGE="ja").content.decode() == expected
