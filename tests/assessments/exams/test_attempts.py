@@ -145,6 +145,23 @@ def test_double_submit_finalizes_once(exam, learner):
         services.attempt_answer_save(attempt_id=attempt.id, position=1, raw="a", now=START + 3 * MINUTE)
 
 
+def test_finalizing_stores_each_slots_points_with_one_update_per_distinct_score(exam, learner):
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.models.exams import AttemptQuestion
+
+    attempt = services.attempt_start(user=learner, exam=exam, now=START)
+    answer_all(attempt, now=START + MINUTE, right=1)
+    with CaptureQueriesContext(connection) as captured:
+        assert services.attempt_submit(attempt_id=attempt.id, now=START + 2 * MINUTE) is True
+    slots = list(attempt.questions.select_related("version").order_by("position"))
+    assert [slot.points_awarded for slot in slots] == [slots[0].version.points] + [Decimal(0)] * (len(slots) - 1)
+    table = AttemptQuestion._meta.db_table
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(f'UPDATE "{table}"')]
+    assert len(updates) == 2  # the full score and zero, not one statement per slot nor a CASE over all
+    assert not any("CASE" in sql for sql in updates)
+
+
 def test_submit_in_grace_then_sweep_finalizes_once(exam, learner):
     attempt = services.attempt_start(user=learner, exam=exam, now=START)
     assert services.attempt_submit(attempt_id=attempt.id, now=attempt.deadline + datetime.timedelta(seconds=30))
