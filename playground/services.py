@@ -88,6 +88,19 @@ def playground_run_execute(*, run_id: int) -> PlaygroundRun:
     return run
 
 
+def playground_runs_prune(*, now: datetime.datetime) -> int:
+    """Deletes finished runs older than PLAYGROUND_RUN_RETENTION_DAYS; returns how many.
+
+    A run holds what the learner typed and what the model said, and serves nothing once its
+    answer was read: the hourly quota looks back one hour. A run still waiting or running is
+    left alone whatever its age; running this twice deletes nothing more."""
+    cutoff = now - datetime.timedelta(days=settings.PLAYGROUND_RUN_RETENTION_DAYS)
+    deleted, _ = PlaygroundRun.objects.filter(
+        created_at__lt=cutoff, state__in=[PlaygroundRun.State.DONE, PlaygroundRun.State.FAILED]
+    ).delete()
+    return deleted
+
+
 def _failure_text(failure: Exception) -> str:
     """Stored in English (the worker has no reader); marked so the status view can translate it."""
     if isinstance(failure, assessments_api.PlaygroundBusy):

@@ -492,4 +492,11 @@ PLAYGROUND_RUNS_PER_HOUR = int(os.environ.get("PLAYGROUND_RUNS_PER_HOUR", "10"))
 PLAYGROUND_PROMPT_MAX_CHARS = int(os.environ.get("PLAYGROUND_PROMPT_MAX_CHARS", "4000"))
 PLAYGROUND_MAX_OUTPUT_TOKENS = int(os.environ.get("PLAYGROUND_MAX_OUTPUT_TOKENS", "600"))
 PLAYGROUND_MODEL = os.environ.get("PLAYGROUND_MODEL", "grok-4.3")
+# Finished runs (the learner's prompt and the model's answer) are deleted after this many days, daily.
+PLAYGROUND_RUN_RETENTION_DAYS = int(os.environ.get("PLAYGROUND_RUN_RETENTION_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["playground-run-pruning"] = {
+    "task": "playground.tasks.playground_runs_prune",
+    "schedule": float(os.environ.get("PLAYGROUND_PRUNE_SECONDS", str(24 * 3600))),
+}
 CELERY_TASK_ROUTES["playground.tasks.*"] = {"queue": "model_calls"}
+CELERY_TASK_ROUTES["playground.tasks.playground_runs_prune"] = {"queue": "default"}  # no model call

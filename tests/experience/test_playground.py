@@ -79,3 +79,34 @@ def test_someone_elses_run_is_not_found(client, learner):
 
     client.force_login(UserFactory())
     assert client.get(reverse("playground:status", args=[run.pk])).status_code == 404
+
+
+def test_finished_runs_past_the_retention_are_pruned_and_pending_ones_kept(learner, settings):
+    settings.PLAYGROUND_RUN_RETENTION_DAYS = 30
+    now = datetime.datetime(2026, 11, 22, 9, 0, tzinfo=datetime.UTC)
+
+    def run_at(days_ago: float, state: str) -> PlaygroundRun:
+        return PlaygroundRun.objects.create(
+            user=learner,
+            lesson_path="/l/",
+            prompt="Hi",
+            state=state,
+            created_at=now - datetime.timedelta(days=days_ago),
+        )
+
+    old_done, old_failed = run_at(31, PlaygroundRun.State.DONE), run_at(45, PlaygroundRun.State.FAILED)
+    old_queued, recent_done = run_at(31, PlaygroundRun.State.QUEUED), run_at(29, PlaygroundRun.State.DONE)
+    assert services.playground_runs_prune(now=now) == 2
+    assert set(PlaygroundRun.objects.values_list("pk", flat=True)) == {old_queued.pk, recent_done.pk}
+    assert services.playground_runs_prune(now=now) == 0  # a second run changes nothing
+    assert not PlaygroundRun.objects.filter(pk__in=[old_done.pk, old_failed.pk]).exists()
+
+
+def test_the_pruning_is_scheduled_daily_on_the_default_queue(settings):
+    from celery import current_app
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["playground-run-pruning"]
+    assert schedule["task"] == "playground.tasks.playground_runs_prune"
+    assert schedule["schedule"] == 24 * 3600
+    route = current_app.amqp.router.route({}, schedule["task"])
+    assert route["queue"].name == "default"
