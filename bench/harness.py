@@ -215,9 +215,9 @@ def process_tree_cpu_seconds(pid: int) -> float:
 
 
 def process_tree_context_switches(pid: int) -> int:
-    """Times the threads of a process and its live children went to sleep or were preempted.
-    On this kind of virtual machine each wake-up costs tens of microseconds of the process's CPU
-    (see the README's exam_load notes), so the count explains part of the CPU per request."""
+    """Times the threads of a process and its live children went to sleep or were preempted:
+    what server shapes (processes, threads) differ by. A wake-up costs up to about 0.1 ms of the
+    process's CPU on this virtual machine (the README's exam_load notes)."""
     total = 0
     for current in _process_tree(pid):
         try:
