@@ -3,7 +3,8 @@
 One gunicorn worker with one thread serves a signed-in learner's attempt; the script sends
 --requests of each kind in turn and reads the worker's CPU time (and its threads' context
 switches) from /proc before and after, so the figure is what the application spends on that
-kind of request, free of the queueing and contention a load test adds. `bench/exam_load.py` measures the same server under load.
+kind of request, free of the queueing and contention a load test adds. `bench/exam_load.py`
+measures the same server under load.
 
     python bench/exam_hot_paths.py [--requests 300]
 

@@ -18,7 +18,7 @@
     return node;
   }
 
-  function build(box, index, createUrl, lesson, words) {
+  function build(box, index, { createUrl, lesson, promptMaxChars }, words) {
     // The prose element's data-text-* attributes hold the words in the page's language, with {name} slots.
     const text = (name, values = {}) =>
       words[name].replace(/\{(\w+)\}/g, (slot, key) => (key in values ? String(values[key]) : slot));
@@ -26,7 +26,7 @@
     const id = `playground-${index}`;
     const form = element("form", { class: "playground-form" });
     const label = element("label", { for: `${id}-prompt` }, text("textPromptLabel"));
-    const prompt = element("textarea", { id: `${id}-prompt`, name: "prompt", rows: "5", maxlength: words.promptMaxChars });
+    const prompt = element("textarea", { id: `${id}-prompt`, name: "prompt", rows: "5", maxlength: promptMaxChars });
     prompt.value = starter;
     const run = element("button", { type: "submit", class: "button" }, text("textRun"));
     const status = element("p", { class: "playground-status meta", "aria-live": "polite" }, text("textReady"));
@@ -92,7 +92,8 @@
     const prose = document.querySelector(".prose[data-playground-url]");
     if (!prose) return;
     prose.querySelectorAll(".admonition.playground").forEach((box, index) => {
-      build(box, index, prose.dataset.playgroundUrl, prose.dataset.lesson, prose.dataset);
+      const { playgroundUrl, lesson, promptMaxChars } = prose.dataset;
+      build(box, index, { createUrl: playgroundUrl, lesson, promptMaxChars }, prose.dataset);
     });
   });
 })();
