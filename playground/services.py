@@ -19,8 +19,18 @@ class PlaygroundRefused(ValueError):
     pass
 
 
+# Stored in English (the worker has no reader); marked so the status view can translate them.
+_BUSY_TEXT = gettext_noop("The model is busy right now. Run it again in a minute; this run does not count against you.")
+_FAILED_TEXT = gettext_noop("The model did not answer. Run it again in a minute.")
+
+
 def playground_runs_left(*, user_id: int, now: datetime.datetime) -> int:
-    used = PlaygroundRun.objects.filter(user_id=user_id, created_at__gt=now - datetime.timedelta(hours=1)).count()
+    """Runs left this hour; a run the busy platform turned away does not count, as its message says."""
+    used = (
+        PlaygroundRun.objects.filter(user_id=user_id, created_at__gt=now - datetime.timedelta(hours=1))
+        .exclude(state=PlaygroundRun.State.FAILED, error=_BUSY_TEXT)
+        .count()
+    )
     return max(0, settings.PLAYGROUND_RUNS_PER_HOUR - used)
 
 
@@ -102,9 +112,4 @@ def playground_runs_prune(*, now: datetime.datetime) -> int:
 
 
 def _failure_text(failure: Exception) -> str:
-    """Stored in English (the worker has no reader); marked so the status view can translate it."""
-    if isinstance(failure, assessments_api.PlaygroundBusy):
-        return gettext_noop(
-            "The model is busy right now. Run it again in a minute; this run does not count against you."
-        )
-    return gettext_noop("The model did not answer. Run it again in a minute.")
+    return _BUSY_TEXT if isinstance(failure, assessments_api.PlaygroundBusy) else _FAILED_TEXT

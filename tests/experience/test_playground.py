@@ -110,3 +110,18 @@ def test_the_pruning_is_scheduled_daily_on_the_default_queue(settings):
     assert schedule["schedule"] == 24 * 3600
     route = current_app.amqp.router.route({}, schedule["task"])
     assert route["queue"].name == "default"
+
+
+def test_a_run_turned_away_while_the_platform_is_busy_does_not_count(learner, model_simulator, settings):
+    from assessments.demos import limits
+
+    settings.PLAYGROUND_RUNS_PER_HOUR = 1
+    settings.DEMO_MAX_CONCURRENT_CALLS = 1
+    settings.DEMO_LIMIT_WAIT_SECONDS = 0.2
+    now = timezone.now()
+    run = services.playground_run_create(user_id=learner.pk, lesson_path="/l/", prompt="Hi", system_prompt="", now=now)
+    with limits.model_call_slot():
+        run = services.playground_run_execute(run_id=run.pk)
+    assert run.state == PlaygroundRun.State.FAILED and "does not count against you" in run.error
+    assert model_simulator.requests() == []
+    assert services.playground_runs_left(user_id=learner.pk, now=now) == 1
