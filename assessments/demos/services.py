@@ -660,25 +660,36 @@ def submission_regrade(*, submission_id: int, round_: int) -> RunOutcome:
 
 
 def submission_requeue_expired(*, now: datetime.datetime | None = None) -> int:
-    """Queue again every running submission whose lease ended more than the sweep's grace
-    ago: its execution died (a killed worker) or its retry message was lost. The run picks
-    up at the first step not stored, so no model call already paid for is made again.
-    Returns how many were queued; running it twice in a row queues each at most once more,
-    and the run itself is idempotent."""
+    """Queue again every submission whose run has nobody to carry it, more than the sweep's
+    grace after its last sign of life:
+
+    - running, with its lease ended: its execution died (a killed worker) or its retry
+      message was lost;
+    - queued and never claimed: its message never reached the broker (the web process died
+      between committing the submission and publishing the task, or the broker was down).
+
+    The run picks up at the first step not stored, so no model call already paid for is made
+    again, and a duplicate message finds the run claimed or finished and does nothing.
+    Returns how many were queued; running it twice in a row queues each at most once more."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=settings.DEMO_LEASE_SWEEP_GRACE_SECONDS)
+    # `lease_expires_at` doubles as "queued again at" for a submission no worker has claimed:
+    # `_claim` reads it only on running submissions.
+    not_requeued_lately = Q(lease_expires_at__lt=cutoff) | Q(lease_expires_at__isnull=True)
     with transaction.atomic():
         stale = list(
             Submission.objects.select_for_update(skip_locked=True)
-            .filter(state=SubmissionState.RUNNING)
-            .filter(Q(lease_expires_at__lt=cutoff) | Q(lease_expires_at__isnull=True))
-            .values_list("pk", flat=True)
+            .filter(
+                Q(state=SubmissionState.RUNNING) | Q(state=SubmissionState.QUEUED, updated_at__lt=cutoff),
+                not_requeued_lately,
+            )
+            .values_list("pk", "state")
         )
         # Expired still (the re-queued run can claim it), but recently: the next sweep
         # queues it again only if no worker has claimed it within the grace.
-        Submission.objects.filter(pk__in=stale).update(lease_expires_at=now)
-        for submission_id in stale:
-            logger.warning("demo submission %s: lease expired while running; queued again", submission_id)
+        Submission.objects.filter(pk__in=[pk for pk, _ in stale]).update(lease_expires_at=now)
+        for submission_id, state in stale:
+            logger.warning("demo submission %s: %s with nobody running it; queued again", submission_id, state)
             _enqueue_run(submission_id)
     return len(stale)
 

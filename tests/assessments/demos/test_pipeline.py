@@ -393,6 +393,27 @@ def test_the_run_lease_outlives_the_worst_case_step(synced, learner, settings):
     assert held == pytest.approx(services.run_lease_seconds(), abs=5)
 
 
+def test_the_sweep_requeues_a_queued_submission_whose_message_never_reached_the_broker(
+    synced, learner, model_simulator, django_capture_on_commit_callbacks, settings
+):
+    # The web process died between committing the submission and publishing its task: nothing
+    # would ever run it. One queued just now still has its message on the way and is left alone.
+    settings.DEMO_LEASE_SWEEP_GRACE_SECONDS = 60
+    now = timezone.now()
+    lost, fresh = submit(learner, synced["haiku"]), submit(learner, synced["haiku"])
+    Submission.objects.filter(pk=lost.pk).update(updated_at=now - datetime.timedelta(minutes=5))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.submission_requeue_expired(now=now) == 1
+    assert len(callbacks) == 1
+    assert services.submission_requeue_expired(now=now + datetime.timedelta(seconds=30)) == 0
+    fresh.refresh_from_db()
+    assert fresh.state == "queued" and fresh.lease_expires_at is None  # never queued again
+    # A grace later, the lost one is queued once more (still unclaimed), and so is the other,
+    # whose own message has now had a whole grace to arrive.
+    assert services.submission_requeue_expired(now=now + datetime.timedelta(seconds=61)) == 2
+    assert run(lost).state == "graded"
+
+
 def test_the_sweep_requeues_only_running_submissions_whose_lease_expired(
     synced, learner, model_simulator, django_capture_on_commit_callbacks
 ):
