@@ -166,6 +166,11 @@ def gunicorn_command(*, port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
+def celery_beat_command() -> list[str]:
+    """Celery beat with its schedule file under VAR_DIR (config.settings), as `make run` starts it."""
+    return [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "warning"]
+
+
 def celery_worker_command(*, queue: str, name: str) -> list[str]:
     pool = ["-P", "threads", "-c", "20"] if queue == "model_calls" else ["-P", "prefork", "-c", "1"]
     return [

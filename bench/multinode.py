@@ -2,9 +2,10 @@
 queue on one PostgreSQL and one Redis, with the model simulator as the model API.
 
 Learners take the exam and submit demos over HTTP through both web processes (a request
-that finds its web process gone is retried on the other, as a load balancer would). Mid-run
-one web process, one `default` worker and one `model_calls` worker are killed with SIGKILL
-and restarted a few seconds later. Then the database must show:
+that finds its web process gone is retried on the other, as a load balancer would); Celery
+beat runs the periodic sweeps as in production. Mid-run one web process, one `default`
+worker and one `model_calls` worker are killed with SIGKILL and restarted a few seconds
+later. Then the database must show:
 - no acknowledged answer missing, every attempt finalized exactly once;
 - every demo submission graded exactly once (one grade record, a final state);
 - no model step paid twice: the simulator answered no more calls than steps were stored,
@@ -151,11 +152,15 @@ async def drive(args, bases, sessions, exam, prompts, cluster, kill_window) -> h
 
 
 def wait_for_demos(expected: int, timeout: float) -> None:
+    """Until every submission is final, not just `expected` of them: a demo posted to the web
+    process being killed may have been stored there and then sent again to the other one, and
+    the first is run too (the sweep queues it when its task was never published)."""
     from assessments.models.demos import FINAL_STATES, Submission
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if Submission.objects.filter(state__in=FINAL_STATES).count() >= expected:
+        final = Submission.objects.filter(state__in=FINAL_STATES).count()
+        if final >= expected and final == Submission.objects.count():
             return
         time.sleep(1)
 
@@ -192,6 +197,10 @@ def main() -> None:
         "XAI_BASE_URL": f"{simulator}/v1",
         "CELERY_VISIBILITY_TIMEOUT": "8",  # a killed worker's messages come back within the run
         "DEMO_RUN_LEASE_SECONDS": "6",
+        # Beat's sweep queues again a run nobody carries (a lease that ran out, or a submission
+        # whose task the killed web process never published) within the run's timeout.
+        "DEMO_LEASE_SWEEP_SECONDS": "5",
+        "DEMO_LEASE_SWEEP_GRACE_SECONDS": "10",
         "LOG_LEVEL": "WARNING",
     }
     harness.django_setup(env)
@@ -209,6 +218,7 @@ def main() -> None:
     )
     for index, port in enumerate(web_ports, start=1):
         cluster.start(f"web-{index}", harness.gunicorn_command(port=port, workers=1, threads=4))
+    cluster.start("beat", harness.celery_beat_command())
     for index in (1, 2):
         cluster.start(f"worker-default-{index}", harness.celery_worker_command(queue="default", name=f"cpu{index}"))
         cluster.start(
