@@ -7,6 +7,8 @@ beat runs the periodic sweeps as in production. Mid-run one web process, one `de
 worker and one `model_calls` worker are killed with SIGKILL and restarted a few seconds
 later. Then the database must show:
 - no acknowledged answer missing, every attempt finalized exactly once;
+- every demo stored once, though a form sent to the web process being killed is sent again
+  to the other (the form's key makes the resend find the run the first request stored);
 - every demo submission graded exactly once (one grade record, a final state);
 - no model step paid twice: the simulator answered no more calls than steps were stored,
   beyond the calls that were in flight at the moment of the kill (those are lost with the
@@ -26,6 +28,7 @@ import random
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,7 +95,13 @@ async def submit_demo(learner: harness.LearnerSession, prompts: dict, timings: h
         "POST",
         f"/demos/{DEMO_SLUG}/",
         ok=(302,),
-        data={"system_prompt": prompts["system_prompt"], "user_prompt": prompts["user_prompt"]},
+        # One form, one key: a resend on the other web process carries the same key, as the
+        # browser's would.
+        data={
+            "system_prompt": prompts["system_prompt"],
+            "user_prompt": prompts["user_prompt"],
+            "form_key": str(uuid.uuid4()),
+        },
     )
     if response is None:
         timings.errors.append("demo submission refused")
@@ -152,9 +161,8 @@ async def drive(args, bases, sessions, exam, prompts, cluster, kill_window) -> h
 
 
 def wait_for_demos(expected: int, timeout: float) -> None:
-    """Until every submission is final, not just `expected` of them: a demo posted to the web
-    process being killed may have been stored there and then sent again to the other one, and
-    the first is run too (the sweep queues it when its task was never published)."""
+    """Until every submission is final: a demo stored by the web process being killed, whose
+    task that process never published, is run too once the sweep queues it."""
     from assessments.models.demos import FINAL_STATES, Submission
 
     deadline = time.monotonic() + timeout
@@ -261,6 +269,8 @@ def main() -> None:
     ]
     if exam_checks["attempts"] != args.learners or demo_checks["demo submissions"] < args.demos:
         problems.append("not every learner got through")
+    if demo_checks["demo submissions"] > args.demos:
+        problems.append("a demo sent again was stored twice")
     if repeated > in_flight:
         problems.append("a model step was paid twice")
     print("FAILED: " + ", ".join(problems) if problems else "OK")

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
@@ -27,10 +29,16 @@ _FIELDS = {
 
 
 class DemoSubmissionForm(forms.Form):
-    """One field per item of the task's `learner_writes`; the service does the real validation."""
+    """One field per item of the task's `learner_writes`; the service does the real validation.
+
+    `form_key`, new each time the form is shown, lets the service recognise the same form sent
+    twice. A missing or garbled key is no error (an old page, a hand-made request): the
+    submission is then simply new."""
+
+    form_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, task: DemoTask, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, initial={"form_key": uuid.uuid4()}, **kwargs)
         limit = task.limits["prompt_max_chars"]
         for name in task.learner_writes:
             label, field_help = _FIELDS[name]
@@ -54,6 +62,12 @@ class DemoSubmissionForm(forms.Form):
                 widget=forms.Textarea(attrs=attrs),
             )
             self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
+
+    def clean_form_key(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data["form_key"])
+        except ValueError:
+            return None
 
 
 class ReviewForm(forms.Form):

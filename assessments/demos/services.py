@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -133,9 +134,15 @@ def submission_create(
     user_prompt: str = "",
     json_schema: str = "",
     tools: str = "",
+    form_key: uuid.UUID | None = None,
 ) -> Submission:
     """Validate what the learner wrote against the task, enforce the hourly quota, store
     the submission as queued and enqueue its run once the transaction commits.
+
+    `form_key` identifies the form the learner posted. The same form sent again with the same
+    content (a double click, a browser's resend after a web node failed mid-request) returns the
+    run it already made, which costs neither a run of the hourly quota nor a model call. Edited
+    and sent again (after Back), it is a new run.
 
     Raises SubmissionRefused with per-field messages.
     """
@@ -175,9 +182,18 @@ def submission_create(
                 )
     if errors:
         raise SubmissionRefused(errors)
+    sent_key = _submission_key(
+        form_key or uuid.uuid4(),
+        task=task,
+        prompts=(system_prompt, user_prompt),
+        json_values=(schema_value, tools_value),
+    )
     with transaction.atomic():
-        # Lock the learner's row so that two submissions at once cannot both take the last run of the hour.
+        # Lock the learner's row so that two submissions at once cannot both take the last run of
+        # the hour, nor both store the same form (SQLite's immediate transactions serialize alike).
         get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
+        if sent_before := Submission.objects.filter(learner=learner, form_key=sent_key).first():
+            return sent_before
         now = timezone.now()
         per_hour = task.limits["runs_per_hour"]
         if quota_used(learner=learner, task=task, now=now) >= per_hour:
@@ -192,6 +208,7 @@ def submission_create(
         submission = Submission.objects.create(
             learner=learner,
             task=task,
+            form_key=sent_key,
             task_version=task.version,
             task_spec=task.spec,
             task_inputs=task.inputs,
@@ -204,6 +221,13 @@ def submission_create(
         _audit(submission, DemoAuditEvent.Kind.SUBMITTED, actor=learner, task_version=task.version)
         _enqueue_run(submission.pk)
     return submission
+
+
+def _submission_key(form_key: uuid.UUID, *, task: DemoTask, prompts: tuple[str, str], json_values: tuple) -> uuid.UUID:
+    """The stored key: the form's key together with what was sent in it, so that only an
+    identical resend of the same form matches."""
+    content = json.dumps([task.pk, *prompts, *json_values], sort_keys=True, ensure_ascii=False)
+    return uuid.uuid5(form_key, content)
 
 
 # --- the step store --------------------------------------------------------------------

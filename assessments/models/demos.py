@@ -118,6 +118,9 @@ class Submission(models.Model):
     # A running execution holds the submission until this time; a duplicate delivery
     # seen before then waits instead of calling the model a second time.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The key of the form the learner posted: the same form sent again (a double click, a
+    # browser resend after a web node failed) finds this run instead of paying for another.
+    form_key = models.UUIDField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +132,13 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["learner", "task", "created_at"], name="demo_sub_quota_idx"),
             models.Index(fields=["state", "created_at"], name="demo_sub_state_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "form_key"],
+                condition=models.Q(form_key__isnull=False),
+                name="demo_sub_form_key_once",
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,12 @@
 import datetime
 import json
 import threading
+import uuid
 
 import pytest
 from django.db import connection
 
-from assessments.demos import services
+from assessments.demos import selectors, services
 from assessments.models import DemoAuditEvent, Submission
 from tests.accounts.factories import UserFactory
 
@@ -70,6 +71,80 @@ def test_quota_holds_when_two_runs_race_for_the_last_slot(demo_tree, model_calls
         thread.join()
     assert sorted(outcomes) == ["created", "refused", "refused", "refused"]
     assert Submission.objects.filter(learner=learner).count() == 3
+
+
+def test_the_same_form_sent_again_returns_its_run_without_a_second_run_or_quota(
+    synced, learner, django_capture_on_commit_callbacks
+):
+    task, form_key = synced["haiku"], uuid.uuid4()  # runs_per_hour: 3
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU)
+        resends = [services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU) for _ in range(4)]
+    assert {resend.pk for resend in resends} == {first.pk}
+    assert Submission.objects.filter(learner=learner).count() == 1
+    assert len(callbacks) == 1  # one run enqueued, so one set of model calls
+    assert DemoAuditEvent.objects.filter(submission=first, kind="submitted").count() == 1
+    assert selectors.quota_remaining(learner=learner, task=task) == 2
+
+
+def test_a_resend_of_the_run_that_used_the_last_quota_is_not_refused(synced, learner):
+    task, form_key = synced["haiku"], uuid.uuid4()
+    for _ in range(2):
+        services.submission_create(learner=learner, task=task, **HAIKU)
+    last = services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU)
+    assert services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU).pk == last.pk
+    with pytest.raises(services.SubmissionRefused):
+        services.submission_create(learner=learner, task=task, form_key=uuid.uuid4(), **HAIKU)
+
+
+def test_the_same_form_edited_and_sent_again_is_a_new_run_and_loses_nothing(synced, learner):
+    """After Back, the browser restores the form with its key; what the learner changed is kept."""
+    task, form_key = synced["haiku"], uuid.uuid4()
+    first = services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU)
+    edited = services.submission_create(
+        learner=learner, task=task, form_key=form_key, **{**HAIKU, "user_prompt": "A haiku about snow."}
+    )
+    assert edited.pk != first.pk and edited.user_prompt == "A haiku about snow."
+    # The edited form sent twice is still one run.
+    again = services.submission_create(
+        learner=learner, task=task, form_key=form_key, **{**HAIKU, "user_prompt": "A haiku about snow."}
+    )
+    assert again.pk == edited.pk
+    # Without a key every submission is new, as before.
+    services.submission_create(learner=learner, task=task, **HAIKU)
+    assert Submission.objects.filter(learner=learner).count() == 3
+
+
+def test_one_form_is_one_run_per_learner(synced, learner):
+    form_key = uuid.uuid4()
+    other = UserFactory()
+    mine = services.submission_create(learner=learner, task=synced["haiku"], form_key=form_key, **HAIKU)
+    theirs = services.submission_create(learner=other, task=synced["haiku"], form_key=form_key, **HAIKU)
+    assert mine.pk != theirs.pk and theirs.learner == other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_four_times_at_once_is_stored_once(demo_tree, model_calls_queue):
+    demo_tree.sync()
+    from assessments.models import DemoTask
+
+    task, learner, form_key = DemoTask.objects.get(slug="haiku"), UserFactory(), uuid.uuid4()
+    barrier, stored = threading.Barrier(4), []
+
+    def send():
+        barrier.wait()
+        try:
+            stored.append(services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU).pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stored) == 4 and len(set(stored)) == 1
+    assert Submission.objects.filter(learner=learner).count() == 1
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """What a learner sees: the task page, the live result in each state, the status JSON."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -72,6 +73,30 @@ def test_posting_the_form_creates_a_queued_submission_and_redirects(synced, lear
     submission = Submission.objects.get(learner=learner)
     assert response.status_code == 302 and response["Location"] == reverse("demos:submission", args=[submission.pk])
     assert submission.state == "queued" and submission.user_prompt == HAIKU["user_prompt"]
+
+
+def test_the_form_carries_a_new_key_each_time_and_a_resend_lands_on_the_same_run(synced, learner_client, learner):
+    url = reverse("demos:task", args=["haiku"])
+    keys = [_form_key(learner_client.get(url).content.decode()) for _ in range(2)]
+    assert keys[0] != keys[1]
+    first, resend = (learner_client.post(url, {**HAIKU, "form_key": keys[0]}) for _ in range(2))
+    assert first.status_code == resend.status_code == 302 and first["Location"] == resend["Location"]
+    assert Submission.objects.filter(learner=learner).count() == 1
+    learner_client.post(url, {**HAIKU, "form_key": keys[1]})
+    assert Submission.objects.filter(learner=learner).count() == 2
+
+
+@pytest.mark.parametrize("garbled", ["", "not-a-uuid", "x" * 5000])
+def test_a_missing_or_garbled_form_key_still_submits(synced, learner_client, learner, garbled):
+    response = learner_client.post(reverse("demos:task", args=["haiku"]), {**HAIKU, "form_key": garbled})
+    assert response.status_code == 302
+    assert Submission.objects.filter(learner=learner).count() == 1
+
+
+def _form_key(html: str) -> str:
+    match = re.search(r'name="form_key" value="([0-9a-f-]{36})"', html)
+    assert match, "the task form has no form key"
+    return match.group(1)
 
 
 def test_invalid_post_shows_the_error_and_creates_nothing(synced, learner_client):
