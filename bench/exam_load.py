@@ -10,7 +10,10 @@ cheapest response of the same server in the same run.
 
 Printed: p50/p95/p99 and requests/s per kind, gunicorn's CPU and its threads' context
 switches per request (master and workers, read from /proc), errors, and from the database:
-acknowledged answers missing and attempts not finalized exactly once.
+acknowledged answers missing and attempts not finalized exactly once. Then the server floor:
+the same gunicorn settings serving an application that does nothing (bench/empty_app.py),
+at the run's request rate with a new connection per request, for --floor-seconds; the
+application CPU per request is printed as a multiple of it.
 
     python bench/exam_load.py [--learners 500] [--page-views] [--ramp 60] [--workers 3 --threads 4]
 
@@ -44,6 +47,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
+    parser.add_argument("--floor-seconds", type=float, default=30.0, help="length of the server-floor run (0: none)")
     parser.add_argument("--seed", type=int, default=13)
     return parser.parse_args()
 
@@ -65,6 +69,22 @@ async def drive(args: argparse.Namespace, base: str, exam: str, sessions: list[s
         stop_floor.set()
         await floor
     return timings, elapsed
+
+
+def measure_server_floor(args: argparse.Namespace, *, env: dict[str, str], log: Path, rate: float) -> float:
+    """CPU seconds per request of gunicorn serving bench/empty_app.py at `rate` requests/s."""
+    port = harness.free_port()
+    command = harness.gunicorn_command(
+        port=port, workers=args.workers, threads=args.threads, app="bench.empty_app:application"
+    )
+    server = harness.start_process(command, env=env, log=log)
+    try:
+        harness.wait_for_http(f"http://127.0.0.1:{port}/", process=server)
+        before = harness.process_tree_cpu_seconds(server.pid)
+        answered = asyncio.run(harness.server_floor(f"http://127.0.0.1:{port}", rate=rate, seconds=args.floor_seconds))
+        return (harness.process_tree_cpu_seconds(server.pid) - before) / answered
+    finally:
+        harness.stop(server)
 
 
 def main() -> None:
@@ -101,6 +121,7 @@ def main() -> None:
         harness.stop(server)
     requests = sum(len(values) for values in timings.by_kind.values())
     integrity = harness.exam_integrity(timings)
+    floor = measure_server_floor(args, env=env, log=log, rate=requests / elapsed) if args.floor_seconds else None
     print(
         f"\nExam load: {args.learners} learners started within {args.ramp:.0f} s, think {args.think[0]:g}-"
         f"{args.think[1]:g} s, page views {'on' if args.page_views else 'off'}; gunicorn {args.workers} x "
@@ -110,6 +131,11 @@ def main() -> None:
     print(f"\nall kinds: {requests} requests, {requests / elapsed:.1f} req/s")
     print(f"application CPU: {cpu_used:.1f} s, {cpu_used / requests * 1000:.2f} ms per request (gunicorn processes)")
     print(f"context switches of gunicorn's threads: {switches / requests:.1f} per request")
+    if floor is not None:
+        print(
+            f"server floor: {floor * 1000:.2f} ms per request (gunicorn, same settings, an application that does "
+            f"nothing, same request rate); the platform's requests cost {cpu_used / requests / floor:.1f} x that"
+        )
     print(
         f"machine: {machine_busy / machine_total:.0%} of {os.cpu_count()} cores busy over the run; the load "
         f"generator (this process) used {driver_used:.1f} s of CPU"

@@ -149,12 +149,12 @@ def start_process(command: list[str], *, env: dict[str, str], log: Path) -> subp
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def gunicorn_command(*, port: int, workers: int, threads: int) -> list[str]:
+def gunicorn_command(*, port: int, workers: int, threads: int, app: str = "config.wsgi:application") -> list[str]:
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "config.wsgi:application",
+        app,
         "-c",
         "config/gunicorn.py",
         "--bind",
@@ -412,6 +412,28 @@ async def cheapest_response(base: str, timings: Timings, stop_event: asyncio.Eve
             except (aiohttp.ClientError, TimeoutError) as exc:
                 timings.errors.append(f"floor: {type(exc).__name__}")
             await asyncio.sleep(0.5)
+
+
+async def server_floor(base: str, *, rate: float, seconds: float) -> int:
+    """Requests at `rate` per second for `seconds`, each on a new connection as the learners'
+    are (their think time outlasts the keep-alive): what the server costs with no application
+    behind it. Returns the number of requests answered."""
+    answered = 0
+
+    async def one(client: aiohttp.ClientSession) -> None:
+        nonlocal answered
+        async with client.get(f"{base}/") as response:
+            await response.read()
+            answered += response.status == 200
+
+    connector = aiohttp.TCPConnector(limit=400, force_close=True)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as client:
+        started, pending = time.monotonic(), []
+        while time.monotonic() - started < seconds:
+            pending.append(asyncio.create_task(one(client)))
+            await asyncio.sleep(random.expovariate(rate))  # arrivals as from learners acting independently
+        await asyncio.gather(*pending, return_exceptions=True)
+    return answered
 
 
 # --- checks in the database -------------------------------------------------------------------

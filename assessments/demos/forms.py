@@ -38,7 +38,8 @@ class DemoSubmissionForm(forms.Form):
     form_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, task: DemoTask, **kwargs):
-        super().__init__(*args, initial={"form_key": uuid.uuid4()}, **kwargs)
+        super().__init__(*args, **kwargs)
+        self.fields["form_key"].initial = uuid.uuid4()
         limit = task.limits["prompt_max_chars"]
         for name in task.learner_writes:
             label, field_help = _FIELDS[name]
