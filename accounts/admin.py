@@ -1,16 +1,42 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from .models import AccountEvent, User
 
 
+class UserCreationByEmailForm(AdminUserCreationForm):
+    """Staff add a person by e-mail address; the username follows it (User.save)."""
+
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class UserChangeByEmailForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeByEmailForm
+    add_form = UserCreationByEmailForm
     list_display = ("email", "certificate_name", "role", "is_active", "date_joined")
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("email", "certificate_name", "first_name", "last_name")
     ordering = ("email",)
-    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Certification", {"fields": ("role", "certificate_name")}))
+    # Django's own layout with the e-mail address where the username was: the username is not
+    # edited, it mirrors the address.
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        *(DjangoUserAdmin.fieldsets or ())[2:],
+        ("Certification", {"fields": ("role", "certificate_name")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 
 
 @admin.register(AccountEvent)

@@ -27,6 +27,9 @@ class User(AbstractUser):
     """A person on the platform. Signs in with e-mail; `username` mirrors it for Django's admin."""
 
     email = models.EmailField(_("e-mail address"), unique=True)
+    # As long as the address it mirrors, and without Django's username character rules, which
+    # e-mail addresses need not follow.
+    username = models.CharField(_("username"), max_length=254, unique=True, editable=False)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
     # Stored exactly as typed (no case folding or normalisation): certificates print it.
     certificate_name = models.CharField(
@@ -44,6 +47,15 @@ class User(AbstractUser):
     objects: ClassVar[EmailUserManager] = EmailUserManager()
 
     REQUIRED_FIELDS = ["email"]
+
+    def save(self, *args, **kwargs) -> None:
+        # allauth signs people up and changes their address without touching `username`, which
+        # must stay unique: left blank, the second sign-up would fail. It follows the address.
+        self.username = self.email
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username"}
+        super().save(*args, **kwargs)
 
     @property
     def is_instructor(self) -> bool:

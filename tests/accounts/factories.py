@@ -10,7 +10,6 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"learner{n}@example.com")
-    username = factory.LazyAttribute(lambda user: user.email)
     certificate_name = factory.Sequence(lambda n: f"Learner Number {n}")
     role = Role.LEARNER
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")

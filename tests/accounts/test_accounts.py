@@ -1,3 +1,4 @@
+import importlib
 import re
 import subprocess
 import sys
@@ -39,6 +40,75 @@ def test_signup_requires_email_verification_before_login(client):
     user = User.objects.get(email="new.person@example.com")
     assert user.emailaddress_set.get().verified
     assert user.role == Role.LEARNER
+
+
+def _sign_up(client, email: str):
+    client.logout()
+    return client.post(
+        reverse("account_signup"),
+        {"email": email, "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"},
+    )
+
+
+def test_many_people_can_sign_up_and_each_username_is_the_address(client):
+    # A long address too: the username holds as much as the e-mail field does.
+    emails = ["first@example.com", "second@example.com", f"{'l' * 64}@{'d' * 60}.{'e' * 60}.example.com"]
+    for email in emails:
+        response = _sign_up(client, email)
+        assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
+    assert dict(User.objects.values_list("email", "username")) == {email: email for email in emails}
+
+
+def test_a_changed_address_moves_the_username_and_frees_the_old_address(client):
+    from allauth.account.models import EmailAddress
+
+    _sign_up(client, "old@example.com")
+    person = User.objects.get(email="old@example.com")
+    new = EmailAddress.objects.create(user=person, email="new@example.com", verified=True)
+    # What allauth does once the new address is confirmed (ACCOUNT_CHANGE_EMAIL): make it primary,
+    # saving only the user's `email`, and drop the old one.
+    new.set_as_primary()
+    EmailAddress.objects.filter(user=person).exclude(pk=new.pk).delete()
+    person.refresh_from_db()
+    assert person.email == person.username == "new@example.com"
+    assert _sign_up(client, "old@example.com").status_code == 302
+    assert User.objects.get(email="old@example.com").username == "old@example.com"
+
+
+def test_the_migration_gives_every_account_its_address_as_username(db):
+    from django.apps import apps
+
+    usernames_follow_emails = importlib.import_module(
+        "accounts.migrations.0005_username_mirrors_email"
+    ).usernames_follow_emails
+    blank, swapped_a, swapped_b = UserFactory(), UserFactory(), UserFactory()
+    # As sign-up left them (blank), and as two address changes could: each holding the other's.
+    User.objects.filter(pk=blank.pk).update(username="")
+    User.objects.filter(pk=swapped_a.pk).update(username="#moving")
+    User.objects.filter(pk=swapped_b.pk).update(username=swapped_a.email)
+    User.objects.filter(pk=swapped_a.pk).update(username=swapped_b.email)
+    usernames_follow_emails(apps, None)
+    assert all(email == username for email, username in User.objects.values_list("email", "username"))
+
+
+def test_staff_add_a_person_by_address_in_the_admin(client):
+    staff = UserFactory(email="root@example.com", role=Role.STAFF, is_staff=True, is_superuser=True)
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    assert client.get("/admin/accounts/user/add/").status_code == 200
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "added@example.com",
+            "usable_password": "true",
+            "password1": "a-long-passphrase-9",
+            "password2": "a-long-passphrase-9",
+        },
+    )
+    added = User.objects.get(email="added@example.com")
+    assert response.status_code == 302 and added.username == "added@example.com"
+    change = client.get(f"/admin/accounts/user/{added.pk}/change/")
+    assert change.status_code == 200 and 'name="email"' in change.content.decode()
 
 
 @pytest.mark.parametrize("name", ["José Núñez", "王小明", "محمد عبد الله"])
