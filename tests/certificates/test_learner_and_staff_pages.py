@@ -20,7 +20,17 @@ pytestmark = pytest.mark.django_db
 def test_learner_sees_an_empty_state_without_certificates(learner_client):
     response = learner_client.get("/certificates/")
     assert response.status_code == 200
-    assert "No certificates yet" in response.content.decode()
+    page = response.content.decode()
+    assert "No certificates yet" in page and "Pass the certification exam" in page
+    assert "Add your name" not in page
+
+
+def test_a_learner_without_a_name_is_told_that_it_is_what_their_certificate_waits_for(client):
+    nameless = UserFactory(certificate_name="", first_name="", last_name="")
+    client.force_login(nameless)
+    page = client.get("/certificates/").content.decode()
+    assert "you have not given one yet" in page
+    assert '<a class="button" href="/accounts/profile/">Add your name</a>' in page
 
 
 def test_certificates_page_needs_sign_in(client):
