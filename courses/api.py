@@ -40,6 +40,7 @@ from .content.yamlio import (  # noqa: F401
 from .localization import ContentStatus, content_language, localized, with_translation  # noqa: F401
 from .models import Course, Lesson, Module
 from .selectors import course_progress
+from .services import enrollment_ensure  # noqa: F401
 from .versions import (  # noqa: F401
     CourseVersionDelta,
     CourseVersionInfo,

@@ -12,6 +12,12 @@ def enrollment_record_visit(*, user, lesson: Lesson) -> Enrollment:
     return enrollment
 
 
+def enrollment_ensure(*, user_id: int, course_id: int) -> None:
+    """A learner who starts with the exam or a demo, without opening a lesson, is in the course
+    too: the dashboard shows it with the path to the certificate."""
+    Enrollment.objects.get_or_create(user_id=user_id, course_id=course_id)
+
+
 def lesson_mark_complete(*, user, lesson: Lesson) -> LessonCompletion:
     """Idempotent: marking a completed lesson again changes nothing."""
     with transaction.atomic():

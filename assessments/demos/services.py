@@ -44,6 +44,7 @@ from assessments.models import (
     SubmissionState,
 )
 from assessments.signals import learner_progressed
+from courses import api as courses_api
 
 from . import grader, limits, validation
 from .requests import run_cases, stored_case_results
@@ -219,6 +220,7 @@ def submission_create(
             test_mode=settings.PLATFORM_TEST_MODE,
         )
         _audit(submission, DemoAuditEvent.Kind.SUBMITTED, actor=learner, task_version=task.version)
+        courses_api.enrollment_ensure(user_id=learner.pk, course_id=task.course_id)
         _enqueue_run(submission.pk)
     return submission
 

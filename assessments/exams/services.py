@@ -28,6 +28,7 @@ from assessments.models.exams import (
 )
 from assessments.signals import learner_progressed
 from config.queries import PrecompiledRecord
+from courses import api as courses_api
 
 from . import selectors
 from .draw import DrawnQuestion, draw_questions, draw_weak_spots
@@ -87,6 +88,7 @@ def attempt_start(*, user, exam: Exam, now: datetime.datetime) -> Attempt:
     try:
         with transaction.atomic():
             attempt = _create_attempt(user=user, exam=exam, now=now, extra_minutes=eligibility.extra_minutes)
+            courses_api.enrollment_ensure(user_id=user.pk, course_id=exam.course_id)
     except IntegrityError:
         concurrent = selectors.attempt_open_for(user=user, exam=exam)
         if concurrent is None:

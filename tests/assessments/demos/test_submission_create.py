@@ -27,6 +27,15 @@ def test_submission_is_stored_queued_with_the_task_snapshot(
     assert DemoAuditEvent.objects.filter(submission=submission, kind="submitted").count() == 1
 
 
+def test_a_first_demo_run_enrols_the_learner_in_its_course(synced, learner):
+    from courses.models import Enrollment
+
+    task = synced["haiku"]
+    services.submission_create(learner=learner, task=task, **HAIKU)
+    services.submission_create(learner=learner, task=task, **HAIKU)
+    assert list(Enrollment.objects.filter(user=learner).values_list("course_id", flat=True)) == [task.course_id]
+
+
 def test_hourly_quota_refuses_the_next_run_and_frees_up_after_an_hour(synced, learner):
     task = synced["haiku"]  # runs_per_hour: 3
     for _ in range(3):

@@ -47,6 +47,17 @@ def test_start_sets_server_deadline_draw_and_test_mode(exam, learner, settings):
     assert event.data["seed"] == attempt.seed
 
 
+def test_starting_the_exam_puts_the_course_on_the_learners_dashboard(exam, learner, client):
+    """A learner who goes straight to the exam, without a lesson, is in the course all the same."""
+    from django.urls import reverse
+
+    client.force_login(learner)
+    assert "You have not started a course yet" in client.get(reverse("dashboard")).content.decode()
+    services.attempt_start(user=learner, exam=exam, now=START)
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert "You have not started a course yet" not in dashboard and exam.course.title in dashboard
+
+
 def test_start_schedules_finalization_on_commit(exam, learner, settings, django_capture_on_commit_callbacks):
     import redis
 
