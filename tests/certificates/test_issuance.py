@@ -5,7 +5,6 @@ through `assessments.api`; the database, PDF, signing and e-mail are real too.
 """
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
@@ -19,6 +18,7 @@ from courses import api as courses_api
 from tests.accounts.factories import UserFactory
 from tests.assessments.records import record_passes
 from tests.certificates.factories import CERTIFICATE_REQUIREMENTS, CertificateFactory, CourseFactory
+from tests.concurrency import all_at_once
 from tests.requirements import require_postgresql
 
 NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
@@ -181,25 +181,11 @@ def test_concurrent_issuance_makes_exactly_one_certificate(course, learner):
     require_postgresql(connection.vendor, "the row lock under test is PostgreSQL's; SQLite serialises writers itself")
     info = courses_api.course_get_by_id(course_id=course.pk)
     eligibility = eligibility_evaluate(CERTIFICATE_REQUIREMENTS, exam_outcome(), demo_outcomes(), None)
-    barrier = threading.Barrier(6)
-    issued, errors = [], []
-
-    def issue_once():
-        try:
-            barrier.wait(timeout=10)
-            issued.append(services.certificate_issue(user_id=learner.pk, course=info, eligibility=eligibility).pk)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue_once) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    assert len(issued) == 6 and len(set(issued)) == 1
+    issued = all_at_once(
+        lambda: services.certificate_issue(user_id=learner.pk, course=info, eligibility=eligibility), threads=6
+    )
+    assert all(isinstance(certificate, Certificate) for certificate in issued), issued
+    assert len({certificate.pk for certificate in issued}) == 1
     assert Certificate.objects.filter(learner=learner).count() == 1
     assert CertificateEvent.objects.filter(kind="issued").count() == 1
 

@@ -1,14 +1,13 @@
 import datetime
 import json
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 
 from assessments.demos import selectors, services
 from assessments.models import DemoAuditEvent, Submission
 from tests.accounts.factories import UserFactory
+from tests.concurrency import all_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -61,24 +60,8 @@ def test_quota_holds_when_two_runs_race_for_the_last_slot(demo_tree, model_calls
     learner = UserFactory()
     for _ in range(2):
         services.submission_create(learner=learner, task=task, **HAIKU)
-    barrier, outcomes = threading.Barrier(4), []
-
-    def attempt():
-        barrier.wait()
-        try:
-            services.submission_create(learner=learner, task=task, **HAIKU)
-            outcomes.append("created")
-        except services.SubmissionRefused:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["created", "refused", "refused", "refused"]
+    outcomes = all_at_once(lambda: services.submission_create(learner=learner, task=task, **HAIKU), threads=4)
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Submission"] + ["SubmissionRefused"] * 3
     assert Submission.objects.filter(learner=learner).count() == 3
 
 
@@ -138,21 +121,11 @@ def test_the_same_form_sent_four_times_at_once_is_stored_once(demo_tree, model_c
     from assessments.models import DemoTask
 
     task, learner, form_key = DemoTask.objects.get(slug="haiku"), UserFactory(), uuid.uuid4()
-    barrier, stored = threading.Barrier(4), []
-
-    def send():
-        barrier.wait()
-        try:
-            stored.append(services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU).pk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(stored) == 4 and len(set(stored)) == 1
+    stored = all_at_once(
+        lambda: services.submission_create(learner=learner, task=task, form_key=form_key, **HAIKU), threads=4
+    )
+    assert all(isinstance(submission, Submission) for submission in stored), stored
+    assert len({submission.pk for submission in stored}) == 1
     assert Submission.objects.filter(learner=learner).count() == 1
 
 

@@ -9,6 +9,7 @@ from assessments.exams import selectors, services, tasks
 from assessments.exams.scoring import InvalidResponse
 from assessments.models.exams import Accommodation, Attempt, AttemptEvent, AttemptState, EventKind
 from tests.accounts.factories import UserFactory
+from tests.concurrency import all_at_once
 from tests.requirements import require_postgresql
 
 from .conftest import START
@@ -231,9 +232,6 @@ def test_concurrent_submit_and_sweep_finalize_once_on_postgresql(content_root):
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_starting_at_once_share_one_attempt(content_root):
     require_postgresql(connection.vendor, "real concurrency")
-    import threading
-
-    from django.db import connections
 
     from assessments.models.exams import Exam
 
@@ -242,22 +240,9 @@ def test_two_tabs_starting_at_once_share_one_attempt(content_root):
     sync(content_root)
     exam = Exam.objects.get(slug="final-exam")
     learner = UserFactory()
-    barrier = threading.Barrier(3)
-    started = []
-
-    def run():
-        barrier.wait()
-        try:
-            started.append(services.attempt_start(user=learner, exam=exam, now=START).pk)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(started) == 3 and len(set(started)) == 1
+    started = all_at_once(lambda: services.attempt_start(user=learner, exam=exam, now=START), threads=3)
+    assert all(isinstance(attempt, Attempt) for attempt in started), started
+    assert len({attempt.pk for attempt in started}) == 1
     assert Attempt.objects.filter(user=learner).count() == 1
 
 
