@@ -41,7 +41,10 @@ def main() -> None:
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    with psycopg.connect(database_url, autocommit=True) as database, redis.Redis.from_url(redis_url) as cache:
+    with (
+        psycopg.connect(database_url, autocommit=True, connect_timeout=10) as database,
+        redis.Redis.from_url(redis_url, socket_connect_timeout=10, socket_timeout=10) as cache,
+    ):
         kinds: dict[str, Callable[[], object]] = {
             "PostgreSQL SELECT 1": lambda: database.execute("SELECT 1").fetchall(),
             "Redis GET": lambda: cache.get("bench-round-trips-missing-key"),

@@ -1,16 +1,11 @@
-from django.db import transaction
-from django.utils import translation
-
 from accounts.api import AffectedCredential
 
-from . import api, services, tasks
+from . import api, services
 
 
 def learner_progressed_enqueue_issue(sender, *, user_id: int, course_id: int, **kwargs) -> None:
-    """Only enqueues: the eligibility check and the rendering happen in the worker. The
-    language the learner is using now goes along: the worker has no request to read it from."""
-    language = translation.get_language() or ""
-    transaction.on_commit(lambda: tasks.certificate_issue.delay(user_id, course_id, language))
+    """Only enqueues: the eligibility check and the rendering happen in the worker."""
+    services.certificate_issue_enqueue(user_id=user_id, course_id=course_id)
 
 
 def certificate_name_changed_reissue(sender, *, user_id: int, **kwargs) -> list[AffectedCredential]:

@@ -168,11 +168,17 @@ def certificate_issue_if_eligible(*, user_id: int, course_id: int, language: str
     return certificate_issue(user_id=user_id, course=course, eligibility=eligibility, language=language)
 
 
-def certificate_issue_pending_enqueue(*, user_id: int) -> None:
-    """Once the transaction commits, check again every course offering a certificate that the
-    learner does not hold. For a learner who met the requirements before giving a name, no
-    certificate could be issued (there was nothing to print); now that there is a name, it is."""
+def certificate_issue_enqueue(*, user_id: int, course_id: int) -> None:
+    """Once the transaction commits, the worker checks eligibility and issues. The language the
+    learner is using now goes along: the worker has no request to read it from."""
     language = translation.get_language() or ""
+    transaction.on_commit(partial(tasks.certificate_issue.delay, user_id, course_id, language))
+
+
+def certificate_issue_pending_enqueue(*, user_id: int) -> None:
+    """Check again every course offering a certificate that the learner does not hold. For a
+    learner who met the requirements before giving a name, no certificate could be issued
+    (there was nothing to print); now that there is a name, it is."""
     held = set(
         Certificate.objects.filter(learner_id=user_id, status=Certificate.Status.VALID).values_list(
             "course_id", flat=True
@@ -180,7 +186,7 @@ def certificate_issue_pending_enqueue(*, user_id: int) -> None:
     )
     for course in courses_api.course_list():
         if course.metadata.get("certificate") and course.id not in held:
-            transaction.on_commit(partial(tasks.certificate_issue.delay, user_id, course.id, language))
+            certificate_issue_enqueue(user_id=user_id, course_id=course.id)
 
 
 def certificate_document(*, certificate: Certificate) -> CertificateDocument:

@@ -21,6 +21,6 @@ def enrollment_ensure(*, user_id: int, course_id: int) -> None:
 def lesson_mark_complete(*, user, lesson: Lesson) -> LessonCompletion:
     """Idempotent: marking a completed lesson again changes nothing."""
     with transaction.atomic():
-        Enrollment.objects.get_or_create(user=user, course=lesson.module.course)
+        enrollment_ensure(user_id=user.pk, course_id=lesson.module.course_id)
         completion, _ = LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
     return completion

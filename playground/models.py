@@ -24,6 +24,9 @@ class PlaygroundRun(models.Model):
     output_tokens = models.PositiveIntegerField(default=0)
     cost_usd = models.FloatField(default=0)
     error = models.CharField(max_length=300, blank=True)
+    # False for a run the busy platform turned away before calling the model: its message
+    # promises that it does not count against the hourly allowance.
+    counts_against_allowance = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 

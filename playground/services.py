@@ -28,7 +28,7 @@ def playground_runs_left(*, user_id: int, now: datetime.datetime) -> int:
     """Runs left this hour; a run the busy platform turned away does not count, as its message says."""
     used = (
         PlaygroundRun.objects.filter(user_id=user_id, created_at__gt=now - datetime.timedelta(hours=1))
-        .exclude(state=PlaygroundRun.State.FAILED, error=_BUSY_TEXT)
+        .filter(counts_against_allowance=True)
         .count()
     )
     return max(0, settings.PLAYGROUND_RUNS_PER_HOUR - used)
@@ -82,8 +82,10 @@ def playground_run_execute(*, run_id: int) -> PlaygroundRun:
             model=settings.PLAYGROUND_MODEL,
             max_output_tokens=settings.PLAYGROUND_MAX_OUTPUT_TOKENS,
         )
-    except (assessments_api.PlaygroundBusy, assessments_api.PlaygroundFailed) as failure:
-        run.state, run.error = PlaygroundRun.State.FAILED, _failure_text(failure)
+    except assessments_api.PlaygroundBusy:
+        run.state, run.error, run.counts_against_allowance = PlaygroundRun.State.FAILED, _BUSY_TEXT, False
+    except assessments_api.PlaygroundFailed:
+        run.state, run.error = PlaygroundRun.State.FAILED, _FAILED_TEXT
     else:
         run.state = PlaygroundRun.State.DONE
         run.output = reply.refusal or reply.text
@@ -109,7 +111,3 @@ def playground_runs_prune(*, now: datetime.datetime) -> int:
         created_at__lt=cutoff, state__in=[PlaygroundRun.State.DONE, PlaygroundRun.State.FAILED]
     ).delete()
     return deleted
-
-
-def _failure_text(failure: Exception) -> str:
-    return _BUSY_TEXT if isinstance(failure, assessments_api.PlaygroundBusy) else _FAILED_TEXT

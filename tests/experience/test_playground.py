@@ -123,5 +123,25 @@ def test_a_run_turned_away_while_the_platform_is_busy_does_not_count(learner, mo
     with limits.model_call_slot():
         run = services.playground_run_execute(run_id=run.pk)
     assert run.state == PlaygroundRun.State.FAILED and "does not count against you" in run.error
+    assert not run.counts_against_allowance
     assert model_simulator.requests() == []
     assert services.playground_runs_left(user_id=learner.pk, now=now) == 1
+
+
+def test_the_migration_stops_counting_runs_stored_as_turned_away(learner):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("playground.migrations.0002_run_counts_against_allowance")
+    now = timezone.now()
+    turned_away, failed = (
+        PlaygroundRun.objects.create(
+            user=learner, lesson_path="/l/", prompt="Hi", created_at=now, state=PlaygroundRun.State.FAILED, error=text
+        )
+        for text in (migration.TURNED_AWAY_TEXT, "The model did not answer. Run it again in a minute.")
+    )
+    migration.runs_turned_away_do_not_count(apps, None)
+    turned_away.refresh_from_db()
+    failed.refresh_from_db()
+    assert not turned_away.counts_against_allowance and failed.counts_against_allowance
