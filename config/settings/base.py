@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -177,7 +178,9 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("ACCOUNT_RATE_LIMITS_ENABLED", True)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Grok 4 Certification] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Links in allauth's e-mails (confirmation, password reset) use the scheme the site is served
+# on: `make run` serves plain HTTP with DEBUG off, and production requires an https SITE_URL.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 # E-mails and pages name the site from settings, never from the host a request came in on.
 SITE_NAME = os.environ.get("SITE_NAME", "Grok 4 Certification")
 ACCOUNT_ADAPTER = "config.account_adapter.AccountAdapter"

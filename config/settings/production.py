@@ -1,6 +1,7 @@
 """Production: no defaults for secrets; refuses to start without them."""
 
 import os
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -50,3 +51,12 @@ except ValueError as exc:
         "MFA_ENCRYPTION_KEY must be Fernet keys separated by commas; make one with "
         '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
     ) from exc
+
+# SITE_URL is signed into every certificate (its verification link and QR code) and used in
+# e-mails: it must be the public https address, never the development default.
+_site = urlsplit(os.environ.get("SITE_URL", ""))
+if _site.scheme != "https" or not _site.hostname:
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's public https:// address (e.g. https://certify.example.org): "
+        "it is printed in every certificate's verification link and QR code."
+    )

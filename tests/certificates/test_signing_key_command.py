@@ -97,6 +97,7 @@ def test_production_settings_refuse_to_start_without_signing_paths(tmp_path):
         "XAI_API_KEY": "test",
         "MFA_ENCRYPTION_KEY": "cw_0x689RpI-jtRR7oE8h7Eg2d5hZzHRpMXhY7XZ-Mo=",
         "VAR_DIR": str(tmp_path),
+        "SITE_URL": "https://example.com",
     }
     code = "import django; django.setup()"
     root = Path(__file__).resolve().parents[2]

@@ -44,6 +44,23 @@ def test_make_run_turns_debug_off_unless_dev_mode(monkeypatch, tmp_path):
     assert environment(dev=False, var_dir=tmp_path)["DJANGO_DEBUG"] == "true", "the caller's setting wins"
 
 
+def test_make_run_sends_account_links_on_the_plain_http_it_serves(monkeypatch, tmp_path):
+    """A confirmation or password-reset link must open on `make run`, which has no TLS."""
+    for name in ("DJANGO_DEBUG", "SITE_URL", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"):
+        monkeypatch.delenv(name, raising=False)
+    code = (
+        "import django; django.setup()\n"
+        "from allauth.utils import build_absolute_uri\n"
+        "from django.test import RequestFactory\n"
+        "request = RequestFactory().get('/', HTTP_HOST='127.0.0.1:8000')\n"
+        "print(build_absolute_uri(request, '/accounts/confirm-email/key/'))"
+    )
+    env = {**environment(dev=False, var_dir=tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    printed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.strip() == "http://127.0.0.1:8000/accounts/confirm-email/key/"
+
+
 def test_celery_node_names_survive_supervisord_expansion(tmp_path, monkeypatch):
     monkeypatch.setenv("CERT_TSA_URL", "https://tsa.example.com/")  # no development TSA process
     config = supervisor_config(processes(test_mode=False), var_dir=tmp_path, directory=tmp_path)

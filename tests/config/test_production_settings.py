@@ -27,6 +27,7 @@ def production_env(tmp_path) -> dict[str, str]:
         "CERT_SIGNING_CERT_PATH": str(tmp_path / "signing-cert.pem"),
         "CERT_ROOT_CERT_PATH": str(tmp_path / "root-cert.pem"),
         "CERT_TSA_URL": "https://tsa.example.com/",
+        "SITE_URL": "https://certify.example.com",
     }
 
 
@@ -54,6 +55,9 @@ def test_production_settings_start_with_a_complete_environment(production_env):
         ({"MFA_ENCRYPTION_KEY": ""}, "Production settings need the environment variable MFA_ENCRYPTION_KEY"),
         ({"MFA_ENCRYPTION_KEY": "not-a-fernet-key"}, "MFA_ENCRYPTION_KEY must be Fernet keys"),
         ({"CERT_ROOT_CERT_PATH": "/tmp"}, "CERT_ROOT_CERT_PATH=/tmp is not a readable file"),
+        ({"SITE_URL": ""}, "SITE_URL must be the site's public https:// address"),
+        ({"SITE_URL": "http://127.0.0.1:8000"}, "SITE_URL must be the site's public https:// address"),
+        ({"SITE_URL": "https://"}, "SITE_URL must be the site's public https:// address"),
     ],
 )
 def test_production_settings_refuse_unsafe_values(production_env, change, message):
