@@ -7,6 +7,7 @@ course asks for it (practice is shown as optional: it never counts).
 
 from dataclasses import dataclass
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -85,6 +86,12 @@ def _practice_step(*, user_id: int | None, course: courses_api.CourseInfo) -> Pa
     )
 
 
+def _score(percent: float | None) -> str:
+    """As the result page shows it (up to two decimals): rounding 79.6% to "80%" would
+    contradict a pass mark of 80% that the learner did not reach."""
+    return floatformat(percent, "-2")
+
+
 def _exam_step(*, user_id: int | None, course: courses_api.CourseInfo, exam_slug: str) -> PathStep:
     exam = assessments_api.exam_progress(user_id=user_id, course_id=course.id, exam_slug=exam_slug)
     if exam is None:
@@ -99,7 +106,7 @@ def _exam_step(*, user_id: int | None, course: courses_api.CourseInfo, exam_slug
     exam_url = reverse("exams:exam", args=[course.slug, exam.slug])
     left = max(exam.attempts_allowed - exam.attempts_used, 0)
     if exam.state == "passed":
-        detail = _("Passed with %(score)s%%") % {"score": f"{exam.best_score_percent:.0f}"}
+        detail = _("Passed with %(score)s%%") % {"score": _score(exam.best_score_percent)}
         label = _("See your results")
     elif exam.state == "in_progress":
         detail, label = _("You have an attempt in progress"), _("Return to the exam")
@@ -109,7 +116,7 @@ def _exam_step(*, user_id: int | None, course: courses_api.CourseInfo, exam_slug
             "Best score so far %(score)s%%; %(left)d attempt left",
             "Best score so far %(score)s%%; %(left)d attempts left",
             left,
-        ) % {"score": f"{exam.best_score_percent:.0f}", "left": left}
+        ) % {"score": _score(exam.best_score_percent), "left": left}
         label = _("Review and try again")
     else:
         detail = ngettext("%(allowed)d attempt allowed", "%(allowed)d attempts allowed", exam.attempts_allowed) % {

@@ -71,6 +71,13 @@ def test_each_result_ticks_its_step_and_moves_next_along(course, learner):
     assert certificate_path_get(user_id=learner.pk, course_id=course.pk).earned is True
 
 
+def test_a_best_score_just_under_the_pass_mark_is_not_rounded_up_to_it(course, learner):
+    exam_attempt_finished(user=learner, course=course, score_percent=79.6, passed=False)
+    path = certificate_path_get(user_id=learner.pk, course_id=course.pk)
+    exam_step = next(step for step in path.steps if step.key == "exam")
+    assert "79.60%" in exam_step.detail and "80%" not in exam_step.detail
+
+
 def test_course_without_requirements_shows_no_path(learner):
     course = CourseFactory(metadata={})
     assert certificate_path_get(user_id=learner.pk, course_id=course.pk) is None

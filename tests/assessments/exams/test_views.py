@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -164,6 +165,8 @@ def test_result_page_follows_review_policy(learner_client, exam, policy, shows_a
     body = learner_client.get(reverse("exams:result", args=[attempt.public_id])).content.decode()
     assert "33.33%" in body and "Not passed" in body
     assert "Your best attempt counts" in body
+    # The cool-down's end closes its sentence with no space before the full stop.
+    assert re.search(r"The next can start after\s+<time [^>]+>[^<]+ UTC</time>\.", body)
     assert ("Your answer" in body) is shows_answers
     assert ("Correct answer" in body) is shows_key
     assert (slot.version.explanation_html in body) is shows_key
