@@ -157,6 +157,24 @@ class Verification(models.Model):
         return f"{self.certificate} {self.channel}"
 
 
+class VerificationTally(models.Model):
+    """Verifications older than the log keeps (CERT_VERIFICATION_LOG_DAYS), counted per
+    certificate and channel by `verifications_roll_up`: the public pages add a row per look,
+    and the holder's count stays whole while the log stays small."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="verification_tallies")
+    channel = models.CharField(max_length=8, choices=Verification.Channel.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "channel"], name="one_verification_tally_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.channel}: {self.count}"
+
+
 class RenewalNotice(models.Model):
     """A renewal reminder e-mailed to a holder, kept so that each is sent once per certificate and kind."""
 

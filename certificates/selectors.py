@@ -2,10 +2,11 @@
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from .credential_id import CredentialIdError, credential_id_parse
-from .models import Certificate, CertificateEvent, SigningKey
+from .models import Certificate, CertificateEvent, SigningKey, Verification, VerificationTally
 
 
 def certificate_get_public(*, credential_id: str) -> Certificate | None:
@@ -14,11 +15,26 @@ def certificate_get_public(*, credential_id: str) -> Certificate | None:
 
 
 def certificate_list_for_learner(*, user_id: int) -> QuerySet[Certificate]:
-    """With `verification_count`: how often others verified each one."""
+    """With `verification_count`: how often others verified each one (the recent log plus
+    the tallies older looks were folded into)."""
+    logged = (
+        Verification.objects.filter(certificate=OuterRef("pk"))
+        .order_by()
+        .values("certificate")
+        .annotate(looks=Count("id"))
+        .values("looks")
+    )
+    tallied = (
+        VerificationTally.objects.filter(certificate=OuterRef("pk"))
+        .order_by()
+        .values("certificate")
+        .annotate(looks=Sum("count"))
+        .values("looks")
+    )
     return (
         Certificate.objects.select_related("superseded_by")
         .filter(learner_id=user_id)
-        .annotate(verification_count=Count("verifications"))
+        .annotate(verification_count=Coalesce(Subquery(logged), Value(0)) + Coalesce(Subquery(tallied), Value(0)))
     )
 
 

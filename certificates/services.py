@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from courses import api as courses_api
 from . import badges, issuer, tasks
 from .credential_id import credential_id_generate
 from .eligibility import Eligibility, eligibility_evaluate
-from .models import Certificate, CertificateEvent, SigningKey, Verification
+from .models import Certificate, CertificateEvent, SigningKey, Verification, VerificationTally
 from .pdf import (
     CertificateDocument,
     newest_timestamp_expiry,
@@ -435,3 +436,25 @@ def verifications_record(*, certificate_ids: Iterable[int], channel: str) -> Non
     Verification.objects.bulk_create(
         [Verification(certificate_id=certificate_id, channel=channel) for certificate_id in set(certificate_ids)]
     )
+
+
+def verifications_roll_up(*, now: datetime.datetime) -> int:
+    """Folds verifications older than CERT_VERIFICATION_LOG_DAYS into the per-channel tallies
+    and deletes them; returns how many were folded.
+
+    Each certificate and channel is one transaction that adds exactly the rows its DELETE
+    removed, so a second run (or one racing this) finds nothing left to add: no look is
+    counted twice or lost. Newer rows, including those arriving meanwhile, are not touched."""
+    cutoff = now - datetime.timedelta(days=settings.CERT_VERIFICATION_LOG_DAYS)
+    old = Verification.objects.filter(created_at__lt=cutoff)
+    groups = old.order_by().values_list("certificate_id", "channel").distinct()
+    folded = 0
+    for certificate_id, channel in list(groups):
+        with transaction.atomic():
+            deleted, _ = old.filter(certificate_id=certificate_id, channel=channel).delete()
+            if not deleted:
+                continue
+            tally, _ = VerificationTally.objects.get_or_create(certificate_id=certificate_id, channel=channel)
+            VerificationTally.objects.filter(pk=tally.pk).update(count=F("count") + deleted)
+            folded += deleted
+    return folded

@@ -342,6 +342,14 @@ CELERY_BEAT_SCHEDULE["certificate-renewal-reminders"] = {
     "schedule": float(os.environ.get("RENEWAL_REMINDER_SECONDS", str(24 * 3600))),
 }
 
+# Employers' verifications are logged one row per look (certificate, channel, time) and, after
+# this many days, folded daily into per-channel counts: the holder's total stays whole.
+CERT_VERIFICATION_LOG_DAYS = int(os.environ.get("CERT_VERIFICATION_LOG_DAYS", "90"))
+CELERY_BEAT_SCHEDULE["certificate-verification-roll-up"] = {
+    "task": "certificates.tasks.verifications_roll_up",
+    "schedule": float(os.environ.get("CERT_VERIFICATION_ROLL_UP_SECONDS", str(24 * 3600))),
+}
+
 # --- Model API client (assessments.modelapi) ------------------------------------------
 # Timeouts, retries and prices for every call to the model API. XAI_BASE_URL and
 # XAI_API_KEY are read above, under "Platform mode".
