@@ -1,5 +1,6 @@
 """What other apps may use from `accounts`: role gates for views, the own-record rule, the
-account events feature apps answer and the language a request is served in."""
+account events feature apps answer (a name change, a data export) and the language a request
+is served in."""
 
 from enum import Enum
 
@@ -13,8 +14,10 @@ from .models import AccountEvent
 from .requests import AuthenticatedRequest  # noqa: F401
 from .signals import (  # noqa: F401
     AffectedCredential,
+    PersonalDataSection,
     certificate_name_change_previewed,
     certificate_name_changed,
+    personal_data_provider_connect,
 )
 
 

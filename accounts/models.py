@@ -77,13 +77,15 @@ class User(AbstractUser):
 
 class AccountEvent(models.Model):
     """Audit log of decisions about a person that have no record of their own to be logged on:
-    refused actions on one's own records, certificate name changes and their refusals."""
+    refused actions on one's own records, certificate name changes and their refusals, and
+    each download of the person's data."""
 
     class Kind(models.TextChoices):
         OWN_RECORD_REFUSED = "own_record_refused", "Action on own record refused"
         CERTIFICATE_NAME_CHANGED = "certificate_name_changed", "Certificate name changed"
         CERTIFICATE_NAME_REISSUED = "certificate_name_reissued", "Certificate name changed, certificates re-issued"
         CERTIFICATE_NAME_REFUSED = "certificate_name_refused", "Certificate name change refused (re-issued recently)"
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data downloaded"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # The person whose records are concerned, and who acted (the same person when refused).

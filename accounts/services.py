@@ -1,5 +1,7 @@
 import datetime
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
 from django.utils import dateformat
 from django.utils.translation import gettext as _
@@ -12,6 +14,8 @@ from .signals import (
     affected_credentials,
     certificate_name_change_previewed,
     certificate_name_changed,
+    personal_data_requested,
+    personal_data_sections,
 )
 
 # A name change that re-issues certificates signs new PDFs and changes their ids: one a day
@@ -112,3 +116,38 @@ def _refuse_reissue_too_soon(*, user_id: int, now: datetime.datetime) -> None:
 def certificate_name_change_preview(*, user_id: int, now: datetime.datetime) -> list[AffectedCredential]:
     """The credentials a change of the learner's name would re-issue under new ids (changes nothing)."""
     return affected_credentials(certificate_name_change_previewed.send(sender=User, user_id=user_id, now=now))
+
+
+PERSONAL_DATA_FORMAT = "grok4-certification personal data export, version 1"
+
+
+def personal_data_export(*, user: User, now: datetime.datetime) -> dict[str, object]:
+    """Everything the platform holds about `user`, as one JSON-ready document: the account
+    here, then each feature app's part (`personal_data_requested`). Records the download in
+    the account's audit log."""
+    sections = personal_data_sections(personal_data_requested.send(sender=User, user_id=user.pk))
+    AccountEvent.objects.create(kind=AccountEvent.Kind.PERSONAL_DATA_EXPORTED, user=user, actor=user, at=now)
+    account = {
+        "email": user.email,
+        "name_on_certificates": user.certificate_name,
+        "preferred_language": user.preferred_language,
+        "role": user.role,
+        "joined_at": user.date_joined,
+        "last_sign_in_at": user.last_login,
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("id")
+        ],
+    }
+    events = [
+        {"kind": event.kind, "at": event.at, "by_you": event.actor_id == user.pk, "detail": event.detail}
+        for event in AccountEvent.objects.filter(user=user)
+    ]
+    return {
+        "format": PERSONAL_DATA_FORMAT,
+        "site": settings.SITE_URL,
+        "exported_at": now,
+        "account": {"about": "Your account and its sign-in addresses.", "record": account},
+        "account_events": {"about": "The account's audit log, this download included.", "records": events},
+        **{section.key: {"about": section.about, "records": list(section.records)} for section in sections},
+    }

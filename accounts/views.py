@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import CertificateNameForm, LanguageChoiceForm
 from .languages import language_cookie_set
@@ -14,6 +16,7 @@ from .requests import AuthenticatedRequest
 from .services import (
     CertificateNameChangeRefused,
     certificate_name_change_preview,
+    personal_data_export,
     user_set_preferred_language,
     user_update_certificate_name,
 )
@@ -47,6 +50,24 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         "accounts/profile.html",
         {"form": form, "current_certificates": current, "languages": settings.LANGUAGES},
     )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def personal_data(request: AuthenticatedRequest) -> HttpResponse:
+    """What the platform holds about the person, and the download of all of it as JSON. The
+    download is a POST, so that a link prefetch never makes one (each is in the audit log)."""
+    if request.method == "GET":
+        return render(request, "accounts/personal_data.html")
+    now = timezone.now()
+    response = JsonResponse(
+        personal_data_export(user=request.user, now=now),
+        encoder=DjangoJSONEncoder,
+        json_dumps_params={"indent": 2, "ensure_ascii": False},
+    )
+    response["Content-Disposition"] = f'attachment; filename="grok4-certification-data-{now:%Y-%m-%d}.json"'
+    return response
 
 
 @require_POST

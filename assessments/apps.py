@@ -6,13 +6,16 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self) -> None:
+        from accounts.api import personal_data_provider_connect
         from courses.api import register_content_section, register_version_manifest
 
-        # Importing the task modules registers them with the Celery app.
+        # The `tasks` imports below register their modules with the Celery app.
+        from .demos import selectors as demo_selectors
         from .demos import tasks as demo_tasks  # noqa: F401
         from .demos.calibration import tasks as calibration_tasks  # noqa: F401
         from .demos.content import DemoSection
         from .exams import content
+        from .exams import selectors as exam_selectors
         from .exams import tasks as exam_tasks  # noqa: F401
         from .manifest import demos_manifest, questions_manifest
         from .modelapi import tasks as model_tasks  # noqa: F401
@@ -21,3 +24,9 @@ class AssessmentsConfig(AppConfig):
         register_content_section(DemoSection())
         register_version_manifest("questions", questions_manifest)
         register_version_manifest("demos", demos_manifest)
+        personal_data_provider_connect(
+            exam_selectors.personal_data_sections, dispatch_uid="assessments.exams.personal_data"
+        )
+        personal_data_provider_connect(
+            demo_selectors.personal_data_sections, dispatch_uid="assessments.demos.personal_data"
+        )

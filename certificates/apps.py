@@ -24,9 +24,14 @@ class CertificatesConfig(AppConfig):
     verbose_name = "Certificates"
 
     def ready(self) -> None:
-        from accounts.api import certificate_name_change_previewed, certificate_name_changed
+        from accounts.api import (
+            certificate_name_change_previewed,
+            certificate_name_changed,
+            personal_data_provider_connect,
+        )
         from assessments.api import learner_progressed
 
+        from . import selectors
         from .receivers import (
             certificate_name_change_previewed_list,
             certificate_name_changed_issue_pending,
@@ -42,6 +47,7 @@ class CertificatesConfig(AppConfig):
         certificate_name_change_previewed.connect(
             certificate_name_change_previewed_list, dispatch_uid="certificates.preview_name_change"
         )
+        personal_data_provider_connect(selectors.personal_data_sections, dispatch_uid="certificates.personal_data")
         # Loads pyHanko's modules, so that their loggers exist (a logger's filters do not
         # apply to its children: each one gets the filter).
         from . import pdf, verification  # noqa: F401

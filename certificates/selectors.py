@@ -5,6 +5,8 @@ import datetime
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from accounts.api import PersonalDataSection
+
 from .credential_id import CredentialIdError, credential_id_parse
 from .models import Certificate, CertificateEvent, SigningKey, Verification, VerificationTally
 
@@ -84,3 +86,32 @@ def status_list_revoked_indexes() -> list[int]:
     return list(
         Certificate.objects.filter(~Q(status=Certificate.Status.VALID) | Q(test_mode=True)).values_list("pk", flat=True)
     )
+
+
+def personal_data_sections(*, user_id: int) -> list[PersonalDataSection]:
+    """The learner's certificates, superseded and revoked ones included, for their data export."""
+    certificates = certificate_list_for_learner(user_id=user_id).order_by("issued_at", "id")
+    return [
+        PersonalDataSection(
+            key="certificates",
+            about="Your certificates, with how many times employers verified each one (nothing about who).",
+            records=tuple(
+                {
+                    "credential_id": certificate.display_id,
+                    "course_title": certificate.course_title,
+                    "course_version": certificate.course_version,
+                    "name_printed": certificate.holder_name,
+                    "status": certificate.status,
+                    "issued_at": certificate.issued_at,
+                    "expires_at": certificate.expires_at,
+                    "revoked_at": certificate.revoked_at,
+                    "revocation_reason": certificate.revocation_reason,
+                    "superseded_by": certificate.superseded_by.display_id if certificate.superseded_by else None,
+                    "test_mode": certificate.test_mode,
+                    "verification_url": certificate.verification_url,
+                    "employer_verifications": getattr(certificate, "verification_count", 0),  # annotated above
+                }
+                for certificate in certificates
+            ),
+        )
+    ]

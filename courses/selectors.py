@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from accounts.api import PersonalDataSection
+
 from .content.translations import SOURCE_LANGUAGE
 from .localization import localized, with_translation
 from .models import Course, Enrollment, Lesson, LessonCompletion, Module
@@ -209,4 +211,44 @@ def enrollment_list_for_user(*, user, language: str | None = None) -> list[tuple
             course_progress(user=user, course=enrollment.course),
         )
         for enrollment in enrollments
+    ]
+
+
+def personal_data_sections(*, user_id: int) -> list[PersonalDataSection]:
+    """The learner's enrolments and completed lessons, for their data export."""
+    enrollments = Enrollment.objects.filter(user_id=user_id).select_related("course", "last_lesson").order_by("id")
+    completions = (
+        LessonCompletion.objects.filter(user_id=user_id)
+        .select_related("lesson__module__course")
+        .order_by("completed_at", "id")
+    )
+    return [
+        PersonalDataSection(
+            key="course_enrollments",
+            about="The courses you started, and the lesson you last opened in each.",
+            records=tuple(
+                {
+                    "course": enrollment.course.slug,
+                    "course_title": enrollment.course.title,
+                    "started_at": enrollment.started_at,
+                    "last_visited_at": enrollment.last_visited_at,
+                    "last_lesson": enrollment.last_lesson.slug if enrollment.last_lesson else None,
+                }
+                for enrollment in enrollments
+            ),
+        ),
+        PersonalDataSection(
+            key="lesson_completions",
+            about="The lessons you marked complete.",
+            records=tuple(
+                {
+                    "course": completion.lesson.module.course.slug,
+                    "module": completion.lesson.module.slug,
+                    "lesson": completion.lesson.slug,
+                    "lesson_title": completion.lesson.title,
+                    "completed_at": completion.completed_at,
+                }
+                for completion in completions
+            ),
+        ),
     ]

@@ -1,3 +1,4 @@
+from accounts.api import PersonalDataSection
 from certificates import api as certificates_api
 
 from .models import CertificateProfile
@@ -19,3 +20,18 @@ def certificate_profile_is_public(*, credential_id: str) -> bool:
     return bool(
         summary and CertificateProfile.objects.filter(credential_id=summary.credential_id, is_public=True).exists()
     )
+
+
+def personal_data_sections(*, user_id: int) -> list[PersonalDataSection]:
+    """Which of the learner's certificates they chose to show on a public page, for their data export."""
+    profiles = CertificateProfile.objects.filter(learner_id=user_id).order_by("id")
+    return [
+        PersonalDataSection(
+            key="public_profiles",
+            about="Your choices to show a certificate on a public profile page.",
+            records=tuple(
+                {"credential_id": profile.credential_id, "public": profile.is_public, "updated_at": profile.updated_at}
+                for profile in profiles
+            ),
+        )
+    ]

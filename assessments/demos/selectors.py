@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.api import PersonalDataSection
 from assessments.models import (
     DemoAuditEvent,
     DemoTask,
@@ -141,3 +142,48 @@ def audit_events(*, submission: Submission) -> QuerySet[DemoAuditEvent]:
 
 def task_list_for_regrade() -> QuerySet[DemoTask]:
     return DemoTask.objects.select_related("course").order_by("course__title", "title")
+
+
+def personal_data_sections(*, user_id: int) -> list[PersonalDataSection]:
+    """The learner's demo runs with their prompts and outcome, for their data export. The
+    model's answers and the grading details stay on each run's result page, which shows the
+    hidden cases only as far as the learner may see them."""
+    submissions = (
+        Submission.objects.filter(learner_id=user_id)
+        .select_related("task")
+        .prefetch_related("reviews")
+        .order_by("created_at", "id")
+    )
+    return [
+        PersonalDataSection(
+            key="demo_runs",
+            about="Your demo runs: the prompts you wrote, the run's state, score and result, and any instructor review.",
+            records=tuple(
+                {
+                    "demo": submission.task.slug,
+                    "demo_title": submission.task.title,
+                    "created_at": submission.created_at,
+                    "finished_at": submission.finished_at,
+                    "system_prompt": submission.system_prompt,
+                    "user_prompt": submission.user_prompt,
+                    "json_schema": submission.json_schema,
+                    "tools": submission.tools,
+                    "state": submission.state,
+                    "score": submission.score,
+                    "passed": submission.passed,
+                    "test_mode": submission.test_mode,
+                    "reviews": [
+                        {
+                            "decision": review.decision,
+                            "score": review.score,
+                            "passed": review.passed,
+                            "reason": review.reason,
+                            "at": review.created_at,
+                        }
+                        for review in submission.reviews.all()
+                    ],
+                }
+                for submission in submissions
+            ),
+        )
+    ]

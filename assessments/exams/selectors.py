@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext, ngettext
 
+from accounts.api import PersonalDataSection
 from assessments.models.exams import (
     Accommodation,
     Attempt,
@@ -23,6 +24,7 @@ from assessments.models.exams import (
     PracticeAttempt,
     PracticeQuestion,
     QuestionVersion,
+    ReviewPolicy,
 )
 from config.queries import PrecompiledQuery, PrecompiledRecord
 from courses.api import (
@@ -688,3 +690,104 @@ def mastery_overview(*, user_id: int, course: CourseInfo, now: datetime.datetime
         reviews_due=sum(1 for state in schedule.values() if state.due_at <= now),
         next_review_at=min((s.due_at for s in schedule.values() if s.due_at > now), default=None),
     )
+
+
+def _exported_answers(attempt: Attempt) -> list[dict[str, object]] | None:
+    """The learner's answers as the result page shows them: none once submitted to an exam that
+    shows the score only, and the points per question only where it shows the correct answers."""
+    finished = attempt.state != AttemptState.OPEN
+    if attempt.state == AttemptState.VOIDED or (finished and attempt.exam.review == ReviewPolicy.SCORE_ONLY):
+        return None
+    with_points = finished and attempt.exam.review == ReviewPolicy.CORRECT_ANSWERS
+    return [
+        {
+            "position": slot.position,
+            "question": slot.version.question.external_id,
+            "answer": slot.response,
+            "answered_at": slot.answered_at,
+            **({"points": slot.points_awarded, "of_points": slot.version.points} if with_points else {}),
+        }
+        for slot in attempt.questions.all()
+    ]
+
+
+def personal_data_sections(*, user_id: int) -> list[PersonalDataSection]:
+    """The learner's exam attempts, practice quizzes and exam accommodations, for their data export."""
+    attempts = (
+        Attempt.objects.filter(user_id=user_id)
+        .select_related("exam__course")
+        .prefetch_related("questions__version__question")
+        .order_by("started_at", "id")
+    )
+    practice = (
+        PracticeAttempt.objects.filter(user_id=user_id)
+        .select_related("course", "module")
+        .prefetch_related("questions__version__question", "questions__answer")
+        .order_by("started_at", "id")
+    )
+    accommodations = Accommodation.objects.filter(user_id=user_id).select_related("exam__course").order_by("id")
+    return [
+        PersonalDataSection(
+            key="exam_attempts",
+            about=(
+                "Your exam attempts with their times, score and result; your answers where the exam "
+                "shows them after submitting, and the points per question where it shows the correct answers."
+            ),
+            records=tuple(
+                {
+                    "course": attempt.exam.course.slug,
+                    "exam": attempt.exam.slug,
+                    "attempt": attempt.number,
+                    "state": attempt.state,
+                    "started_at": attempt.started_at,
+                    "deadline": attempt.deadline,
+                    "finished_at": attempt.finished_at,
+                    "score_percent": attempt.score_percent,
+                    "pass_mark_percent": attempt.pass_mark_percent,
+                    "passed": attempt.passed,
+                    "score_by_domain": attempt.domain_breakdown,
+                    "test_mode": attempt.test_mode,
+                    "answers": _exported_answers(attempt),
+                }
+                for attempt in attempts
+            ),
+        ),
+        PersonalDataSection(
+            key="practice_quizzes",
+            about="Your practice quizzes: each question you answered, your answer and the points it earned.",
+            records=tuple(
+                {
+                    "course": quiz.course.slug,
+                    "module": quiz.module.slug if quiz.module else None,
+                    "kind": quiz.kind,
+                    "started_at": quiz.started_at,
+                    "answers": [
+                        {
+                            "position": question.answer.question.position,
+                            "question": question.version.question.external_id,
+                            "answer": question.answer.response,
+                            "points": question.answer.points_awarded,
+                            "answered_at": question.answer.answered_at,
+                        }
+                        for question in quiz.questions.all()
+                        if hasattr(question, "answer")
+                    ],
+                }
+                for quiz in practice
+            ),
+        ),
+        PersonalDataSection(
+            key="exam_accommodations",
+            about="Extra time or attempts an instructor granted you for an exam.",
+            records=tuple(
+                {
+                    "course": accommodation.exam.course.slug,
+                    "exam": accommodation.exam.slug,
+                    "extra_minutes": accommodation.extra_minutes,
+                    "extra_attempts": accommodation.extra_attempts,
+                    "updated_at": accommodation.updated_at,
+                }
+                for accommodation in accommodations
+            ),
+        ),
+    ]

@@ -29,6 +29,7 @@ PUBLIC_PAGES = [
 LEARNER_PAGES = [
     "/dashboard/",
     "/accounts/profile/",
+    "/accounts/data/",
     "/demos/",
     "/demos/structured-extraction/",
     "/demos/chart-analysis/",

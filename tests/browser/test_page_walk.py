@@ -27,6 +27,7 @@ PUBLIC = [*PUBLIC_PAGES, "/accounts/password/reset/", "/no-such-page/"]
 LEARNER = [
     "/dashboard/",
     "/accounts/profile/",
+    "/accounts/data/",
     "/accounts/email/",
     "/accounts/password/change/",
     "/accounts/2fa/",

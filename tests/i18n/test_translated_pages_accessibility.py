@@ -25,6 +25,7 @@ PUBLIC_PAGES = [
 SIGNED_IN_PAGES = [
     "/dashboard/",
     "/accounts/profile/",
+    "/accounts/data/",
     "/courses/grok4-applied/",
     "/courses/grok4-applied/tool-use/function-calling/",
 ]
