@@ -2,6 +2,7 @@
 confirmation steps on revoke, reset and re-issue."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +57,26 @@ def test_funnel_moves_as_learners_progress(instructor_client, course):
 
     CertificateFactory(learner=learners[0], course=course)
     assert funnel(instructor_client.get(url).content.decode())[-1] == 1
+
+
+def management_links(html: str) -> list[str]:
+    import re
+
+    rows = re.findall(r'<p class="button-row">(.*?)</p>', html, flags=re.S)
+    return [href for row in rows for href in re.findall(r'href="([^"]+)"', row)]
+
+
+@pytest.mark.parametrize("role", ["instructor", "staff"])
+def test_every_management_link_on_the_home_opens_for_whoever_sees_it(client, course, role):
+    exam_attempt_finished(user=UserFactory(), course=course, score_percent=90, passed=True)
+    person = UserFactory(role=role, is_staff=role == "staff")
+    TOTP.activate(person, generate_totp_secret())
+    client.force_login(person)
+    links = management_links(client.get(reverse("instructor:home")).content.decode())
+    assert reverse("demos:review") in links
+    # Certificates are managed by staff only: an instructor is not offered a page that refuses them.
+    assert (reverse("certificates:manage_list") in links) is (role == "staff")
+    assert {link: client.get(link).status_code for link in links} == dict.fromkeys(links, 200)
 
 
 def test_revoke_needs_a_chosen_reason_and_a_confirmation(staff_client, learner):
