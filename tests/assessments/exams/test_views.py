@@ -238,6 +238,19 @@ def test_instructor_pages_render(instructor_client, learner, exam):
         assert instructor_client.get(url).status_code == 200, url
 
 
+@pytest.mark.parametrize("name", ["", "Grace Hopper"])
+def test_results_and_log_show_a_learners_email_once_with_or_without_a_name(instructor_client, exam, name):
+    learner = UserFactory(certificate_name=name)
+    attempt = services.attempt_start(user=learner, exam=exam, now=timezone.now())
+    results = instructor_client.get(reverse("exams:results", args=[exam.course.slug, exam.slug])).content.decode()
+    log = instructor_client.get(reverse("exams:attempt_log", args=[attempt.public_id])).content.decode()
+    learner_cell = results.split("<tbody>", 1)[1].split("</td>", 1)[0]
+    learner_entry = log.split("Learner</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    for shown in (learner_cell, learner_entry):
+        assert shown.count(learner.email) == 1, shown
+        assert not name or name in shown
+
+
 def test_results_csv_export(instructor_client, exam):
     mallory = UserFactory(certificate_name='=HYPERLINK("http://x")')
     attempt = services.attempt_start(user=mallory, exam=exam, now=START)
