@@ -32,6 +32,12 @@ LEARNER = [
     "/accounts/password/change/",
     "/accounts/2fa/",
     "/demos/",
+    # Every demo: each brief has its own images, code and wide lines.
+    "/demos/chart-analysis/",
+    "/demos/function-calling-weather/",
+    "/demos/injection-resistant-assistant/",
+    "/demos/role-and-format/",
+    "/demos/search-grounded-answer/",
     "/demos/structured-extraction/",
     "/exams/grok4-applied/",
     "/exams/grok4-applied/certification-exam/",
