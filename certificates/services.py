@@ -451,10 +451,10 @@ def verifications_roll_up(*, now: datetime.datetime) -> int:
     folded = 0
     for certificate_id, channel in list(groups):
         with transaction.atomic():
-            deleted, _ = old.filter(certificate_id=certificate_id, channel=channel).delete()
+            deleted, _per_model = old.filter(certificate_id=certificate_id, channel=channel).delete()
             if not deleted:
                 continue
-            tally, _ = VerificationTally.objects.get_or_create(certificate_id=certificate_id, channel=channel)
+            tally, _created = VerificationTally.objects.get_or_create(certificate_id=certificate_id, channel=channel)
             VerificationTally.objects.filter(pk=tally.pk).update(count=F("count") + deleted)
             folded += deleted
     return folded
