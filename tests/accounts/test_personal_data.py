@@ -117,3 +117,24 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_other_methods_are_refused(c
         assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
     client.force_login(learner)
     assert client.put(reverse("personal_data")).status_code == 405
+
+
+def test_the_download_makes_the_same_queries_however_many_records_there_are(client, course):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    course, lesson = course
+    person = UserFactory()
+    records_of(person, course, lesson, prompt="ONE")
+    client.force_login(person)
+    with CaptureQueriesContext(connection) as few:
+        download(client)
+    for number in range(3):
+        exam_attempt_finished(user=person, course=course, score_percent=70 + number, passed=False)
+        demo_submission_graded(user=person, course=course, slug="structured-extraction", title="Extract")
+        CertificateFactory(learner=person, holder_name=f"Name {number}")
+        PlaygroundRun.objects.create(user=person, lesson_path="/l/", prompt=f"try {number}", created_at=timezone.now())
+    with CaptureQueriesContext(connection) as many:
+        document, _ = download(client)
+    assert len(document["exam_attempts"]["records"]) == 4 and len(document["certificates"]["records"]) == 4
+    assert len(many.captured_queries) == len(few.captured_queries)
