@@ -71,8 +71,14 @@ class User(AbstractUser):
         return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_staff or self.is_superuser
 
     @property
+    def name_for_certificates(self) -> str:
+        """What a certificate prints: the name given for it, else the full name staff entered.
+        Empty means no certificate can be issued yet."""
+        return self.certificate_name or self.get_full_name()
+
+    @property
     def display_name(self) -> str:
-        return self.certificate_name or self.get_full_name() or self.email
+        return self.name_for_certificates or self.email
 
 
 class AccountEvent(models.Model):

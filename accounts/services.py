@@ -14,8 +14,8 @@ from .signals import (
     affected_credentials,
     certificate_name_change_previewed,
     certificate_name_changed,
+    personal_data_answered,
     personal_data_requested,
-    personal_data_sections,
 )
 
 # A name change that re-issues certificates signs new PDFs and changes their ids: one a day
@@ -125,7 +125,7 @@ def personal_data_export(*, user: User, now: datetime.datetime) -> dict[str, obj
     """Everything the platform holds about `user`, as one JSON-ready document: the account
     here, then each feature app's part (`personal_data_requested`). Records the download in
     the account's audit log."""
-    sections = personal_data_sections(personal_data_requested.send(sender=User, user_id=user.pk))
+    sections = personal_data_answered(personal_data_requested.send(sender=User, user_id=user.pk))
     AccountEvent.objects.create(kind=AccountEvent.Kind.PERSONAL_DATA_EXPORTED, user=user, actor=user, at=now)
     account = {
         "email": user.email,

@@ -57,7 +57,7 @@ def affected_credentials(responses) -> list[AffectedCredential]:
     return [credential for _receiver, credentials in responses for credential in credentials or ()]
 
 
-def personal_data_sections(responses) -> list[PersonalDataSection]:
+def personal_data_answered(responses) -> list[PersonalDataSection]:
     """Every section the receivers of `personal_data_requested` returned, ordered by key."""
     sections = [section for _receiver, answered in responses for section in answered or ()]
     return sorted(sections, key=lambda section: section.key)

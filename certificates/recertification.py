@@ -147,7 +147,7 @@ def certificate_renew(*, certificate_id: int, now: datetime.datetime) -> Certifi
         validity = eligibility_evaluate(course.metadata.get("certificate"), None, (), None).validity_months
         return services._reissue_locked(
             certificate,
-            holder_name=services._holder_name(learner) or certificate.holder_name,
+            holder_name=learner.name_for_certificates or certificate.holder_name,
             actor=learner,
             note=f"Renewed for course version {course.version} through the recertification exam.",
             course_title=course.title,

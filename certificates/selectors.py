@@ -19,25 +19,18 @@ def certificate_get_public(*, credential_id: str) -> Certificate | None:
 def certificate_list_for_learner(*, user_id: int) -> QuerySet[Certificate]:
     """With `verification_count`: how often others verified each one (the recent log plus
     the tallies older looks were folded into)."""
-    logged = (
-        Verification.objects.filter(certificate=OuterRef("pk"))
-        .order_by()
-        .values("certificate")
-        .annotate(looks=Count("id"))
-        .values("looks")
-    )
-    tallied = (
-        VerificationTally.objects.filter(certificate=OuterRef("pk"))
-        .order_by()
-        .values("certificate")
-        .annotate(looks=Sum("count"))
-        .values("looks")
-    )
+    looks = _per_certificate(Verification, Count("id")) + _per_certificate(VerificationTally, Sum("count"))
     return (
         Certificate.objects.select_related("superseded_by")
         .filter(learner_id=user_id)
-        .annotate(verification_count=Coalesce(Subquery(logged), Value(0)) + Coalesce(Subquery(tallied), Value(0)))
+        .annotate(verification_count=looks)
     )
+
+
+def _per_certificate(model, aggregate) -> Coalesce:
+    """`aggregate` over `model`'s rows of the certificate in the outer query (0 when none)."""
+    rows = model.objects.filter(certificate=OuterRef("pk")).order_by().values("certificate")
+    return Coalesce(Subquery(rows.annotate(looks=aggregate).values("looks")), Value(0))
 
 
 def certificate_list_current_for_learner(*, user_id: int, now: datetime.datetime) -> QuerySet[Certificate]:

@@ -77,10 +77,6 @@ def _locked(certificate_id: int) -> Certificate:
     return Certificate.objects.select_for_update(of=("self",)).get(pk=certificate_id)
 
 
-def _holder_name(learner) -> str:
-    return learner.certificate_name or learner.get_full_name()
-
-
 def signing_key_activate(*, signer: issuer.LoadedSigner) -> SigningKey:
     """Registers the key a worker signs with (idempotent) and marks it the active one."""
     with transaction.atomic():
@@ -115,7 +111,7 @@ def certificate_issue(
         existing = _current_certificate(user_id=user_id, course_id=course.id, course_version=course.version)
         if existing is not None:
             return existing
-        holder_name = _holder_name(learner)
+        holder_name = learner.name_for_certificates
         if not holder_name:
             logger.warning("Certificate for user %s in course %s waits for a name on certificates.", user_id, course.id)
             return None
@@ -381,7 +377,7 @@ def certificate_reissue(*, certificate_id: int, actor, note: str) -> Certificate
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.VALID:
             raise CertificateStateError(_("Only a current certificate can be re-issued; reinstate it first."))
-        holder_name = _holder_name(learner) or certificate.holder_name
+        holder_name = learner.name_for_certificates or certificate.holder_name
         return _reissue_locked(certificate, holder_name=holder_name, actor=actor, note=note)
 
 
@@ -391,7 +387,7 @@ def certificate_reissue_for_name_change(*, user_id: int) -> list[Certificate]:
     now = timezone.now()
     with transaction.atomic():
         learner = _lock_learner(user_id)
-        holder_name = _holder_name(learner)
+        holder_name = learner.name_for_certificates
         if not holder_name:
             return []
         current = (

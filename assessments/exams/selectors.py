@@ -763,7 +763,7 @@ def personal_data_sections(*, user_id: int) -> list[PersonalDataSection]:
                     "started_at": quiz.started_at,
                     "answers": [
                         {
-                            "position": question.answer.question.position,
+                            "position": question.position,
                             "question": question.version.question.external_id,
                             "answer": question.answer.response,
                             "points": question.answer.points_awarded,
