@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Enrollment, LessonCompletion
+from tests.accounts.factories import UserFactory
 from tests.courses.factories import CourseFactory, LessonFactory, ModuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,17 @@ def test_course_page_states_lesson_exam_and_demo_time_separately(client, course)
     assert "<dt>Exam</dt><dd>30 minutes</dd>" in page
     assert "<dt>Hands-on demos</dt><dd>about 60 minutes</dd>" in page
     assert "<dt>In all</dt><dd>about 1 h 45 min</dd>" in page
+
+
+@pytest.mark.parametrize(
+    ("names", "asks_for_a_name"),
+    [
+        ({}, True),
+        ({"first_name": "Grace", "last_name": "Hopper"}, False),
+        ({"certificate_name": "Grace Hopper"}, False),
+    ],
+)
+def test_the_dashboard_asks_for_a_name_only_when_a_certificate_would_have_none(client, names, asks_for_a_name):
+    client.force_login(UserFactory(**{"certificate_name": "", **names}))
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert ("no certificate can be issued without it" in dashboard) is asks_for_a_name
