@@ -4,8 +4,9 @@ import re
 from pathlib import Path
 
 import pytest
+import time_machine
 
-from tests.assessments.exams.conftest import build_course, sync
+from tests.assessments.exams.conftest import START, build_course, sync
 from tests.certificates.conftest import signing_issuer  # noqa: F401  (the renewal's PDF is really signed)
 
 
@@ -36,5 +37,8 @@ def release_version_2(root: Path) -> None:
 def course_root(tmp_path: Path) -> Path:
     root = build_course(tmp_path / "content")
     edit(root / "demo-course" / "course.yaml", "certificate:\n", "certificate:\n  validity_months: 24\n")
-    sync(root)
+    # Version 1 is recorded at START, before any test's clock; synced at the real time it would
+    # date after a later version whenever a test's frozen clock falls before today.
+    with time_machine.travel(START, tick=False):
+        sync(root)
     return root
