@@ -61,20 +61,20 @@ def subject_id(certificate: Certificate) -> str:
 
 
 def criteria_narrative(course: CourseInfo) -> str:
-    requires = (course.metadata.get("certificate") or {}).get("requires") or {}
+    requires = course.certificate
     parts = []
-    if requires.get("exam"):
+    if requires.exam_slug:
         parts.append(_("Pass the timed certification exam at its pass mark."))
-    if requires.get("demos"):
+    if requires.demo_slugs:
         parts.append(
             ngettext(
                 "Pass %(count)d model-graded hands-on prompt demo.",
                 "Pass %(count)d model-graded hands-on prompt demos.",
-                len(requires["demos"]),
+                len(requires.demo_slugs),
             )
-            % {"count": len(requires["demos"])}
+            % {"count": len(requires.demo_slugs)}
         )
-    if requires.get("all_lessons"):
+    if requires.all_lessons:
         parts.append(_("Complete every lesson of the course."))
     return " ".join(parts) or _("Meet the course's certification requirements.")
 

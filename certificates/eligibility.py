@@ -1,15 +1,15 @@
 """The rules that decide whether a learner has earned a course's certificate.
 
-Pure: the caller gathers the course's `certificate:` block from course.yaml (see
-content/README.md) and the learner's results through `assessments.api` and `courses.api`,
+Pure: the caller passes the course's requirements (`courses.api.CourseInfo.certificate`,
+course.yaml's `certificate:` block) and gathers the learner's results through `assessments.api` and `courses.api`,
 so the rules are tested with plain dataclasses and no database.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assessments.api import DemoOutcome, ExamOutcome
-from courses.api import LessonsSummary
+from courses.api import CertificateRequirements, LessonsSummary
 
 
 @dataclass(frozen=True)
@@ -31,33 +31,24 @@ class Eligibility:
     validity_months: int | None
 
 
-def _validity_months(value: object) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        return None
-    return value
-
-
 def _best(outcomes: Sequence[DemoOutcome]) -> DemoOutcome:
     """A real (not test-mode) pass beats a test-mode one; then the higher score."""
     return min(outcomes, key=lambda outcome: (outcome.test_mode, -outcome.score))
 
 
 def eligibility_evaluate(
-    requirements: Mapping | None,
+    requirements: CertificateRequirements,
     exam_outcome: ExamOutcome | None,
     demo_outcomes: Sequence[DemoOutcome],
     lessons_summary: LessonsSummary | None,
 ) -> Eligibility:
-    requirements = requirements or {}
-    requires = requirements.get("requires") or {}
-    exam_slug = requires.get("exam")
-    required_demos = list(dict.fromkeys(requires.get("demos") or []))
-    needs_all_lessons = bool(requires.get("all_lessons"))
-    validity_months = _validity_months(requirements.get("validity_months"))
+    exam_slug = requirements.exam_slug
+    required_demos = list(requirements.demo_slugs)
 
-    if not (exam_slug or required_demos or needs_all_lessons):
-        # A course without requirements must not hand certificates to everyone who asks.
-        return Eligibility(False, ("This course does not award a certificate.",), None, (), False, validity_months)
+    if not requirements.awards_certificate:
+        return Eligibility(
+            False, ("This course does not award a certificate.",), None, (), False, requirements.validity_months
+        )
 
     unmet: list[str] = []
     counted_test_mode: list[bool] = []
@@ -82,7 +73,7 @@ def eligibility_evaluate(
         else:
             unmet.append(f"Pass the hands-on demo “{slug}”.")
 
-    if needs_all_lessons and not (lessons_summary and lessons_summary.all_complete):
+    if requirements.all_lessons and not (lessons_summary and lessons_summary.all_complete):
         unmet.append("Mark every lesson complete.")
 
     test_mode = any(counted_test_mode)
@@ -100,5 +91,5 @@ def eligibility_evaluate(
         exam_score=exam_score,
         demos_passed=demos_passed,
         test_mode=test_mode,
-        validity_months=validity_months,
+        validity_months=requirements.validity_months,
     )

@@ -178,14 +178,14 @@ def _mark_next(steps: list[PathStep]) -> tuple[PathStep, ...]:
 def certificate_path_get(*, user_id: int | None, course_id: int) -> CertificatePath | None:
     """None when the course awards no certificate. Without a user (a visitor), every step is still to do."""
     course = courses_api.course_get_by_id(course_id=course_id)
-    requires = (course.metadata.get("certificate") or {}).get("requires") or {}
-    if not (requires.get("exam") or requires.get("demos") or requires.get("all_lessons")):
+    requires = course.certificate
+    if not requires.awards_certificate:
         return None
-    steps = [_lessons_step(user_id=user_id, course=course, required=bool(requires.get("all_lessons")))]
+    steps = [_lessons_step(user_id=user_id, course=course, required=requires.all_lessons)]
     practice = _practice_step(user_id=user_id, course=course)
-    exam = _exam_step(user_id=user_id, course=course, exam_slug=requires["exam"]) if requires.get("exam") else None
+    exam = _exam_step(user_id=user_id, course=course, exam_slug=requires.exam_slug) if requires.exam_slug else None
     steps += [step for step in (practice, exam) if step]
-    steps += _demo_steps(user_id=user_id, course=course, slugs=list(dict.fromkeys(requires.get("demos") or [])))
+    steps += _demo_steps(user_id=user_id, course=course, slugs=list(requires.demo_slugs))
     certificate = user_id and (
         Certificate.objects.filter(learner_id=user_id, course_id=course_id, status=Certificate.Status.VALID)
         .only("credential_id")

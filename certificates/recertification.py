@@ -26,7 +26,6 @@ from config.emails import recipient_language
 from courses import api as courses_api
 
 from . import services
-from .eligibility import eligibility_evaluate
 from .models import Certificate, RenewalNotice
 
 logger = logging.getLogger(__name__)
@@ -97,8 +96,7 @@ def certificate_renewal_plan(*, certificate: Certificate, now: datetime.datetime
         if exam
         else None
     )
-    requires = (course.metadata.get("certificate") or {}).get("requires") or {}
-    demos_to_redo = tuple(slug for slug in requires.get("demos") or [] if slug in delta.demos_to_redo)
+    demos_to_redo = tuple(slug for slug in course.certificate.demo_slugs if slug in delta.demos_to_redo)
     passed_demos = assessments_api.demo_slugs_passed_on_current_version(
         user_id=certificate.learner_id, course_id=course.id
     )
@@ -144,7 +142,7 @@ def certificate_renew(*, certificate_id: int, now: datetime.datetime) -> Certifi
             # Translators: joins the steps still to take ("pass the exam and pass the demo again").
             raise RenewalNotReady(_("To renew, %(steps)s.") % {"steps": _(" and ").join(left)})
         course = courses_api.course_get_by_id(course_id=certificate.course_id)
-        validity = eligibility_evaluate(course.metadata.get("certificate"), None, (), None).validity_months
+        validity = course.certificate.validity_months
         return services._reissue_locked(
             certificate,
             holder_name=learner.name_for_certificates or certificate.holder_name,

@@ -150,15 +150,14 @@ def certificate_issue_if_eligible(*, user_id: int, course_id: int, language: str
         # Holders of an earlier version renew through the delta exam (recertification.py);
         # their old results must not hand them the new version without it.
         return None
-    requirements = course.metadata.get("certificate") or {}
-    requires = requirements.get("requires") or {}
+    requirements = course.certificate
     exam_outcome = (
-        assessments_api.exam_best_outcome(user_id=user_id, course_id=course_id, exam_slug=requires["exam"])
-        if requires.get("exam")
+        assessments_api.exam_best_outcome(user_id=user_id, course_id=course_id, exam_slug=requirements.exam_slug)
+        if requirements.exam_slug
         else None
     )
     demo_outcomes = assessments_api.demo_passed_outcomes(user_id=user_id, course_id=course_id)
-    lessons = courses_api.lessons_summary(user_id=user_id, course_id=course_id) if requires.get("all_lessons") else None
+    lessons = courses_api.lessons_summary(user_id=user_id, course_id=course_id) if requirements.all_lessons else None
     eligibility = eligibility_evaluate(requirements, exam_outcome, demo_outcomes, lessons)
     if not eligibility.eligible:
         return None
@@ -182,7 +181,7 @@ def certificate_issue_pending_enqueue(*, user_id: int) -> None:
         )
     )
     for course in courses_api.course_list():
-        if course.metadata.get("certificate") and course.id not in held:
+        if course.certificate.awards_certificate and course.id not in held:
             certificate_issue_enqueue(user_id=user_id, course_id=course.id)
 
 

@@ -6,6 +6,7 @@ section of `content/` (question banks, exams, demo tasks) and take part in
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -51,6 +52,37 @@ from .versions import (  # noqa: F401
 
 
 @dataclass(frozen=True)
+class CertificateRequirements:
+    """course.yaml's `certificate:` block (content/README.md), read defensively: metadata is
+    stored as written, so a malformed value reads as absent instead of failing a page."""
+
+    exam_slug: str | None
+    demo_slugs: tuple[str, ...]  # in the course's order, each once
+    all_lessons: bool
+    validity_months: int | None
+
+    @property
+    def awards_certificate(self) -> bool:
+        # A course without requirements must not hand certificates to everyone who asks.
+        return bool(self.exam_slug or self.demo_slugs or self.all_lessons)
+
+    @classmethod
+    def from_spec(cls, block: object) -> "CertificateRequirements":
+        block = block if isinstance(block, Mapping) else {}
+        requires = block.get("requires")
+        requires = requires if isinstance(requires, Mapping) else {}
+        exam = requires.get("exam")
+        demos = requires.get("demos")
+        validity = block.get("validity_months")
+        return cls(
+            exam_slug=exam if isinstance(exam, str) and exam else None,
+            demo_slugs=tuple(dict.fromkeys(str(slug) for slug in demos)) if isinstance(demos, list) else (),
+            all_lessons=bool(requires.get("all_lessons")),
+            validity_months=validity if type(validity) is int and validity > 0 else None,
+        )
+
+
+@dataclass(frozen=True)
 class CourseInfo:
     id: int
     slug: str
@@ -58,6 +90,10 @@ class CourseInfo:
     version: str
     facts_checked_on: datetime.date | None
     metadata: dict
+
+    @property
+    def certificate(self) -> CertificateRequirements:
+        return CertificateRequirements.from_spec(self.metadata.get("certificate"))
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,11 @@ def _stage(label: str, learners: int, enrolled: int) -> FunnelStage:
 
 
 def cohort_overview_get(*, course: courses_api.CourseInfo) -> CohortOverview:
-    requires = (course.metadata.get("certificate") or {}).get("requires") or {}
-    demo_slugs = list(dict.fromkeys(requires.get("demos") or []))
+    requires = course.certificate
+    demo_slugs = list(requires.demo_slugs)
     lessons = courses_api.cohort_lessons(course_id=course.id)
     assessments = assessments_api.cohort_assessments(
-        course_id=course.id, exam_slug=requires.get("exam"), demo_slugs=demo_slugs
+        course_id=course.id, exam_slug=requires.exam_slug, demo_slugs=demo_slugs
     )
     enrolled = lessons.enrolled
     stages = [

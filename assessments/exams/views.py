@@ -209,11 +209,6 @@ _ANSWER_FIELDS: dict[str, SafeString] = {}
 _ANSWER_FIELDS_KEPT = 2000  # a few MB: twenty questions' answer states across a cohort's option orders
 
 
-def _certificate_exam(exam: Exam, metadata: dict) -> bool:
-    """Whether the course metadata (`courses.api.CourseInfo.metadata`) names this exam for the certificate."""
-    return (metadata.get("certificate") or {}).get("requires", {}).get("exam") == exam.slug
-
-
 def _key_context(slot, *, course_slug: str) -> dict:
     """The correct answer, shaped like a learner's answer, and the lesson section that teaches it."""
     order = (
@@ -248,7 +243,7 @@ def exam_detail(request: HttpRequest, course_slug: str, exam_slug: str) -> HttpR
     exam = _exam_or_404(course_slug, exam_slug)
     context = {
         "exam": exam,
-        "is_certificate_exam": _certificate_exam(exam, course_get_by_id(course_id=exam.course_id).metadata),
+        "is_certificate_exam": course_get_by_id(course_id=exam.course_id).certificate.exam_slug == exam.slug,
     }
     if request.user.is_authenticated:
         now = timezone.now()
@@ -444,8 +439,8 @@ def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
             if review == ReviewPolicy.CORRECT_ANSWERS:
                 item |= _key_context(slot, course_slug=exam.course.slug)
             items.append(item)
-    metadata = course_get_by_id(course_id=exam.course_id).metadata
-    domains = metadata.get("domains") or {}
+    course = course_get_by_id(course_id=exam.course_id)
+    domains = course.metadata.get("domains") or {}
     return render(
         request,
         "assessments/exams/result.html",
@@ -462,7 +457,7 @@ def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
                 {"label": domains.get(name, name), **values} for name, values in attempt.domain_breakdown.items()
             ],
             "best": selectors.attempt_best(user_id=request.user.id, exam=exam),
-            "is_certificate_exam": _certificate_exam(exam, metadata),
+            "is_certificate_exam": course.certificate.exam_slug == exam.slug,
             "eligibility": selectors.exam_eligibility(user=request.user, exam=exam, now=now),
         },
     )

@@ -165,7 +165,10 @@ def test_a_learner_without_any_name_waits_for_one(course):
 def test_validity_is_counted_in_calendar_months(course, learner):
     info = courses_api.course_get_by_id(course_id=course.pk)
     eligibility = eligibility_evaluate(
-        {**CERTIFICATE_REQUIREMENTS, "validity_months": 1}, exam_outcome(), demo_outcomes(), None
+        courses_api.CertificateRequirements.from_spec({**CERTIFICATE_REQUIREMENTS, "validity_months": 1}),
+        exam_outcome(),
+        demo_outcomes(),
+        None,
     )
     certificate = services.certificate_issue(
         user_id=learner.pk,
@@ -180,7 +183,9 @@ def test_validity_is_counted_in_calendar_months(course, learner):
 def test_concurrent_issuance_makes_exactly_one_certificate(course, learner):
     require_postgresql(connection.vendor, "the row lock under test is PostgreSQL's; SQLite serialises writers itself")
     info = courses_api.course_get_by_id(course_id=course.pk)
-    eligibility = eligibility_evaluate(CERTIFICATE_REQUIREMENTS, exam_outcome(), demo_outcomes(), None)
+    eligibility = eligibility_evaluate(
+        courses_api.CertificateRequirements.from_spec(CERTIFICATE_REQUIREMENTS), exam_outcome(), demo_outcomes(), None
+    )
     issued = all_at_once(
         lambda: services.certificate_issue(user_id=learner.pk, course=info, eligibility=eligibility), threads=6
     )

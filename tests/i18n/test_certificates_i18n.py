@@ -32,7 +32,7 @@ def _issue(*, learner, language: str = "") -> Certificate:
     the learner earned it on."""
     course = CourseFactory()
     info = courses_api.course_get_by_id(course_id=course.pk)
-    eligibility = eligibility_evaluate(course.metadata["certificate"], exam_outcome(), demo_outcomes(), None)
+    eligibility = eligibility_evaluate(info.certificate, exam_outcome(), demo_outcomes(), None)
     certificate = services.certificate_issue(
         user_id=learner.pk, course=info, eligibility=eligibility, now=ISSUED, language=language
     )
