@@ -24,7 +24,6 @@ from assessments.models.exams import (
     PracticeAttempt,
     PracticeQuestion,
     QuestionVersion,
-    ReviewPolicy,
 )
 from config.queries import PrecompiledQuery, PrecompiledRecord
 from courses.api import (
@@ -696,9 +695,9 @@ def _exported_answers(attempt: Attempt) -> list[dict[str, object]] | None:
     """The learner's answers as the result page shows them: none once submitted to an exam that
     shows the score only, and the points per question only where it shows the correct answers."""
     finished = attempt.state != AttemptState.OPEN
-    if attempt.state == AttemptState.VOIDED or (finished and attempt.exam.review == ReviewPolicy.SCORE_ONLY):
+    if attempt.state == AttemptState.VOIDED or (finished and not attempt.exam.shows_answers_after_submit):
         return None
-    with_points = finished and attempt.exam.review == ReviewPolicy.CORRECT_ANSWERS
+    with_points = finished and attempt.exam.shows_correct_answers
     return [
         {
             "position": slot.position,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.api import AuthenticatedRequest, instructor_required
-from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind, ReviewPolicy
+from assessments.models.exams import Attempt, AttemptQuestion, Exam, PracticeAttempt, QuestionKind
 from assessments.templatetags.exam_navigator import navigator_entries
 from courses.api import ModuleInfo, content_language, course_get, course_get_by_id, lesson_reference_url, module_list
 
@@ -430,13 +430,12 @@ def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
     if attempt.is_open:
         return redirect("exams:attempt", attempt.public_id)
     exam = attempt.exam
-    review = exam.review
     items = []
     slots = selectors.attempt_slots(attempt=attempt, language=content_language()) if attempt.is_finalized else []
-    if review != ReviewPolicy.SCORE_ONLY:
+    if exam.shows_answers_after_submit:
         for slot in slots:
             item = {"slot": slot, **_question_context(slot, option_order=slot.option_order, response=slot.response)}
-            if review == ReviewPolicy.CORRECT_ANSWERS:
+            if exam.shows_correct_answers:
                 item |= _key_context(slot, course_slug=exam.course.slug)
             items.append(item)
     course = course_get_by_id(course_id=exam.course_id)
@@ -447,7 +446,6 @@ def attempt_result(request: AuthenticatedRequest, attempt_id) -> HttpResponse:
         {
             "attempt": attempt,
             "exam": exam,
-            "review": review,
             "items": items,
             # Learners count questions, not points: "18 of 20 questions".
             "questions_total": len(slots),

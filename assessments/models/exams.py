@@ -139,6 +139,15 @@ class Exam(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # The review policy, read in one place for the result page and the learner's data export.
+    @property
+    def shows_answers_after_submit(self) -> bool:
+        return self.review != ReviewPolicy.SCORE_ONLY
+
+    @property
+    def shows_correct_answers(self) -> bool:
+        return self.review == ReviewPolicy.CORRECT_ANSWERS
+
 
 class DeltaExam(models.Model):
     """Marks an exam generated for recertification: it draws only from the questions that
