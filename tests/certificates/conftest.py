@@ -26,12 +26,17 @@ def issue(db, signing_issuer):
     return _issue
 
 
-@pytest.fixture
-def isolated_issuer(tmp_path, settings):
-    """A separate issuer directory for tests that rotate keys, leaving the shared one alone."""
+def issuer_created_at(tmp_path, settings, now):
+    """A separate issuer directory whose certificates are valid from `now` on."""
     settings.CERT_SIGNING_KEY_PATH = tmp_path / "signing" / "signing-key.pem"
     settings.CERT_SIGNING_CERT_PATH = tmp_path / "signing" / "signing-cert.pem"
     settings.CERT_ROOT_CERT_PATH = tmp_path / "signing" / "root-cert.pem"
     paths = issuer.issuer_paths()
-    issuer.development_issuer_create(paths, now=timezone.now())
+    issuer.development_issuer_create(paths, now=now)
     return paths
+
+
+@pytest.fixture
+def isolated_issuer(tmp_path, settings):
+    """A separate issuer directory for tests that rotate keys, leaving the shared one alone."""
+    return issuer_created_at(tmp_path, settings, timezone.now())

@@ -7,7 +7,15 @@ import pytest
 import time_machine
 
 from tests.assessments.exams.conftest import START, build_course, sync
-from tests.certificates.conftest import signing_issuer  # noqa: F401  (the renewal's PDF is really signed)
+from tests.certificates.conftest import issuer_created_at
+
+
+@pytest.fixture
+def signing_issuer(tmp_path, settings):
+    """The renewal's PDF is really signed, under the tests' frozen clock: by an issuer valid from
+    START, which the shared one (made at the real time the run starts) is not, once today is
+    later than the frozen clock."""
+    return issuer_created_at(tmp_path, settings, START)
 
 
 def bump_version(root: Path, version: str) -> None:
