@@ -25,7 +25,7 @@ class UserAdmin(DjangoUserAdmin):
     form = UserChangeByEmailForm
     add_form = UserCreationByEmailForm
     list_display = ("email", "certificate_name", "role", "is_active", "date_joined")
-    list_filter = ("role", "is_active", "is_staff")
+    list_filter = ("role", "is_active", "is_staff", ("closed_at", admin.EmptyFieldListFilter))
     search_fields = ("email", "certificate_name", "first_name", "last_name")
     ordering = ("email",)
     # Django's own layout with the e-mail address where the username was: the username is not
@@ -34,8 +34,9 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
         *(DjangoUserAdmin.fieldsets or ())[2:],
-        ("Certification", {"fields": ("role", "certificate_name")}),
+        ("Certification", {"fields": ("role", "certificate_name", "closed_at")}),
     )
+    readonly_fields = ("closed_at",)
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 
 

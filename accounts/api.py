@@ -13,8 +13,10 @@ from .languages import language_active  # noqa: F401
 from .models import AccountEvent
 from .requests import AuthenticatedRequest  # noqa: F401
 from .signals import (  # noqa: F401
+    AccountClosureRefused,
     AffectedCredential,
     PersonalDataSection,
+    account_eraser_connect,
     certificate_name_change_previewed,
     certificate_name_changed,
     personal_data_provider_connect,

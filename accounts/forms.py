@@ -29,3 +29,23 @@ class LanguageChoiceForm(forms.Form):
 
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
+
+
+class AccountCloseForm(forms.Form):
+    """Typing the account's e-mail address is the deliberate step that a stray click is not."""
+
+    email = forms.CharField(
+        label=_("Type your e-mail address to confirm"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        typed = self.cleaned_data["email"].strip()
+        if typed.casefold() != self.user.email.casefold():
+            raise forms.ValidationError(_("This is not the e-mail address of the account you are signed in to."))
+        return typed

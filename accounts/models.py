@@ -3,6 +3,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +44,9 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # Set when the person closed the account: the row stays, without anything that names them,
+    # so that their anonymous exam and demo records and the audit trails keep their links.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar[EmailUserManager] = EmailUserManager()
 
@@ -78,13 +82,15 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.closed_at is not None:
+            return gettext("Closed account")
         return self.name_for_certificates or self.email
 
 
 class AccountEvent(models.Model):
     """Audit log of decisions about a person that have no record of their own to be logged on:
-    refused actions on one's own records, certificate name changes and their refusals, and
-    each download of the person's data."""
+    refused actions on one's own records, certificate name changes and their refusals, each
+    download of the person's data, and the closing of the account."""
 
     class Kind(models.TextChoices):
         OWN_RECORD_REFUSED = "own_record_refused", "Action on own record refused"
@@ -92,6 +98,7 @@ class AccountEvent(models.Model):
         CERTIFICATE_NAME_REISSUED = "certificate_name_reissued", "Certificate name changed, certificates re-issued"
         CERTIFICATE_NAME_REFUSED = "certificate_name_refused", "Certificate name change refused (re-issued recently)"
         PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data downloaded"
+        ACCOUNT_CLOSED = "account_closed", "Account closed by its owner, personal data erased"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # The person whose records are concerned, and who acted (the same person when refused).

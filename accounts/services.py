@@ -1,6 +1,7 @@
 import datetime
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import transaction
 from django.utils import dateformat
@@ -10,7 +11,9 @@ from django.utils.translation import pgettext
 from .models import AccountEvent, Role, User
 from .names import certificate_name_validate
 from .signals import (
+    AccountClosureRefused,
     AffectedCredential,
+    account_closing,
     affected_credentials,
     certificate_name_change_previewed,
     certificate_name_changed,
@@ -151,3 +154,50 @@ def personal_data_export(*, user: User, now: datetime.datetime) -> dict[str, obj
         "account_events": {"about": "The account's audit log, this download included.", "records": events},
         **{section.key: {"about": section.about, "records": list(section.records)} for section in sections},
     }
+
+
+def closed_account_address(user_id: int) -> str:
+    """What a closed account's unique e-mail field holds: nobody's address, and one that no mail
+    can reach (.invalid is reserved for that), so that the person can sign up again with theirs."""
+    return f"closed-account-{user_id}@closed.invalid"
+
+
+def account_close(*, user: User, now: datetime.datetime) -> list[AffectedCredential]:
+    """Closes the person's own account and erases what names them: e-mail addresses, names,
+    password, second factors and the details of their audit log; each feature app erases its
+    part (`account_closing`), withdrawing the certificates. The row stays as an anonymous
+    anchor for the records and audit trails that point at it, and the closing is logged on it.
+
+    Raises AccountClosureRefused, changing nothing, for an instructor or staff account (their
+    decisions are on other people's records) or when an app refuses. Returns the credentials
+    withdrawn."""
+    if user.role != Role.LEARNER or user.is_staff or user.is_superuser:
+        raise AccountClosureRefused(
+            _(
+                "Accounts with the instructor or staff role cannot be closed here, because other people's "
+                "records name them. Ask a member of staff to change your role to learner first."
+            )
+        )
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.closed_at is not None:
+            return []
+        withdrawn = affected_credentials(account_closing.send(sender=User, user_id=user.pk, now=now))
+        AccountEvent.objects.filter(user_id=user.pk).update(detail={})
+        EmailAddress.objects.filter(user_id=user.pk).delete()
+        Authenticator.objects.filter(user_id=user.pk).delete()
+        locked.email = closed_account_address(user.pk)
+        locked.first_name = locked.last_name = locked.certificate_name = locked.preferred_language = ""
+        # A new password hash also ends every session the person still has (Django checks it).
+        locked.set_unusable_password()
+        locked.is_active = False
+        locked.closed_at = now
+        locked.save()
+        AccountEvent.objects.create(
+            kind=AccountEvent.Kind.ACCOUNT_CLOSED,
+            user=locked,
+            actor=locked,
+            detail={"certificates_withdrawn": [credential.credential_id for credential in withdrawn]},
+            at=now,
+        )
+    return withdrawn

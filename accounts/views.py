@@ -1,5 +1,7 @@
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .forms import CertificateNameForm, LanguageChoiceForm
+from .forms import AccountCloseForm, CertificateNameForm, LanguageChoiceForm
 from .languages import language_cookie_set
 from .requests import AuthenticatedRequest
 from .services import (
+    AccountClosureRefused,
     CertificateNameChangeRefused,
+    account_close,
     certificate_name_change_preview,
     personal_data_export,
     user_set_preferred_language,
@@ -68,6 +72,27 @@ def personal_data(request: AuthenticatedRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="grok4-certification-data-{now:%Y-%m-%d}.json"'
     return response
+
+
+@login_required
+@never_cache
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def account_close_view(request: AuthenticatedRequest) -> HttpResponse:
+    """Closing one's own account: what it erases and what it withdraws, then the confirmation.
+    Asks for the password (or second factor) again first, like the other sensitive settings."""
+    form = AccountCloseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_close(user=request.user, now=timezone.now())
+        except AccountClosureRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            logout(request)
+            messages.success(request, _("Your account is closed and your personal data erased."))
+            return redirect("courses:home")
+    withdrawn = certificate_name_change_preview(user_id=request.user.pk, now=timezone.now())
+    return render(request, "accounts/close.html", {"form": form, "certificates": withdrawn})
 
 
 @require_POST

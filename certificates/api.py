@@ -19,6 +19,14 @@ def certificate_reissue_for_name_change(*, user_id: int) -> list[AffectedCredent
     return [_affected(certificate) for certificate in services.certificate_reissue_for_name_change(user_id=user_id)]
 
 
+def certificates_withdraw_for_closed_account(*, user_id: int, now: datetime.datetime) -> list[AffectedCredential]:
+    """The holder is closing their account (inside that transaction): withdraws their certificates."""
+    return [
+        _affected(certificate)
+        for certificate in services.certificates_withdraw_for_closed_account(user_id=user_id, now=now)
+    ]
+
+
 def certificate_list_current(*, user_id: int, now: datetime.datetime) -> list[AffectedCredential]:
     """The certificates a change of the learner's name would re-issue under new ids."""
     return [_affected(c) for c in selectors.certificate_list_current_for_learner(user_id=user_id, now=now)]

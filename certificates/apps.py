@@ -25,13 +25,14 @@ class CertificatesConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.api import (
+            account_eraser_connect,
             certificate_name_change_previewed,
             certificate_name_changed,
             personal_data_provider_connect,
         )
         from assessments.api import learner_progressed
 
-        from . import selectors
+        from . import api, selectors
         from .receivers import (
             certificate_name_change_previewed_list,
             certificate_name_changed_issue_pending,
@@ -48,6 +49,7 @@ class CertificatesConfig(AppConfig):
             certificate_name_change_previewed_list, dispatch_uid="certificates.preview_name_change"
         )
         personal_data_provider_connect(selectors.personal_data_sections, dispatch_uid="certificates.personal_data")
+        account_eraser_connect(api.certificates_withdraw_for_closed_account, dispatch_uid="certificates.close_account")
         # Loads pyHanko's modules, so that their loggers exist (a logger's filters do not
         # apply to its children: each one gets the filter).
         from . import pdf, verification  # noqa: F401

@@ -105,7 +105,15 @@ class BulkForm(forms.Form):
 class RevokeForm(forms.Form):
     # No reason is preselected: whoever revokes picks one on purpose.
     reason = forms.ChoiceField(
-        label=_("Reason"), choices=[("", _("Choose a reason")), *Certificate.RevocationReason.choices]
+        label=_("Reason"),
+        choices=[
+            ("", _("Choose a reason")),
+            *(
+                (value, label)
+                for value, label in Certificate.RevocationReason.choices
+                if value != Certificate.RevocationReason.HOLDER_REQUEST
+            ),
+        ],
     )
     note = forms.CharField(
         label=_("Note for the audit trail"),

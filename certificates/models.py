@@ -40,6 +40,8 @@ class Certificate(models.Model):
         ACADEMIC_MISCONDUCT = "academic_misconduct", _("Academic misconduct")
         ISSUED_IN_ERROR = "issued_in_error", _("Issued in error")
         IDENTITY_MISMATCH = "identity_mismatch", _("Identity mismatch")
+        # Set only by the holder closing their account, never chosen by staff.
+        HOLDER_REQUEST = "holder_request", _("Withdrawn at the holder's request")
         OTHER = "other", _("Other")
 
     credential_id = models.CharField(max_length=13, unique=True, editable=False)
@@ -99,6 +101,11 @@ class Certificate(models.Model):
     @property
     def verification_url(self) -> str:
         return f"{settings.SITE_URL}/verify/{self.display_id}/"
+
+    @property
+    def holder_erased(self) -> bool:
+        """The holder closed their account: the certificate no longer names anybody."""
+        return not self.holder_name
 
     @property
     def served_pdf_sha256(self) -> set[str]:

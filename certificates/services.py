@@ -206,8 +206,8 @@ def certificate_render_and_sign(*, certificate_id: int) -> Certificate:
     signer = issuer.signer_load()
     with transaction.atomic():
         certificate = _locked(certificate_id)
-        if certificate.pdf_sha256:
-            return certificate
+        if certificate.pdf_sha256 or certificate.holder_erased:
+            return certificate  # signed already, or its holder closed their account before the worker came
         key = signing_key_activate(signer=signer)
         signed = pdf_sign(
             pdf_render(certificate_document(certificate=certificate)), signer=signer, location=settings.SITE_URL
@@ -315,6 +315,10 @@ def certificate_reinstate(*, certificate_id: int, actor, note: str) -> Certifica
         certificate = _locked(certificate_id)
         if certificate.status != Certificate.Status.REVOKED:
             raise CertificateStateError(_("Only a revoked certificate can be reinstated."))
+        if certificate.holder_erased:
+            raise CertificateStateError(
+                _("The holder withdrew this certificate when they closed their account; it cannot be reinstated.")
+            )
         certificate.status = Certificate.Status.VALID
         certificate.revocation_reason = ""
         certificate.revocation_note = ""
@@ -399,6 +403,40 @@ def certificate_reissue_for_name_change(*, user_id: int) -> list[Certificate]:
             _reissue_locked(certificate, holder_name=holder_name, actor=learner, note="Name on certificates changed.")
             for certificate in current
         ]
+
+
+def certificates_withdraw_for_closed_account(*, user_id: int, now: datetime.datetime) -> list[Certificate]:
+    """The holder closed their account, inside that transaction: each valid certificate is
+    revoked as withdrawn at their request, and every certificate of theirs, whatever its
+    status, loses the name, the signed badge and the PDF file (deleted once the closure
+    commits). The PDF's hashes stay, so that a copy an employer uploads is still recognised,
+    as withdrawn. Returns the certificates withdrawn."""
+    _lock_learner(user_id)
+    withdrawn = []
+    for certificate in Certificate.objects.select_for_update().filter(learner_id=user_id):
+        if certificate.status == Certificate.Status.VALID:
+            certificate.status = Certificate.Status.REVOKED
+            certificate.revocation_reason = Certificate.RevocationReason.HOLDER_REQUEST
+            certificate.revocation_note = ""
+            certificate.revoked_at = now
+            withdrawn.append(certificate)
+            _event(certificate, CertificateEvent.Kind.REVOKED, note="Withdrawn: the holder closed their account.")
+        if certificate.pdf.name:
+            transaction.on_commit(partial(certificate.pdf.storage.delete, certificate.pdf.name))
+        certificate.holder_name = certificate.badge_jwt = ""
+        certificate.pdf = ""
+        certificate.save(
+            update_fields=[
+                "status",
+                "revocation_reason",
+                "revocation_note",
+                "revoked_at",
+                "holder_name",
+                "badge_jwt",
+                "pdf",
+            ]
+        )
+    return withdrawn
 
 
 def certificate_timestamp_refresh(*, certificate_id: int, renew_before: datetime.datetime) -> bool:

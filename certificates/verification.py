@@ -367,7 +367,9 @@ def badge_verify(data: bytes, *, now: datetime.datetime) -> UploadResult:
         return result(UploadVerdict.ALTERED, _("The credential in the image no longer matches its signature."), claimed)
     if claimed is None:
         return result(UploadVerdict.NOT_ISSUED, _("The credential is signed with our key but names no certificate."))
-    if baked != claimed.badge_jwt:
+    # A withdrawn credential's stored copy is erased with the holder's name; our signature and
+    # the credential it names are then the whole answer.
+    if baked != claimed.badge_jwt and not claimed.holder_erased:
         return result(UploadVerdict.ALTERED, _("The credential differs from the one we issued."), claimed)
     verdict = _STATUS_TO_VERDICT[credential_status(claimed, now=now)]
     return result(verdict, str(UPLOAD_LABELS[verdict]), claimed)

@@ -218,6 +218,8 @@ def _badge_certificate(credential_id: str) -> Certificate:
     certificate = _public_certificate(credential_id)
     if not certificate.pdf_sha256:
         raise Http404("This credential is still being prepared.")
+    if certificate.holder_erased:
+        raise Http404("The holder withdrew this credential when they closed their account.")
     return certificate
 
 

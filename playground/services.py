@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
+from accounts.api import AffectedCredential
 from assessments import api as assessments_api
 
 from .models import PlaygroundRun
@@ -67,11 +68,12 @@ def playground_run_create(
     return run
 
 
-def playground_run_execute(*, run_id: int) -> PlaygroundRun:
-    """Runs a queued run once; running it again changes nothing."""
+def playground_run_execute(*, run_id: int) -> PlaygroundRun | None:
+    """Runs a queued run once; running it again changes nothing. None when the run is gone
+    (its learner closed their account)."""
     with transaction.atomic():
-        run = PlaygroundRun.objects.select_for_update().get(pk=run_id)
-        if run.state != PlaygroundRun.State.QUEUED:
+        run = PlaygroundRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.state != PlaygroundRun.State.QUEUED:
             return run
         run.state = PlaygroundRun.State.RUNNING
         run.save(update_fields=["state"])
@@ -96,8 +98,31 @@ def playground_run_execute(*, run_id: int) -> PlaygroundRun:
             reply.cost_usd,
         )
     run.finished_at = timezone.now()
-    run.save()
+    # Only the outcome is written, and only to a row that still exists: the learner may have
+    # closed their account, deleting the run, while the model was answering.
+    PlaygroundRun.objects.filter(pk=run.pk).update(**{field: getattr(run, field) for field in _OUTCOME_FIELDS})
     return run
+
+
+_OUTCOME_FIELDS = (
+    "state",
+    "error",
+    "counts_against_allowance",
+    "output",
+    "model",
+    "prompt_tokens",
+    "output_tokens",
+    "cost_usd",
+    "finished_at",
+)
+
+
+def playground_runs_erase(*, user_id: int, now: datetime.datetime) -> list[AffectedCredential]:
+    """The learner is closing their account: their runs, prompts and answers, are deleted,
+    those still running included (the worker then finds nothing to write to). Withdraws no
+    credential, so returns an empty list."""
+    PlaygroundRun.objects.filter(user_id=user_id).delete()
+    return []
 
 
 def playground_runs_prune(*, now: datetime.datetime) -> int:

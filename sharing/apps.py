@@ -6,8 +6,9 @@ class SharingConfig(AppConfig):
     verbose_name = "Sharing"
 
     def ready(self) -> None:
-        from accounts.api import personal_data_provider_connect
+        from accounts.api import account_eraser_connect, personal_data_provider_connect
 
-        from . import selectors
+        from . import selectors, services
 
         personal_data_provider_connect(selectors.personal_data_sections, dispatch_uid="sharing.personal_data")
+        account_eraser_connect(services.certificate_profiles_erase, dispatch_uid="sharing.close_account")

@@ -1,5 +1,8 @@
+import datetime
+
 from django.db import transaction
 
+from accounts.api import AffectedCredential
 from certificates import api as certificates_api
 
 from .models import CertificateProfile
@@ -19,3 +22,10 @@ def certificate_profile_set(*, user_id: int, credential_id: str, public: bool) -
             credential_id=summary.credential_id, defaults={"learner_id": user_id, "is_public": public}
         )
     return profile
+
+
+def certificate_profiles_erase(*, user_id: int, now: datetime.datetime) -> list[AffectedCredential]:
+    """The learner is closing their account: their public profile pages go. Withdraws no
+    credential itself (certificates does), so returns an empty list."""
+    CertificateProfile.objects.filter(learner_id=user_id).delete()
+    return []

@@ -61,4 +61,11 @@ def test_pages_have_no_accessibility_violations(browser_context, live_server, le
     browser_sign_in(page.context, user=learner, live_server=live_server)
     pages = [*LEARNER_PAGES, f"/attempts/{attempt.public_id}/", f"/verify/{certificate.credential_id}/"]
     problems += [problem for path in pages for problem in violations(page, live_server.url + path)]
+    # Closing the account asks for the password again first: both pages are checked.
+    problems += violations(page, live_server.url + "/accounts/close/")
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
+    page.wait_for_url("**/accounts/close/")
+    problems += violations(page, live_server.url + "/accounts/close/")
+    assert page.locator("h1").inner_text() == "Close your account"
     assert problems == []
