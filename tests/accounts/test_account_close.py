@@ -7,6 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -178,6 +179,8 @@ def reauthenticated(client, person) -> None:
 def test_the_page_lists_what_is_withdrawn_and_closing_signs_the_person_out(client, course, signing_issuer):  # noqa: F811
     person, certificate = closing_learner(course)
     email = person.email
+    other_device = Client()
+    other_device.force_login(person)
     reauthenticated(client, person)
 
     page = client.get(reverse("account_close"))
@@ -194,6 +197,7 @@ def test_the_page_lists_what_is_withdrawn_and_closing_signs_the_person_out(clien
     assert closed.redirect_chain[-1][0] == reverse("courses:home")
     assert "Your account is closed" in closed.content.decode()
     assert client.get(reverse("profile")).status_code == 302  # signed out
+    assert other_device.get(reverse("profile")).status_code == 302  # and everywhere else
     assert not client.login(email=email, password=PASSWORD)
     assert User.objects.get(pk=person.pk).closed_at is not None
 
