@@ -171,7 +171,7 @@ def account_close(*, user: User, now: datetime.datetime) -> list[AffectedCredent
     Raises AccountClosureRefused, changing nothing, for an instructor or staff account (their
     decisions are on other people's records) or when an app refuses. Returns the credentials
     withdrawn."""
-    if user.role != Role.LEARNER or user.is_staff or user.is_superuser:
+    if user.is_instructor or user.is_staff:
         raise AccountClosureRefused(
             _(
                 "Accounts with the instructor or staff role cannot be closed here, because other people's "

@@ -91,6 +91,7 @@ def account_close_view(request: AuthenticatedRequest) -> HttpResponse:
             logout(request)
             messages.success(request, _("Your account is closed and your personal data erased."))
             return redirect("courses:home")
+    # The current certificates carry the name: those a name change re-issues, closing withdraws.
     withdrawn = certificate_name_change_preview(user_id=request.user.pk, now=timezone.now())
     return render(request, "accounts/close.html", {"form": form, "certificates": withdrawn})
 
