@@ -1,4 +1,8 @@
+import datetime
+import os
+
 import pytest
+import time_machine
 
 from tests.accounts.factories import InstructorFactory, StaffFactory, UserFactory
 from tests.requirements import missing_requirement_summary, require_path
@@ -141,6 +145,16 @@ def _english_to_start_with():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+def pytest_configure(config):
+    """`CERTIFY_TEST_CLOCK_DAYS=N` runs the suite with the clock N days later (ticking), as
+    `make test-later` does: a test that pins a date which then has passed fails today instead
+    of on that day. Processes the tests start keep the real clock."""
+    days = os.environ.get("CERTIFY_TEST_CLOCK_DAYS")
+    if days:
+        later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=int(days))
+        time_machine.travel(later, tick=True).start()
 
 
 def pytest_sessionstart(session):
