@@ -1,8 +1,9 @@
 """The rules that decide whether a learner has earned a course's certificate.
 
 Pure: the caller passes the course's requirements (`courses.api.CourseInfo.certificate`,
-course.yaml's `certificate:` block) and gathers the learner's results through `assessments.api` and `courses.api`,
-so the rules are tested with plain dataclasses and no database.
+course.yaml's `certificate:` block) and gathers the learner's results through
+`assessments.api` and `courses.api`, so the rules are tested with plain dataclasses and no
+database.
 """
 
 from collections.abc import Sequence
