@@ -186,7 +186,7 @@ def test_the_page_lists_what_is_withdrawn_and_closing_signs_the_person_out(clien
     page = client.get(reverse("account_close"))
     assert page.status_code == 200
     body = page.content.decode()
-    assert certificate.display_id in body and "Your certificate is withdrawn" in body
+    assert certificate.display_id in body and "Closing withdraws your certificate:" in body
     assert reverse("personal_data") in body
 
     wrong = client.post(reverse("account_close"), {"email": "someone@example.com"})
