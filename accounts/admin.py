@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccountEvent, User
+from .services import AccountClosureRefused, account_close
 
 
 class UserCreationByEmailForm(AdminUserCreationForm):
@@ -37,6 +39,28 @@ class UserAdmin(DjangoUserAdmin):
         ("Certification", {"fields": ("role", "certificate_name", "closed_at")}),
     )
     readonly_fields = ("closed_at",)
+    actions = ["close_accounts"]
+
+    @admin.action(description="Close the selected accounts and erase their personal data (at their request)")
+    def close_accounts(self, request, queryset) -> None:
+        """Support's path for a closure requested by e-mail or letter: the same erasure as the
+        person's own *Close your account*, logged with the staff member as the actor."""
+        closed, refused = 0, []
+        for user in queryset.filter(closed_at__isnull=True):
+            try:
+                account_close(user=user, actor=request.user, now=timezone.now())
+            except AccountClosureRefused:
+                refused.append(user.email)
+            else:
+                closed += 1
+        self.message_user(request, f"Closed {closed} account(s); their personal data is erased.")
+        if refused:
+            self.message_user(
+                request,
+                f"Not closed, because they hold the instructor or staff role (change it first): {', '.join(refused)}",
+                level=messages.WARNING,
+            )
+
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 
 

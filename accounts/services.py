@@ -162,8 +162,9 @@ def closed_account_address(user_id: int) -> str:
     return f"closed-account-{user_id}@closed.invalid"
 
 
-def account_close(*, user: User, now: datetime.datetime) -> list[AffectedCredential]:
-    """Closes the person's own account and erases what names them: e-mail addresses, names,
+def account_close(*, user: User, actor: User, now: datetime.datetime) -> list[AffectedCredential]:
+    """Closes the account, the person's own or, at their request, by a member of staff (`actor`),
+    and erases what names them: e-mail addresses, names,
     password, second factors and the details of their audit log; each feature app erases its
     part (`account_closing`), withdrawing the certificates. The row stays as an anonymous
     anchor for the records and audit trails that point at it, and the closing is logged on it.
@@ -196,7 +197,7 @@ def account_close(*, user: User, now: datetime.datetime) -> list[AffectedCredent
         AccountEvent.objects.create(
             kind=AccountEvent.Kind.ACCOUNT_CLOSED,
             user=locked,
-            actor=locked,
+            actor=actor,
             detail={"certificates_withdrawn": [credential.credential_id for credential in withdrawn]},
             at=now,
         )

@@ -84,7 +84,7 @@ def account_close_view(request: AuthenticatedRequest) -> HttpResponse:
     form = AccountCloseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            account_close(user=request.user, now=timezone.now())
+            account_close(user=request.user, actor=request.user, now=timezone.now())
         except AccountClosureRefused as refused:
             form.add_error(None, str(refused))
         else:

@@ -19,7 +19,7 @@ from certificates.models import Certificate, CertificateEvent
 from playground import services as playground_services
 from playground.models import PlaygroundRun
 from sharing.models import CertificateProfile
-from tests.accounts.factories import InstructorFactory, UserFactory
+from tests.accounts.factories import InstructorFactory, StaffFactory, UserFactory
 from tests.accounts.test_personal_data import course, records_of  # noqa: F401  (a fixture used below)
 from tests.certificates.conftest import signing_issuer  # noqa: F401  (the PDF is signed for real)
 from tests.certificates.factories import CertificateFactory
@@ -68,7 +68,7 @@ def test_closing_erases_what_names_the_person_and_withdraws_their_certificates(
     assert default_storage.exists(pdf_name)
 
     with django_capture_on_commit_callbacks(execute=True):
-        withdrawn = account_close(user=person, now=NOW)
+        withdrawn = account_close(user=person, actor=person, now=NOW)
 
     assert [credential.credential_id for credential in withdrawn] == [certificate.display_id]
     person.refresh_from_db()
@@ -103,7 +103,7 @@ def test_closing_erases_what_names_the_person_and_withdraws_their_certificates(
     assert Certificate.objects.get(learner=other, status=Certificate.Status.VALID).holder_name == "MINE holder"
     assert PlaygroundRun.objects.filter(user=other).exists() and CertificateProfile.objects.filter(learner=other)
 
-    assert account_close(user=person, now=NOW + datetime.timedelta(days=1)) == []  # twice changes nothing
+    assert account_close(user=person, actor=person, now=NOW + datetime.timedelta(days=1)) == []  # twice changes nothing
     assert AccountEvent.objects.filter(user=person, kind=AccountEvent.Kind.ACCOUNT_CLOSED).count() == 1
 
 
@@ -112,7 +112,7 @@ def test_employers_see_the_withdrawal_without_the_name(client, course, signing_i
     with certificate.pdf.open("rb") as handle:
         copy = handle.read()
     badge = client.get(reverse("certificates:badge_png", args=[certificate.display_id])).content
-    account_close(user=person, now=NOW)
+    account_close(user=person, actor=person, now=NOW)
 
     page = client.get(reverse("certificates:verify_detail", args=[certificate.display_id])).content.decode()
     assert "Withdrawn at the holder&#x27;s request" in page and "Revoked" in page
@@ -134,7 +134,7 @@ def test_staff_cannot_reinstate_a_withdrawn_certificate_and_are_not_offered_to(
     signing_issuer,  # noqa: F811
 ):
     person, certificate = closing_learner(course)
-    account_close(user=person, now=NOW)
+    account_close(user=person, actor=person, now=NOW)
     page = staff_client.get(reverse("certificates:manage_detail", args=[certificate.display_id])).content.decode()
     assert "Reinstate" not in page and "Name removed at the holder's request" in page
     with pytest.raises(certificate_services.CertificateStateError, match="cannot be reinstated"):
@@ -153,7 +153,7 @@ def test_staff_cannot_reinstate_a_withdrawn_certificate_and_are_not_offered_to(
 def test_a_try_it_run_the_model_is_answering_while_its_learner_leaves_writes_nothing():
     person = UserFactory()
     run = PlaygroundRun.objects.create(user=person, lesson_path="/l/", prompt="mine", created_at=timezone.now())
-    account_close(user=person, now=NOW)
+    account_close(user=person, actor=person, now=NOW)
     assert playground_services.playground_run_execute(run_id=run.pk) is None
     assert not PlaygroundRun.objects.exists()
 
@@ -161,7 +161,7 @@ def test_a_try_it_run_the_model_is_answering_while_its_learner_leaves_writes_not
 def test_an_instructor_is_refused_and_nothing_changes():
     instructor = InstructorFactory()
     with pytest.raises(AccountClosureRefused, match="change your role to learner"):
-        account_close(user=instructor, now=NOW)
+        account_close(user=instructor, actor=instructor, now=NOW)
     instructor.refresh_from_db()
     assert instructor.is_active and instructor.closed_at is None
     assert EmailAddress.objects.filter(user=instructor).exists()
@@ -216,3 +216,26 @@ def test_instructors_are_not_offered_the_page_and_are_refused_on_it(client):
     assert User.objects.get(pk=instructor.pk).is_active
     client.force_login(UserFactory())
     assert reverse("account_close") in client.get(reverse("profile")).content.decode()
+
+
+def test_staff_close_an_account_at_the_persons_request_in_the_admin(client, course, signing_issuer):  # noqa: F811
+    person, certificate = closing_learner(course)
+    instructor = InstructorFactory()
+    staff = StaffFactory(is_superuser=True)
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "close_accounts", "_selected_action": [person.pk, instructor.pk]},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert (
+        "Closed 1 account(s)" in body
+        and f"hold the instructor or staff role (change it first): {instructor.email}" in body
+    )
+    person.refresh_from_db()
+    assert person.closed_at is not None and not person.is_active
+    assert AccountEvent.objects.get(user=person, kind=AccountEvent.Kind.ACCOUNT_CLOSED).actor == staff
+    assert Certificate.objects.get(pk=certificate.pk).status == Certificate.Status.REVOKED
+    assert User.objects.get(pk=instructor.pk).closed_at is None
