@@ -13,7 +13,6 @@ from .languages import language_active  # noqa: F401
 from .models import AccountEvent
 from .requests import AuthenticatedRequest  # noqa: F401
 from .signals import (  # noqa: F401
-    AccountClosureRefused,
     AffectedCredential,
     PersonalDataSection,
     account_eraser_connect,

@@ -11,7 +11,6 @@ from django.utils.translation import pgettext
 from .models import AccountEvent, Role, User
 from .names import certificate_name_validate
 from .signals import (
-    AccountClosureRefused,
     AffectedCredential,
     account_closing,
     affected_credentials,
@@ -24,6 +23,10 @@ from .signals import (
 # A name change that re-issues certificates signs new PDFs and changes their ids: one a day
 # is enough to fix a typo and too few to flood the verifiers with superseded credentials.
 CERTIFICATE_NAME_REISSUE_INTERVAL = datetime.timedelta(hours=24)
+
+
+class AccountClosureRefused(Exception):
+    """The account cannot be closed here; the message says why and what to do."""
 
 
 class CertificateNameChangeRefused(Exception):
@@ -170,8 +173,7 @@ def account_close(*, user: User, actor: User, now: datetime.datetime) -> list[Af
     anchor for the records and audit trails that point at it, and the closing is logged on it.
 
     Raises AccountClosureRefused, changing nothing, for an instructor or staff account (their
-    decisions are on other people's records) or when an app refuses. Returns the credentials
-    withdrawn."""
+    decisions are on other people's records). Returns the credentials withdrawn."""
     if user.is_instructor or user.is_staff:
         raise AccountClosureRefused(
             _(

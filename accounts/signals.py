@@ -52,15 +52,10 @@ def personal_data_provider_connect(provider: Callable[..., list[PersonalDataSect
     personal_data_requested.connect(receiver, weak=False, dispatch_uid=dispatch_uid)
 
 
-class AccountClosureRefused(Exception):
-    """The account cannot be closed yet; the message, shown to its owner, says why and what to do."""
-
-
 # Sent inside the transaction that closes a person's account, with the keyword arguments user_id
 # and now. Each receiver erases what its app holds that names the person or carries their own
 # words, keeps anonymous records that other people's records or the audit trails point at, and
-# deletes files only once the transaction commits. A receiver may raise AccountClosureRefused,
-# which rolls the whole closure back. Each returns the AffectedCredentials it withdrew.
+# deletes files only once the transaction commits. Each returns the AffectedCredentials it withdrew.
 account_closing = Signal()
 
 
