@@ -98,7 +98,7 @@ class AccountEvent(models.Model):
         CERTIFICATE_NAME_REISSUED = "certificate_name_reissued", "Certificate name changed, certificates re-issued"
         CERTIFICATE_NAME_REFUSED = "certificate_name_refused", "Certificate name change refused (re-issued recently)"
         PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data downloaded"
-        ACCOUNT_CLOSED = "account_closed", "Account closed by its owner, personal data erased"
+        ACCOUNT_CLOSED = "account_closed", "Account closed, personal data erased"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # The person whose records are concerned, and who acted (the same person when refused).

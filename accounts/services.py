@@ -166,11 +166,11 @@ def closed_account_address(user_id: int) -> str:
 
 
 def account_close(*, user: User, actor: User, now: datetime.datetime) -> list[AffectedCredential]:
-    """Closes the account, the person's own or, at their request, by a member of staff (`actor`),
-    and erases what names them: e-mail addresses, names,
-    password, second factors and the details of their audit log; each feature app erases its
-    part (`account_closing`), withdrawing the certificates. The row stays as an anonymous
-    anchor for the records and audit trails that point at it, and the closing is logged on it.
+    """Closes the account, by its owner or, at their request, by a member of staff (`actor`),
+    and erases what names the person: e-mail addresses, names, password, second factors and
+    the details of their audit log; each feature app erases its part (`account_closing`),
+    withdrawing the certificates. The row stays as an anonymous anchor for the records and
+    audit trails that point at it, and the closing is logged on it.
 
     Raises AccountClosureRefused, changing nothing, for an instructor or staff account (their
     decisions are on other people's records). Returns the credentials withdrawn."""

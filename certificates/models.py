@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .credential_id import credential_id_format
@@ -106,6 +108,12 @@ class Certificate(models.Model):
     def holder_erased(self) -> bool:
         """The holder closed their account: the certificate no longer names anybody."""
         return not self.holder_name
+
+    @property
+    def holder_shown(self) -> str:
+        """The name as pages show it, or what stands in its place once the holder closed their
+        account: our own translated words, safe like a template's literal text."""
+        return self.holder_name or mark_safe(gettext("Name removed at the holder's request"))
 
     @property
     def served_pdf_sha256(self) -> set[str]:

@@ -68,6 +68,20 @@ def playground_run_create(
     return run
 
 
+# What running a run writes: the outcome, never the prompt (see playground_run_execute).
+_OUTCOME_FIELDS = (
+    "state",
+    "error",
+    "counts_against_allowance",
+    "output",
+    "model",
+    "prompt_tokens",
+    "output_tokens",
+    "cost_usd",
+    "finished_at",
+)
+
+
 def playground_run_execute(*, run_id: int) -> PlaygroundRun | None:
     """Runs a queued run once; running it again changes nothing. None when the run is gone
     (its learner closed their account)."""
@@ -102,19 +116,6 @@ def playground_run_execute(*, run_id: int) -> PlaygroundRun | None:
     # closed their account, deleting the run, while the model was answering.
     PlaygroundRun.objects.filter(pk=run.pk).update(**{field: getattr(run, field) for field in _OUTCOME_FIELDS})
     return run
-
-
-_OUTCOME_FIELDS = (
-    "state",
-    "error",
-    "counts_against_allowance",
-    "output",
-    "model",
-    "prompt_tokens",
-    "output_tokens",
-    "cost_usd",
-    "finished_at",
-)
 
 
 def playground_runs_erase(*, user_id: int, now: datetime.datetime) -> list[AffectedCredential]:

@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='accountevent',
             name='kind',
-            field=models.CharField(choices=[('own_record_refused', 'Action on own record refused'), ('certificate_name_changed', 'Certificate name changed'), ('certificate_name_reissued', 'Certificate name changed, certificates re-issued'), ('certificate_name_refused', 'Certificate name change refused (re-issued recently)'), ('personal_data_exported', 'Personal data downloaded'), ('account_closed', 'Account closed by its owner, personal data erased')], max_length=32),
+            field=models.CharField(choices=[('own_record_refused', 'Action on own record refused'), ('certificate_name_changed', 'Certificate name changed'), ('certificate_name_reissued', 'Certificate name changed, certificates re-issued'), ('certificate_name_refused', 'Certificate name change refused (re-issued recently)'), ('personal_data_exported', 'Personal data downloaded'), ('account_closed', 'Account closed, personal data erased')], max_length=32),
         ),
     ]

@@ -239,3 +239,12 @@ def test_staff_close_an_account_at_the_persons_request_in_the_admin(client, cour
     assert AccountEvent.objects.get(user=person, kind=AccountEvent.Kind.ACCOUNT_CLOSED).actor == staff
     assert Certificate.objects.get(pk=certificate.pk).status == Certificate.Status.REVOKED
     assert User.objects.get(pk=instructor.pk).closed_at is None
+
+
+def test_a_certificate_the_worker_has_not_signed_yet_is_never_printed_without_its_holder(signing_issuer):  # noqa: F811
+    person = UserFactory(certificate_name="Ada Lovelace")
+    pending = CertificateFactory(learner=person)  # issued; the worker renders and signs it later
+    account_close(user=person, actor=person, now=NOW)
+    certificate = certificate_services.certificate_render_and_sign(certificate_id=pending.pk)
+    assert (certificate.pdf.name, certificate.pdf_sha256, certificate.badge_jwt) == ("", "", "")
+    assert not certificate.events.filter(kind=CertificateEvent.Kind.PDF_SIGNED).exists()
